@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using Orleans.Proxy.Edge.Hosting;
+using Orleans.Proxy.Edge.Routing;
+
+namespace Orleans.Proxy.Edge.Diagnostics;
+
+/// <summary>The edge's diagnostics API: what this edge serves and how it is connected.</summary>
+internal static class DiagnosticsEndpoints
+{
+    public static void MapEdgeDiagnostics(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
+        endpoints.MapGet("/health/ready", (RouteTableCache cache) => cache.AppliedAt is null
+            ? Results.Json(new { status = "not ready", reason = "no routing table loaded from the cluster yet" }, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Ok(new { status = "ready", generation = cache.Current.Catalog.Generation }));
+
+        var diag = endpoints.MapGroup("/diag").AddEndpointFilter<BearerTokenFilter>();
+        diag.MapGet("/edge", (RouteTableCache cache, ClusterConnection connection, CatalogSync sync, EdgeIdentity identity, IOptions<EdgeOptions> options) =>
+        {
+            var table = cache.Current;
+            return new
+            {
+                edgeId = identity.Id,
+                mode = options.Value.Mode.ToString(),
+                generation = table.Catalog.Generation,
+                appliedAt = cache.AppliedAt,
+                incomplete = sync.Incomplete,
+                connection = new
+                {
+                    connected = connection.Connected,
+                    lastContact = connection.LastContact,
+                    disconnectedSince = connection.DisconnectedSince,
+                    lastError = connection.LastError,
+                },
+                degraded = !connection.Connected || sync.Incomplete,
+                hosts = table.Hosts.Count,
+                backends = table.Backends.Count,
+                rejections = table.Catalog.Rejections.Length,
+                invalidRoutes = cache.InvalidRoutes,
+            };
+        });
+        diag.MapGet("/hosts", (RouteTableCache cache) =>
+        {
+            var table = cache.Current;
+            return new
+            {
+                generation = table.Catalog.Generation,
+                hosts = table.Hosts.Values.OrderBy(h => h.Host, StringComparer.Ordinal).Select(h => new { host = h.Host, version = h.Version, routes = h.Routes.Length }),
+            };
+        });
+        diag.MapGet("/hosts/{host}", (string host, RouteTableCache cache) =>
+            cache.Current.Hosts.TryGetValue(host.ToLowerInvariant(), out var routes)
+                ? Results.Ok(routes)
+                : Results.NotFound(new { error = $"host '{host}' is not in this edge's routing table" }));
+        diag.MapGet("/backends/{**id}", (string id, RouteTableCache cache) =>
+            cache.Current.Backends.TryGetValue(id, out var backend)
+                ? Results.Ok(backend)
+                : Results.NotFound(new { error = $"backend '{id}' is not in this edge's routing table (ids look like namespace/service:port)" }));
+        diag.MapGet("/rejections", (RouteTableCache cache) => cache.Current.Catalog.Rejections);
+    }
+}

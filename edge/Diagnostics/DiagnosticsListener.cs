@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Orleans.Proxy.Edge.Diagnostics;
+
+/// <summary>
+/// Marks connections accepted on the diagnostics listener. The mark is set by Kestrel on the
+/// connection, so a client cannot reach /diag through the public listener by forging a Host header.
+/// </summary>
+internal static class DiagnosticsListener
+{
+    private const string Marker = "orleans-proxy.diagnostics";
+
+    public static ListenOptions MarkAsDiagnostics(this ListenOptions listen)
+    {
+        listen.Use(next => connection =>
+        {
+            connection.Items[Marker] = true;
+            return next(connection);
+        });
+        return listen;
+    }
+
+    public static bool IsDiagnosticsConnection(this HttpContext context) =>
+        context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(Marker) == true;
+}

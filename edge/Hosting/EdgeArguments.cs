@@ -1,0 +1,16 @@
+namespace Orleans.Proxy.Edge.Hosting;
+
+/// <summary>Short flags for the command line, mapped to configuration keys.</summary>
+internal static class EdgeArguments
+{
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        ["--demo"] = "--Edge:Demo=true",
+        ["--embedded"] = "--Edge:Mode=Embedded",
+        ["--client"] = "--Edge:Mode=Client",
+        ["--diag-insecure"] = "--Diagnostics:Insecure=true",
+    };
+
+    public static string[] Normalize(string[] args) =>
+        [.. args.Select(a => Flags.TryGetValue(a, out var mapped) ? mapped : a)];
+}

@@ -1,0 +1,146 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Proxy.Edge.Demo;
+using Orleans.Proxy.Edge.Diagnostics;
+using Orleans.Proxy.Edge.Routing;
+using Orleans.Proxy.Silo.Hosting;
+using Orleans.Proxy.Silo.Routing;
+
+namespace Orleans.Proxy.Edge.Hosting;
+
+public static partial class EdgeHostingExtensions
+{
+    /// <summary>
+    /// The edge: YARP fed from the grains, the diagnostics listener, and the cluster connection
+    /// (a silo in this process in embedded mode, an Orleans client otherwise). A test may register
+    /// its own <see cref="IClusterClient"/> first; the edge then uses it.
+    /// </summary>
+    public static WebApplicationBuilder AddOrleansProxyEdge(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        if (configuration.GetValue<bool>($"{EdgeOptions.Section}:{nameof(EdgeOptions.Demo)}"))
+        {
+            AddDemoDefaults(builder);
+        }
+
+        var edge = configuration.GetSection(EdgeOptions.Section).Get<EdgeOptions>() ?? new EdgeOptions();
+        var diagnostics = configuration.GetSection(DiagnosticsOptions.Section).Get<DiagnosticsOptions>() ?? new DiagnosticsOptions();
+        ConfigureListeners(builder, edge, diagnostics);
+        if (edge.Demo)
+        {
+            builder.Services.AddHostedService<DemoBackends>();
+        }
+
+        // The silo (or client) is registered before the edge's services, so it is up before they call it.
+        if (!builder.Services.Any(s => s.ServiceType == typeof(IClusterClient)))
+        {
+            if (edge.Mode == EdgeMode.Embedded)
+            {
+                builder.AddOrleansProxySilo();
+            }
+            else
+            {
+                AddClusterClient(builder);
+            }
+        }
+
+        builder.Services.AddOptions<EdgeOptions>().Bind(configuration.GetSection(EdgeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<DiagnosticsOptions>().Bind(configuration.GetSection(DiagnosticsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<EdgeIdentity>();
+        builder.Services.AddSingleton<EdgeListeners>();
+        builder.Services.AddSingleton<ClusterConnection>();
+        builder.Services.AddSingleton<RouteTableCache>();
+        builder.Services.AddSingleton<CatalogSync>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogSync>());
+        builder.Services.AddSingleton<BearerTokenFilter>();
+        builder.Services.AddReverseProxy().LoadFromMemory([], []);
+        builder.Services.AddHostedService<StartupBanner>();
+
+        return builder;
+    }
+
+    /// <summary>Diagnostics on their own listener; everything else on the public listener goes to YARP.</summary>
+    public static WebApplication MapOrleansProxyEdge(this WebApplication app)
+    {
+        app.MapWhen(context => context.IsDiagnosticsConnection(), diagnostics =>
+        {
+            diagnostics.UseRouting();
+            diagnostics.UseEndpoints(endpoints => endpoints.MapEdgeDiagnostics());
+        });
+        app.UseRouting();
+        app.MapReverseProxy();
+        return app;
+    }
+
+    private static void ConfigureListeners(WebApplicationBuilder builder, EdgeOptions edge, DiagnosticsOptions diagnostics)
+    {
+        var errors = new List<string>();
+        if (!EdgeListeners.TryParseAddress(edge.Address, out var publicAddress))
+        {
+            errors.Add($"Edge:Address '{edge.Address}' is not an IP address (use e.g. 0.0.0.0 or 127.0.0.1)");
+        }
+
+        if (!EdgeListeners.TryParseAddress(diagnostics.Address, out var diagnosticsAddress))
+        {
+            errors.Add($"Diagnostics:Address '{diagnostics.Address}' is not an IP address (use e.g. 0.0.0.0 or 127.0.0.1)");
+        }
+
+        if (edge.Port != 0 && edge.Port == diagnostics.Port)
+        {
+            errors.Add($"Edge:Port and Diagnostics:Port are both {edge.Port}: diagnostics need a port of their own");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(EdgeOptions.Section, typeof(EdgeOptions), errors);
+        }
+
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var listeners = kestrel.ApplicationServices.GetRequiredService<EdgeListeners>();
+            kestrel.Listen(publicAddress, edge.Port, listen => listeners.Public = listen);
+            kestrel.Listen(diagnosticsAddress, diagnostics.Port, listen => listeners.Diagnostics = listen.MarkAsDiagnostics());
+        });
+    }
+
+    private static void AddClusterClient(WebApplicationBuilder builder)
+    {
+        var cluster = builder.Configuration.GetSection(ProxyClusterOptions.Section).Get<ProxyClusterOptions>() ?? new ProxyClusterOptions();
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
+            });
+            client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
+            // Keep trying at start: an edge that comes up before the silos waits for them, unready.
+            client.UseConnectionRetryFilter(async (exception, cancellationToken) =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                return true;
+            });
+        });
+    }
+
+    /// <summary>--demo: loopback listeners, sample routes, no diagnostics token. Explicit settings still win.</summary>
+    private static void AddDemoDefaults(WebApplicationBuilder builder)
+    {
+        var defaults = new Dictionary<string, string?>
+        {
+            [$"{EdgeOptions.Section}:{nameof(EdgeOptions.Address)}"] = "127.0.0.1",
+            [$"{DiagnosticsOptions.Section}:{nameof(DiagnosticsOptions.Address)}"] = "127.0.0.1",
+            [$"{DiagnosticsOptions.Section}:{nameof(DiagnosticsOptions.Insecure)}"] = "true",
+            [$"{RoutesOptions.Section}:{nameof(RoutesOptions.Directory)}"] = Path.Combine(AppContext.BaseDirectory, "samples", "demo"),
+        };
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
+    }
+}

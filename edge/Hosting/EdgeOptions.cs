@@ -1,0 +1,36 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Orleans.Proxy.Edge.Hosting;
+
+/// <summary>Section "Edge".</summary>
+public sealed class EdgeOptions
+{
+    public const string Section = "Edge";
+
+    /// <summary>Embedded: a silo in this process (routes from files). Client: connect to a silo cluster.</summary>
+    public EdgeMode Mode { get; set; } = EdgeMode.Embedded;
+
+    /// <summary>Address of the public (proxy) listener.</summary>
+    [Required]
+    public string Address { get; set; } = "0.0.0.0";
+
+    /// <summary>Port of the public listener; 0 picks a free one.</summary>
+    [Range(0, 65535)]
+    public int Port { get; set; } = 8080;
+
+    /// <summary>Name of this edge in diagnostics; defaults to host name and process id.</summary>
+    public string? Id { get; set; }
+
+    /// <summary>Fallback poll of the catalog, and renewal of the change subscription.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Start demo backends on loopback and serve the sample routes.</summary>
+    public bool Demo { get; set; }
+}
+
+public enum EdgeMode
+{
+    Embedded,
+    Client,
+}

@@ -1,0 +1,153 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Proxy.Edge.Hosting;
+using Orleans.Proxy.Routing;
+
+namespace Orleans.Proxy.Edge.Routing;
+
+/// <summary>
+/// Keeps the local table in step with the grains. The catalog pushes changes to this edge's
+/// observer; a poll on <see cref="EdgeOptions.PollInterval"/> renews the subscription and catches
+/// anything a push missed. When the silos cannot be reached the last table keeps serving (fail
+/// static). A catalog older than the one served, or a host grain behind the catalog (state lost in
+/// a crash, not yet rewritten by the route source), never replaces what is served.
+/// </summary>
+internal sealed partial class CatalogSync(
+    IGrainFactory grains,
+    RouteTableCache cache,
+    ClusterConnection connection,
+    EdgeIdentity identity,
+    TimeProvider time,
+    IOptions<EdgeOptions> options,
+    ILogger<CatalogSync> logger) : BackgroundService, IRouteCatalogObserver
+{
+    private readonly SemaphoreSlim _pushed = new(0, int.MaxValue);
+    private CatalogSnapshot? _pushedSnapshot;
+
+    /// <summary>True while some host or backend grain is behind the catalog; the next poll retries it.</summary>
+    public bool Incomplete { get; private set; }
+
+    public void OnCatalogChanged(CatalogSnapshot snapshot)
+    {
+        Interlocked.Exchange(ref _pushedSnapshot, snapshot);
+        _pushed.Release();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var catalog = grains.GetGrain<IRouteCatalogGrain>(IRouteCatalogGrain.DefaultKey);
+        var observer = grains.CreateObjectReference<IRouteCatalogObserver>(this);
+        var poll = TimeSpan.Zero;
+        long lastSubscribe = 0;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var pushed = await _pushed.WaitAsync(poll, stoppingToken);
+                try
+                {
+                    var snapshot = pushed ? Interlocked.Exchange(ref _pushedSnapshot, null) : null;
+                    // Renew on every poll, and also under a steady stream of pushes, before the subscription expires.
+                    if (snapshot is null || time.GetElapsedTime(lastSubscribe) >= options.Value.PollInterval)
+                    {
+                        var current = await catalog.Subscribe(identity.Id, observer);
+                        lastSubscribe = time.GetTimestamp();
+                        snapshot = snapshot is null || current.Generation > snapshot.Generation ? current : snapshot;
+                    }
+
+                    await SyncAsync(snapshot);
+                    if (connection.MarkConnected())
+                    {
+                        LogConnected(identity.Id);
+                    }
+
+                    poll = options.Value.PollInterval;
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    if (connection.MarkDisconnected(e))
+                    {
+                        LogDisconnected(e, cache.Current.Catalog.Generation);
+                    }
+
+                    // Retry sooner than the poll while cut off, but not in a tight loop.
+                    poll = TimeSpan.FromTicks(Math.Min(options.Value.PollInterval.Ticks, TimeSpan.FromSeconds(1).Ticks));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            grains.DeleteObjectReference<IRouteCatalogObserver>(observer);
+        }
+    }
+
+    internal async Task SyncAsync(CatalogSnapshot snapshot)
+    {
+        var table = cache.Current;
+        if (snapshot.Generation < table.Catalog.Generation || (snapshot.Generation == table.Catalog.Generation && !Incomplete && cache.AppliedAt is not null))
+        {
+            if (snapshot.Generation < table.Catalog.Generation)
+            {
+                LogStaleCatalog(snapshot.Generation, table.Catalog.Generation);
+            }
+
+            return;
+        }
+
+        var incomplete = false;
+        var hosts = await FetchChangedAsync(snapshot.Hosts, table.Hosts, h => h.Version,
+            key => grains.GetGrain<IHostRouteGrain>(key).GetRoutes(), () => incomplete = true);
+        var backends = await FetchChangedAsync(snapshot.Backends, table.Backends, b => b.Version,
+            key => grains.GetGrain<IBackendGrain>(key).GetBackend(), () => incomplete = true);
+
+        Incomplete = incomplete;
+        await cache.ApplyAsync(new RouteTable(snapshot, hosts, backends));
+    }
+
+    /// <summary>
+    /// The catalog's keys with their values: unchanged ones from the cache, changed ones from their
+    /// grains. A grain behind the wanted version keeps the cached value and reports incomplete.
+    /// </summary>
+    private async Task<ImmutableDictionary<string, T>> FetchChangedAsync<T>(
+        ImmutableDictionary<string, long> wanted,
+        ImmutableDictionary<string, T> cached,
+        Func<T, long> versionOf,
+        Func<string, Task<T>> fetch,
+        Action reportIncomplete)
+    {
+        var stale = wanted.Where(w => !cached.TryGetValue(w.Key, out var c) || versionOf(c) != w.Value).ToList();
+        var fetched = await Task.WhenAll(stale.Select(async w => (w.Key, Wanted: w.Value, Value: await fetch(w.Key))));
+        var result = cached.Where(c => wanted.ContainsKey(c.Key)).ToImmutableDictionary(StringComparer.Ordinal).ToBuilder();
+        foreach (var (key, wantedVersion, value) in fetched)
+        {
+            if (versionOf(value) >= wantedVersion)
+            {
+                result[key] = value;
+            }
+            else
+            {
+                LogGrainBehind(key, versionOf(value), wantedVersion);
+                reportIncomplete();
+            }
+        }
+
+        return result.ToImmutable();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Edge {EdgeId} connected to the cluster")]
+    private partial void LogConnected(string edgeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster unreachable; serving the last routing table (generation {Generation}) until it returns")]
+    private partial void LogDisconnected(Exception exception, long generation);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring catalog generation {Received}, older than the served {Served} (catalog lost and not yet rewritten)")]
+    private partial void LogStaleCatalog(long received, long served);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Grain {Key} holds version {Held}, behind the catalog's {Wanted}; keeping the cached copy until the route source rewrites it")]
+    private partial void LogGrainBehind(string key, long held, long wanted);
+}

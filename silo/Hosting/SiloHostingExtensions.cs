@@ -1,0 +1,64 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Proxy.Silo.Files;
+using Orleans.Proxy.Silo.Routing;
+
+namespace Orleans.Proxy.Silo.Hosting;
+
+public static class SiloHostingExtensions
+{
+    /// <summary>Hosts the Orleans silo with the proxy's grains and route sources (silo process and embedded edge).</summary>
+    public static IHostApplicationBuilder AddOrleansProxySilo(this IHostApplicationBuilder builder)
+    {
+        var cluster = builder.Configuration.GetSection(ProxyClusterOptions.Section).Get<ProxyClusterOptions>() ?? new ProxyClusterOptions();
+        ValidateNow(cluster);
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
+            });
+            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort));
+        });
+        builder.Services.AddRouteSources(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>The publisher and reconciler, plus the file source when Routes:Directory is set.</summary>
+    internal static IServiceCollection AddRouteSources(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RoutesOptions>().Bind(configuration.GetSection(RoutesOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<RoutePublisher>();
+        services.AddSingleton<RouteReconciler>();
+        services.AddHostedService(sp => sp.GetRequiredService<RouteReconciler>());
+        var directory = configuration[$"{RoutesOptions.Section}:{nameof(RoutesOptions.Directory)}"];
+        if (!string.IsNullOrEmpty(directory))
+        {
+            if (!Directory.Exists(directory))
+            {
+                throw new OptionsValidationException($"{RoutesOptions.Section}:{nameof(RoutesOptions.Directory)}", typeof(RoutesOptions),
+                    [$"Routes:Directory '{Path.GetFullPath(directory)}' does not exist: create it or pass --Routes:Directory <folder of Ingress YAML>"]);
+            }
+
+            services.AddHostedService<FileRouteSource>();
+        }
+
+        return services;
+    }
+
+    private static void ValidateNow(ProxyClusterOptions options)
+    {
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), results, validateAllProperties: true))
+        {
+            throw new OptionsValidationException(ProxyClusterOptions.Section, typeof(ProxyClusterOptions),
+                results.Select(r => $"{ProxyClusterOptions.Section}:{string.Join(',', r.MemberNames)}: {r.ErrorMessage}"));
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using System.Collections.Immutable;
+using k8s.Models;
+
+namespace Orleans.Proxy.Silo.Routing;
+
+/// <summary>
+/// The Kubernetes objects a route source has gathered: from files or from informer caches.
+/// The converter reads only this, so both sources produce the same routes.
+/// </summary>
+internal sealed record ClusterObjects(
+    ImmutableArray<V1Ingress> Ingresses,
+    ImmutableArray<V1Service> Services,
+    ImmutableArray<V1EndpointSlice> EndpointSlices)
+{
+    public static ClusterObjects Empty { get; } = new([], [], []);
+}
