@@ -1,7 +1,11 @@
 using Orleans.Proxy.Edge.Hosting;
+using Orleans.Proxy.Silo.Hosting;
 
-var builder = WebApplication.CreateBuilder(EdgeArguments.Normalize(args));
-builder.AddOrleansProxyEdge();
-var app = builder.Build();
-app.MapOrleansProxyEdge();
-app.Run();
+return StartupErrors.Run(() =>
+{
+    var builder = WebApplication.CreateBuilder(EdgeArguments.Normalize(args));
+    builder.AddOrleansProxyEdge();
+    var app = builder.Build();
+    app.MapOrleansProxyEdge();
+    app.Run();
+});

@@ -1,9 +1,12 @@
 using Orleans.Proxy.Silo.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddOrleansProxySilo();
-builder.Services.AddHealthChecks();
-var app = builder.Build();
-app.MapHealthChecks("/health/live");
-app.MapHealthChecks("/health/ready");
-app.Run();
+return StartupErrors.Run(() =>
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddOrleansProxySilo();
+    builder.Services.AddHealthChecks();
+    var app = builder.Build();
+    app.MapHealthChecks("/health/live");
+    app.MapHealthChecks("/health/ready");
+    app.Run();
+});

@@ -32,11 +32,13 @@ internal sealed class TestEdge : IAsyncDisposable
     /// <summary>Cluster ports of an embedded edge, so a client edge can join it.</summary>
     public int GatewayPort { get; private init; }
 
+    public int SiloPort { get; private init; }
+
     /// <summary>An edge with a silo in-process, reading routes from <paramref name="routesDirectory"/>.</summary>
-    public static async Task<TestEdge> StartEmbeddedAsync(string routesDirectory, IDictionary<string, string?>? settings = null)
+    public static async Task<TestEdge> StartEmbeddedAsync(string routesDirectory, IDictionary<string, string?>? settings = null, int? siloPort = null, int? gatewayPort = null)
     {
-        var siloPort = FreePorts.Next();
-        var gatewayPort = FreePorts.Next();
+        siloPort ??= FreePorts.Next();
+        gatewayPort ??= FreePorts.Next();
         var edge = await StartAsync(new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["Edge:Mode"] = "Embedded",
@@ -45,7 +47,7 @@ internal sealed class TestEdge : IAsyncDisposable
             ["Cluster:PrimarySiloPort"] = $"{siloPort}",
             ["Cluster:GatewayPort"] = $"{gatewayPort}",
         }, configureServices: null);
-        return new TestEdge(edge.App) { GatewayPort = gatewayPort };
+        return new TestEdge(edge.App) { GatewayPort = gatewayPort.Value, SiloPort = siloPort.Value };
     }
 
     /// <summary>An edge that is a pure Orleans client of the silo behind <paramref name="gatewayPort"/>.</summary>
