@@ -25,12 +25,16 @@ public static class KubernetesClusteringExtensions
             endpoints.SiloPort = siloPort;
             endpoints.GatewayPort = gatewayPort;
 
-            // Kubernetes hosting advertises POD_IP and listens on every interface; a loopback POD_IP
-            // (a developer machine, tests) listens on loopback only.
-            if (IPAddress.TryParse(Environment.GetEnvironmentVariable(KubernetesHostingOptions.PodIPEnvironmentVariable), out var ip) && IPAddress.IsLoopback(ip))
+            // Advertise POD_IP (set here: Orleans' own defaults would otherwise pick a host address first)
+            // and listen on every interface; a loopback POD_IP (a developer machine, tests) listens on loopback only.
+            if (IPAddress.TryParse(Environment.GetEnvironmentVariable(KubernetesHostingOptions.PodIPEnvironmentVariable), out var ip))
             {
-                endpoints.SiloListeningEndpoint = new IPEndPoint(ip, siloPort);
-                endpoints.GatewayListeningEndpoint = new IPEndPoint(ip, gatewayPort);
+                endpoints.AdvertisedIPAddress = ip;
+                if (IPAddress.IsLoopback(ip))
+                {
+                    endpoints.SiloListeningEndpoint = new IPEndPoint(ip, siloPort);
+                    endpoints.GatewayListeningEndpoint = new IPEndPoint(ip, gatewayPort);
+                }
             }
         });
 
