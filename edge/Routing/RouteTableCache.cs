@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Proxy.Diagnostics;
+using Orleans.Proxy.Edge.Hosting;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Orleans.Proxy.Edge.Routing;
@@ -8,7 +10,13 @@ namespace Orleans.Proxy.Edge.Routing;
 /// through YARP's in-memory provider, which applies the difference in place: no reload, open
 /// connections and in-flight requests carry on.
 /// </summary>
-internal sealed partial class RouteTableCache(InMemoryConfigProvider yarp, IConfigValidator validator, TimeProvider time, ILogger<RouteTableCache> logger)
+internal sealed partial class RouteTableCache(
+    InMemoryConfigProvider yarp,
+    IConfigValidator validator,
+    TimeProvider time,
+    ProxyMetrics metrics,
+    EdgeIdentity identity,
+    ILogger<RouteTableCache> logger)
 {
     private RouteTable _table = RouteTable.Empty;
 
@@ -61,6 +69,7 @@ internal sealed partial class RouteTableCache(InMemoryConfigProvider yarp, IConf
         InvalidRoutes = invalid;
         Volatile.Write(ref _table, table);
         AppliedAt = time.GetUtcNow();
+        metrics.ConfigApplied(identity.Id);
         LogApplied(table.Catalog.Generation, validRoutes.Count, validClusters.Count);
     }
 
