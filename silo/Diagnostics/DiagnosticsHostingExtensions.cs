@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
@@ -40,6 +41,7 @@ public static class DiagnosticsHostingExtensions
         services.TryAddSingleton<DiagnosticsBinding>();
         services.TryAddSingleton<ProxyMetrics>();
         services.AddHostedService<InsecureDiagnosticsWarning>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.WebHost.ConfigureKestrel((_, kestrel) =>
         {
             var binding = kestrel.ApplicationServices.GetRequiredService<DiagnosticsBinding>();
