@@ -4,7 +4,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Orleans.Proxy.Edge.AccessLog;
 using Orleans.Proxy.Edge.Hosting;
 
 namespace Orleans.Proxy.Tests.Infrastructure;
@@ -25,6 +27,9 @@ internal sealed class TestEdge : IAsyncDisposable
 
     public WebApplication App { get; }
 
+    /// <summary>This edge's name in the cluster's diagnostics.</summary>
+    public string Id => App.Services.GetRequiredService<EdgeIdentity>().Id;
+
     public HttpClient Public { get; }
 
     public HttpClient Diagnostics { get; }
@@ -33,7 +38,7 @@ internal sealed class TestEdge : IAsyncDisposable
     public int GatewayPort { get; private init; }
 
     /// <summary>An edge with a silo in-process, reading routes from <paramref name="routesDirectory"/>.</summary>
-    public static async Task<TestEdge> StartEmbeddedAsync(string routesDirectory, IDictionary<string, string?>? settings = null)
+    public static async Task<TestEdge> StartEmbeddedAsync(string routesDirectory, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
     {
         var siloPort = FreePorts.Next();
         var gatewayPort = FreePorts.Next();
@@ -44,15 +49,16 @@ internal sealed class TestEdge : IAsyncDisposable
             ["Cluster:SiloPort"] = $"{siloPort}",
             ["Cluster:PrimarySiloPort"] = $"{siloPort}",
             ["Cluster:GatewayPort"] = $"{gatewayPort}",
-        }, configureServices: null);
+        }, configureServices);
         return new TestEdge(edge.App) { GatewayPort = gatewayPort };
     }
 
     /// <summary>An edge that is a pure Orleans client of the silo behind <paramref name="gatewayPort"/>.</summary>
-    public static Task<TestEdge> StartClientAsync(int gatewayPort) =>
+    public static Task<TestEdge> StartClientAsync(int gatewayPort, string? edgeId = null) =>
         StartAsync(new Dictionary<string, string?>
         {
             ["Edge:Mode"] = "Client",
+            ["Edge:Id"] = edgeId,
             ["Cluster:GatewayPort"] = $"{gatewayPort}",
         }, configureServices: null);
 
@@ -80,6 +86,8 @@ internal sealed class TestEdge : IAsyncDisposable
         });
         builder.Configuration.AddInMemoryCollection(settings);
         configureServices?.Invoke(builder.Services);
+        // Access log lines go nowhere unless a test captures them.
+        builder.Services.TryAddSingleton(new AccessLogOutput(TextWriter.Null));
         builder.AddOrleansProxyEdge();
         var app = builder.Build();
         app.MapOrleansProxyEdge();
