@@ -6,6 +6,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Proxy.Diagnostics;
+using Orleans.Proxy.Edge.Hosting;
 
 namespace Orleans.Proxy.Edge.AccessLog;
 
@@ -16,7 +17,7 @@ internal sealed record AccessLogOutput(TextWriter Writer);
 /// A bounded queue and one background writer. The request path only enqueues; when the writer
 /// falls behind and the queue is full the line is dropped and counted, never waited for.
 /// </summary>
-internal sealed class AccessLogWriter(AccessLogOutput output, ProxyMetrics metrics, IOptions<AccessLogOptions> options) : BackgroundService
+internal sealed class AccessLogWriter(AccessLogOutput output, ProxyMetrics metrics, EdgeIdentity identity, IOptions<AccessLogOptions> options) : BackgroundService
 {
     private readonly Channel<AccessLogEntry> _queue = Channel.CreateBounded<AccessLogEntry>(new BoundedChannelOptions(options.Value.QueueCapacity)
     {
@@ -28,7 +29,7 @@ internal sealed class AccessLogWriter(AccessLogOutput output, ProxyMetrics metri
     {
         if (!_queue.Writer.TryWrite(entry))
         {
-            metrics.AccessLogDropped();
+            metrics.AccessLogDropped(identity.Id);
         }
     }
 

@@ -61,6 +61,7 @@ public sealed class ProxyMetrics
     public void RequestPathGrainCall(string grain) =>
         _requestPathGrainCalls.Add(1, new KeyValuePair<string, object?>("grain", grain));
 
-    public void AccessLogDropped() => _accessLogDropped.Add(1);
+    public void AccessLogDropped(string edge) =>
+        _accessLogDropped.Add(1, new KeyValuePair<string, object?>("edge", edge));
 
 }

@@ -94,7 +94,8 @@ public static class DiagnosticsHostingExtensions
                     "Microsoft.AspNetCore.Hosting",
                     "Microsoft.AspNetCore.Server.Kestrel",
                     "System.Net.Http")
-                .AddPrometheusExporter());
+                // No response cache: every scrape reads the instruments now.
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             otel.WithTracing(tracing => tracing
