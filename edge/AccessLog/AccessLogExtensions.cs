@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Orleans.Proxy.Edge.AccessLog;
 
@@ -16,5 +17,9 @@ internal static class AccessLogExtensions
         return builder;
     }
 
-    public static IApplicationBuilder UseAccessLog(this IApplicationBuilder app) => app.UseMiddleware<AccessLogMiddleware>();
+    /// <summary>Not in the pipeline at all when disabled: nothing is paid on the request path.</summary>
+    public static IApplicationBuilder UseAccessLog(this IApplicationBuilder app) =>
+        app.ApplicationServices.GetRequiredService<IOptions<AccessLogOptions>>().Value is { Enabled: true, SampleRate: > 0 }
+            ? app.UseMiddleware<AccessLogMiddleware>()
+            : app;
 }

@@ -6,18 +6,17 @@ using Yarp.ReverseProxy.Model;
 namespace Orleans.Proxy.Edge.AccessLog;
 
 /// <summary>
-/// Wraps every public request; for the logged ones (all, or a sample) it counts the response bytes
+/// Wraps every public request (added only when the log is enabled); for the logged ones (all, or a sample) it counts the response bytes
 /// and, when the request is done, queues a line for <see cref="AccessLogWriter"/> without waiting.
 /// Route, cluster and destination come from YARP's own record of the request.
 /// </summary>
 internal sealed class AccessLogMiddleware(RequestDelegate next, AccessLogWriter writer, TimeProvider time, IOptions<AccessLogOptions> options)
 {
-    private readonly bool _enabled = options.Value.Enabled && options.Value.SampleRate > 0;
     private readonly double _sampleRate = options.Value.SampleRate;
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (!_enabled || (_sampleRate < 1.0 && Random.Shared.NextDouble() >= _sampleRate))
+        if (_sampleRate < 1.0 && Random.Shared.NextDouble() >= _sampleRate)
         {
             return next(context);
         }

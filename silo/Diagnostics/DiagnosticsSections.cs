@@ -45,7 +45,7 @@ internal interface IExplainDiagnostics
 
 internal static class DiagnosticsSectionRegistration
 {
-    public static IServiceCollection AddBackendDiagnostics<T>(this IServiceCollection services) where T : class, IBackendDiagnostics
+    public static IServiceCollection AddBackendDiagnosticsSection<T>(this IServiceCollection services) where T : class, IBackendDiagnostics
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBackendDiagnostics, T>());
         return services;
@@ -57,13 +57,13 @@ internal static class DiagnosticsSectionRegistration
         return services;
     }
 
-    public static IServiceCollection AddEdgeDiagnostics<T>(this IServiceCollection services) where T : class, IEdgeDiagnostics
+    public static IServiceCollection AddEdgeDiagnosticsSection<T>(this IServiceCollection services) where T : class, IEdgeDiagnostics
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEdgeDiagnostics, T>());
         return services;
     }
 
-    public static IServiceCollection AddExplainDiagnostics<T>(this IServiceCollection services) where T : class, IExplainDiagnostics
+    public static IServiceCollection AddExplainDiagnosticsSection<T>(this IServiceCollection services) where T : class, IExplainDiagnostics
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IExplainDiagnostics, T>());
         return services;
