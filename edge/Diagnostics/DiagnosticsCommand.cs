@@ -239,6 +239,11 @@ internal static class DiagnosticsCommand
             o.WriteLine($"  {TextTable.Format(candidate)}");
         }
 
+        if (json.GetProperty("candidates").GetArrayLength() == 0)
+        {
+            o.WriteLine("  (none)");
+        }
+
         PrintSections(o, json);
     }
 

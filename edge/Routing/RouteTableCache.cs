@@ -65,10 +65,11 @@ internal sealed partial class RouteTableCache(
             LogInvalid(item, reason);
         }
 
-        yarp.Update(validRoutes, validClusters);
+        // The table first: whoever sees YARP serve a route then finds it in the diagnostics too.
         InvalidRoutes = invalid;
         Volatile.Write(ref _table, table);
         AppliedAt = time.GetUtcNow();
+        yarp.Update(validRoutes, validClusters);
         metrics.ConfigApplied(identity.Id);
         LogApplied(table.Catalog.Generation, validRoutes.Count, validClusters.Count);
     }

@@ -114,8 +114,15 @@ internal sealed class TestEdge : IAsyncDisposable
         return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
     }
 
-    public async Task<JsonElement> DiagAsync(string path) =>
-        await Diagnostics.GetFromJsonAsync<JsonElement>(path);
+    /// <summary>GET on the diagnostics port; a failure names the status and the answer.</summary>
+    public async Task<JsonElement> DiagAsync(string path)
+    {
+        using var response = await Diagnostics.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        return response.IsSuccessStatusCode
+            ? JsonDocument.Parse(body).RootElement.Clone()
+            : throw new HttpRequestException($"GET {path}: {(int)response.StatusCode} {body}", null, response.StatusCode);
+    }
 
     /// <summary>Waits until a GET through this edge is answered by <paramref name="backendName"/>.</summary>
     public Task WaitForBackendAsync(string host, string path, string backendName) =>

@@ -5,6 +5,7 @@ using Orleans.Proxy.Tests.Infrastructure;
 namespace Orleans.Proxy.Tests.Operations;
 
 /// <summary>/metrics on the diagnostics port: YARP's, Kestrel's, ASP.NET Core's, Orleans' and our instruments.</summary>
+[Collection(MetricsCollection.Name)]
 public sealed class MetricsTests
 {
     [Fact]
