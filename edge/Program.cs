@@ -1,5 +1,11 @@
+using Orleans.Proxy.Edge.Diagnostics;
 using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Silo.Hosting;
+
+if (DiagnosticsCommand.IsCommand(args))
+{
+    return await DiagnosticsCommand.RunAsync(args[1..], Console.Out);
+}
 
 return StartupErrors.Run(() =>
 {

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Proxy.Diagnostics;
+using Orleans.Proxy.Edge.Hosting;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Orleans.Proxy.Edge.Routing;
@@ -8,7 +10,13 @@ namespace Orleans.Proxy.Edge.Routing;
 /// through YARP's in-memory provider, which applies the difference in place: no reload, open
 /// connections and in-flight requests carry on.
 /// </summary>
-internal sealed partial class RouteTableCache(InMemoryConfigProvider yarp, IConfigValidator validator, TimeProvider time, ILogger<RouteTableCache> logger)
+internal sealed partial class RouteTableCache(
+    InMemoryConfigProvider yarp,
+    IConfigValidator validator,
+    TimeProvider time,
+    ProxyMetrics metrics,
+    EdgeIdentity identity,
+    ILogger<RouteTableCache> logger)
 {
     private RouteTable _table = RouteTable.Empty;
 
@@ -32,10 +40,12 @@ internal sealed partial class RouteTableCache(InMemoryConfigProvider yarp, IConf
             LogInvalid(item, reason);
         }
 
-        yarp.Update(validRoutes, validClusters);
+        // The table first: whoever sees YARP serve a route then finds it in the diagnostics too.
         InvalidRoutes = invalid;
         Volatile.Write(ref _table, table);
         AppliedAt = time.GetUtcNow();
+        yarp.Update(validRoutes, validClusters);
+        metrics.ConfigApplied(identity.Id);
         LogApplied(table.Catalog.Generation, validRoutes.Count, validClusters.Count);
     }
 

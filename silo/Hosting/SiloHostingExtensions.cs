@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
+using Orleans.Proxy.Silo.Diagnostics;
 using Orleans.Proxy.Silo.Files;
 using Orleans.Proxy.Silo.Kubernetes.Membership;
 using Orleans.Proxy.Silo.Routing;
@@ -32,7 +34,13 @@ public static class SiloHostingExtensions
             {
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort));
             }
+
+            if (builder.Configuration.GetValue($"{DiagnosticsOptions.Section}:{nameof(DiagnosticsOptions.Dashboard)}", true))
+            {
+                silo.AddDashboard();
+            }
         });
+        builder.Services.AddOrleansProxyGrainServices();
         builder.Services.AddRouteSources(builder.Configuration);
         return builder;
     }

@@ -76,7 +76,9 @@ public sealed class KubernetesClusteringTests
             ["Cluster__Kubernetes__ApiServer"] = server.Url,
             ["Routes__Directory"] = routes,
             ["Routes__FileDebounce"] = "00:00:00.020",
-            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            ["Diagnostics__Address"] = "127.0.0.1",
+            ["Diagnostics__Port"] = "0",
+            ["Diagnostics__Token"] = "silo-test-token",
             ["Logging__LogLevel__Orleans"] = "Warning",
         });
 
