@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Proxy.Edge.Demo;
 using Orleans.Proxy.Edge.Diagnostics;
+using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Silo.Hosting;
 using Orleans.Proxy.Silo.Routing;
@@ -61,6 +62,7 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddSingleton<CatalogSync>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogSync>());
         builder.Services.AddSingleton<BearerTokenFilter>();
+        builder.AddSharedRateLimiting();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddHostedService<StartupBanner>();
 
@@ -76,6 +78,7 @@ public static partial class EdgeHostingExtensions
             diagnostics.UseEndpoints(endpoints => endpoints.MapEdgeDiagnostics());
         });
         app.UseRouting();
+        app.UseSharedRateLimiting();
         app.MapReverseProxy();
         return app;
     }

@@ -1,3 +1,4 @@
+using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.LoadBalancing;
@@ -27,6 +28,7 @@ internal static class YarpConfigBuilder
         RouteId = route.RouteId,
         ClusterId = route.ClusterId,
         Order = Order(route),
+        RateLimiterPolicy = route.RateLimits.IsDefaultOrEmpty ? null : RateLimitingExtensions.PolicyName,
         Match = new RouteMatch
         {
             Hosts = route.Host == "*" ? null : [route.Host],

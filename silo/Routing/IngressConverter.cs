@@ -47,6 +47,7 @@ internal static partial class IngressConverter
 
         var annotations = new AnnotationReader(source, ingress.Metadata.Annotations);
         var matchers = ReadMatchers(annotations);
+        var rateLimits = RateLimitAnnotations.Read(annotations, key);
         context.Rejections.AddRange(annotations.Finish());
         if (matchers is null)
         {
@@ -64,6 +65,7 @@ internal static partial class IngressConverter
                 var route = new RouteSpec($"{key}#default", AnyHost, "/", PathMatchKind.Prefix, [], [], clusterId, source)
                 {
                     IsDefaultBackend = true,
+                    RateLimits = rateLimits,
                 };
                 context.AddRoute(route, "spec.defaultBackend");
             }
@@ -116,7 +118,7 @@ internal static partial class IngressConverter
                     continue;
                 }
 
-                var route = new RouteSpec($"{key}#{r}.{p}", host, routePath, kind, headers, query, clusterId, source);
+                var route = new RouteSpec($"{key}#{r}.{p}", host, routePath, kind, headers, query, clusterId, source) { RateLimits = rateLimits };
                 context.AddRoute(route, pathField);
             }
         }
