@@ -25,6 +25,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
     private long _expiresAt;
     private long _nextCallAt;
     private Task? _call;
+    private bool _callWaitedOn;
     private bool _leased;
     private int _edges;
     private double _grainTokensLeft;
@@ -115,9 +116,14 @@ internal sealed class LeasedRateLimiter : RateLimiter
 
             lease.Dispose();
             first = _call;
+            if (!_callWaitedOn)
+            {
+                // Several first requests may wait on one call; it is one call on the request path.
+                _callWaitedOn = true;
+                _leases.CountRequestWait();
+            }
         }
 
-        _leases.CountRequestWait();
         try
         {
             await first.WaitAsync(_leases.Options.FirstRequestTimeout, _time, cancellationToken);
@@ -153,6 +159,11 @@ internal sealed class LeasedRateLimiter : RateLimiter
         if (permitCount == 0 || _tokens >= permitCount)
         {
             _tokens -= permitCount;
+            if (permitCount > 0)
+            {
+                _leases.CountLeaseAdmitted();
+            }
+
             return Acquired.Instance;
         }
 
@@ -199,6 +210,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
         }
 
         var requested = (int)Math.Clamp(Math.Ceiling(expected - Math.Max(0, _tokens)), 1, int.MaxValue);
+        _callWaitedOn = false;
         _call = CallAsync(requested, Math.Max(_recentRate, 1));
     }
 

@@ -23,6 +23,7 @@ internal sealed partial class RateLimitLeases
     private long _grainCallCount;
     private long _requestWaits;
     private long _fallbackAdmitted;
+    private long _leaseAdmitted;
     private long _rejected;
     private int _inFallback;
     private int _knownEdges = 1;
@@ -58,6 +59,8 @@ internal sealed partial class RateLimitLeases
 
     public long FallbackAdmitted => Interlocked.Read(ref _fallbackAdmitted);
 
+    public long LeaseAdmitted => Interlocked.Read(ref _leaseAdmitted);
+
     public long Rejected => Interlocked.Read(ref _rejected);
 
     public int PartitionsInFallback => Volatile.Read(ref _inFallback);
@@ -86,6 +89,8 @@ internal sealed partial class RateLimitLeases
     }
 
     public void CountFallbackAdmitted() => Interlocked.Increment(ref _fallbackAdmitted);
+
+    public void CountLeaseAdmitted() => Interlocked.Increment(ref _leaseAdmitted);
 
     public void CountRejected() => Interlocked.Increment(ref _rejected);
 

@@ -1,30 +1,42 @@
 using System.Collections.Immutable;
 using System.Net;
-using Orleans.Proxy.Edge.Routing;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Orleans.Proxy.RateLimiting;
+using Orleans.Proxy.Routing;
+using Yarp.ReverseProxy.Configuration;
 
 namespace Orleans.Proxy.Edge.RateLimiting;
 
-/// <summary>The rate limits of each served route, indexed by route id and rebuilt when the served table changes.</summary>
-internal sealed class RateLimitRoutes(RouteTableCache cache)
+/// <summary>
+/// A route's rate limits travel inside its YARP RouteConfig (metadata), so the limiter reads them
+/// from the very config YARP matched: no window in which a new route is served before its limits are known.
+/// </summary>
+internal static class RateLimitRoutes
 {
-    private Index _index = new(RouteTable.Empty, ImmutableDictionary<string, ImmutableArray<Policy>>.Empty);
+    private const string MetadataKey = "orleans-proxy.rate-limits";
 
-    public ImmutableArray<Policy> For(string routeId)
+    private static readonly ConditionalWeakTable<RouteConfig, Policy[]> Parsed = new();
+
+    /// <summary>Names the shared policy and carries the specs; a route without limits is left as it is.</summary>
+    public static RouteConfig WithRateLimits(this RouteConfig config, RouteSpec route)
     {
-        var table = cache.Current;
-        var index = Volatile.Read(ref _index);
-        if (!ReferenceEquals(index.Table, table))
+        if (route.RateLimits.IsDefaultOrEmpty)
         {
-            index = new Index(table, table.Hosts.Values
-                .SelectMany(h => h.Routes)
-                .Where(r => !r.RateLimits.IsDefaultOrEmpty)
-                .ToImmutableDictionary(r => r.RouteId, r => r.RateLimits.Select(s => new Policy(s, [.. s.Whitelist.IsDefault ? [] : s.Whitelist.Select(Parse)])).ToImmutableArray(), StringComparer.Ordinal));
-            Volatile.Write(ref _index, index);
+            return config;
         }
 
-        return index.Routes.TryGetValue(routeId, out var policies) ? policies : [];
+        var metadata = new Dictionary<string, string>(config.Metadata ?? ImmutableDictionary<string, string>.Empty, StringComparer.Ordinal)
+        {
+            [MetadataKey] = JsonSerializer.Serialize(route.RateLimits),
+        };
+        return config with { RateLimiterPolicy = RateLimitingExtensions.PolicyName, Metadata = metadata };
     }
+
+    public static Policy[] For(RouteConfig config) => Parsed.GetValue(config, static c =>
+        c.Metadata?.TryGetValue(MetadataKey, out var json) == true
+            ? [.. JsonSerializer.Deserialize<RateLimitSpec[]>(json)!.Select(s => new Policy(s, [.. s.Whitelist.IsDefault ? [] : s.Whitelist.Select(Parse)]))]
+            : []);
 
     // The converter validated the ranges; an unreadable one (never expected) exempts nobody.
     private static IPNetwork Parse(string range) =>
@@ -32,6 +44,4 @@ internal sealed class RateLimitRoutes(RouteTableCache cache)
 
     /// <summary>A policy and its parsed whitelist.</summary>
     internal sealed record Policy(RateLimitSpec Spec, IPNetwork[] Whitelist);
-
-    private sealed record Index(RouteTable Table, ImmutableDictionary<string, ImmutableArray<Policy>> Routes);
 }

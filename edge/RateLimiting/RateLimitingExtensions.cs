@@ -23,7 +23,6 @@ public static class RateLimitingExtensions
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<ClientIpResolver>();
         builder.Services.AddSingleton<RateLimitLeases>();
-        builder.Services.AddSingleton<RateLimitRoutes>();
         builder.Services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -66,6 +65,7 @@ public static class RateLimitingExtensions
             knownEdges = leases.KnownEdges,
             grainCalls = leases.GrainCalls,
             requestPathGrainCalls = leases.RequestPathCalls,
+            leaseAdmitted = leases.LeaseAdmitted,
             fallbackAdmitted = leases.FallbackAdmitted,
             rejected = leases.Rejected,
             fallback = leases.Live.Where(l => l.InFallback).Select(l => l.GrainKey).Order(StringComparer.Ordinal).Take(100),

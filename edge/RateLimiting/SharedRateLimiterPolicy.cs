@@ -14,7 +14,7 @@ namespace Orleans.Proxy.Edge.RateLimiting;
 /// a request to its partitions (one per policy of the route) and ASP.NET Core caches one limiter
 /// per partition, disposing it (which returns its unused tokens) after it has been idle a while.
 /// </summary>
-internal sealed class SharedRateLimiterPolicy(RateLimitRoutes routes, RateLimitLeases leases, ClientIpResolver clientIp) : IRateLimiterPolicy<string>
+internal sealed class SharedRateLimiterPolicy(RateLimitLeases leases, ClientIpResolver clientIp) : IRateLimiterPolicy<string>
 {
     private const int MaxKeyLength = 128;
 
@@ -22,9 +22,9 @@ internal sealed class SharedRateLimiterPolicy(RateLimitRoutes routes, RateLimitL
 
     public RateLimitPartition<string> GetPartition(HttpContext httpContext)
     {
-        var routeId = httpContext.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Config.RouteId;
-        var policies = routeId is null ? [] : routes.For(routeId);
-        if (policies.IsEmpty)
+        var route = httpContext.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Config;
+        var policies = route is null ? [] : RateLimitRoutes.For(route);
+        if (policies.Length == 0)
         {
             return RateLimitPartition.GetNoLimiter(string.Empty);
         }
@@ -35,7 +35,7 @@ internal sealed class SharedRateLimiterPolicy(RateLimitRoutes routes, RateLimitL
         {
             if (!ClientIpResolver.IsTrusted(address, policy.Whitelist))
             {
-                parts.Add((policy.Spec, PartitionKey(policy.Spec, httpContext, routeId!, address.ToString())));
+                parts.Add((policy.Spec, PartitionKey(policy.Spec, httpContext, route!.RouteId, address.ToString())));
             }
         }
 

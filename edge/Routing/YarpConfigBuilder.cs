@@ -28,7 +28,6 @@ internal static class YarpConfigBuilder
         RouteId = route.RouteId,
         ClusterId = route.ClusterId,
         Order = Order(route),
-        RateLimiterPolicy = route.RateLimits.IsDefaultOrEmpty ? null : RateLimitingExtensions.PolicyName,
         Match = new RouteMatch
         {
             Hosts = route.Host == "*" ? null : [route.Host],
@@ -40,7 +39,7 @@ internal static class YarpConfigBuilder
             QueryParameters = route.Query.IsDefaultOrEmpty ? null
                 : [.. route.Query.Select(q => new RouteQueryParameter { Name = q.Name, Values = [q.Value], Mode = QueryParameterMatchMode.Exact, IsCaseSensitive = true })],
         },
-    }.WithTransformUseOriginalHostHeader();
+    }.WithTransformUseOriginalHostHeader().WithRateLimits(route);
 
     public static ClusterConfig ToCluster(BackendSpec backend) => new()
     {
