@@ -15,6 +15,8 @@ internal sealed class LeasedRateLimiter : RateLimiter
 {
     public static readonly MetadataName<RateLimitSpec> PolicyMetadata = new("orleans-proxy.policy");
 
+    private static readonly TimeSpan MinCallInterval = TimeSpan.FromMilliseconds(20);
+
     private readonly object _lock = new();
     private readonly RateLimitLeases _leases;
     private readonly TimeProvider _time;
@@ -191,7 +193,8 @@ internal sealed class LeasedRateLimiter : RateLimiter
         }
 
         var elapsed = _time.GetElapsedTime(_rateSince, now).TotalSeconds;
-        if (elapsed >= 0.05)
+        // Enough time or enough requests for a usable sample; a busy new partition learns its rate fast.
+        if (elapsed >= 0.05 || (_attempts >= 16 && elapsed > 0))
         {
             // Weight the newest sample by how much of a lease it covers.
             var sample = _attempts / elapsed;
@@ -234,7 +237,8 @@ internal sealed class LeasedRateLimiter : RateLimiter
 
                 _tokens += grant.Granted;
                 _expiresAt = now + Ticks(grant.ValidFor);
-                _nextCallAt = now + Ticks(grant.RetryAfter);
+                // Never more than one call per MinCallInterval per partition, whatever the bucket says.
+                _nextCallAt = now + Ticks(grant.RetryAfter > MinCallInterval ? grant.RetryAfter : MinCallInterval);
                 _edges = grant.EdgesSharing;
                 _grainTokensLeft = grant.TokensLeft;
                 _leased = true;

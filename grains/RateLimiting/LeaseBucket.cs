@@ -73,7 +73,8 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
             // another batch, but before the bucket overflows (refill past capacity is lost), so
             // the limit is used rather than wasted and the edge does not call for scraps.
             var ownShare = _rate > 0 ? wanted / (_rate * share) : request.LeaseLength.TotalSeconds;
-            var untilFull = _rate > 0 ? 0.8 * (_capacity - _tokens) / _rate : ownShare;
+            // Half the time to full leaves room for a slow call on a loaded edge.
+            var untilFull = _rate > 0 ? 0.5 * (_capacity - _tokens) / _rate : ownShare;
             retryAfter = Clamp(TimeSpan.FromSeconds(Math.Min(ownShare, untilFull)), MinRetry, request.LeaseLength);
         }
 
