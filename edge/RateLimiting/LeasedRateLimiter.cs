@@ -24,6 +24,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
 
     // Lease state (under _lock). Timestamps are TimeProvider ticks.
     private double _tokens;
+    private int _expiredUnused;
     private long _expiresAt;
     private long _nextCallAt;
     private Task? _call;
@@ -152,11 +153,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
             return Rejected(_leaseLength);
         }
 
-        if (now >= _expiresAt)
-        {
-            _tokens = 0;
-        }
-
+        Expire(now);
         StartCallIfDue(now);
         if (permitCount == 0 || _tokens >= permitCount)
         {
@@ -204,7 +201,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
             _rateSince = now;
         }
 
-        var expected = Math.Max(1, _recentRate * _leaseLength.TotalSeconds);
+        var expected = _recentRate > 0 ? Math.Max(1, _recentRate * _leaseLength.TotalSeconds) : FirstLeaseSize();
         var lowWater = Math.Max(1, expected * 0.3);
         var expiresSoon = _time.GetElapsedTime(now, _expiresAt) < _leaseLength * 0.5;
         if (_leased && _tokens > lowWater && !expiresSoon)
@@ -214,10 +211,37 @@ internal sealed class LeasedRateLimiter : RateLimiter
 
         var requested = (int)Math.Clamp(Math.Ceiling(expected - Math.Max(0, _tokens)), 1, int.MaxValue);
         _callWaitedOn = false;
-        _call = CallAsync(requested, Math.Max(_recentRate, 1));
+        _call = CallAsync(requested, Math.Max(_recentRate, 1), _expiredUnused);
+        _expiredUnused = 0;
     }
 
-    private async Task CallAsync(int requested, double rate)
+    /// <summary>
+    /// Before a rate is known: a client's partition (client IP, header) usually comes through one
+    /// edge, so it may take its share of the whole burst and a page's first burst is served; a route
+    /// or host partition is shared by every edge by nature, so the first edge leaves room for others.
+    /// </summary>
+    private double FirstLeaseSize()
+    {
+        var edges = Math.Max(1, _leases.KnownEdges);
+        var sharers = Spec.Key is RateLimitKeyKind.Route or RateLimitKeyKind.Host ? edges + 1 : edges;
+        return Math.Max(1, Spec.Capacity / (double)sharers);
+    }
+
+    /// <summary>Drops the tokens of an expired lease, counting them to give back with the next call.</summary>
+    private void Expire(long now)
+    {
+        if (now >= _expiresAt && _tokens >= 1)
+        {
+            _expiredUnused += (int)Math.Floor(_tokens);
+        }
+
+        if (now >= _expiresAt)
+        {
+            _tokens = 0;
+        }
+    }
+
+    private async Task CallAsync(int requested, double rate, int returned)
     {
         // Leave the caller's lock first: the result is applied under the lock on another thread.
         await Task.Yield();
@@ -225,16 +249,12 @@ internal sealed class LeasedRateLimiter : RateLimiter
         try
         {
             var grant = await _leases.Grain(GrainKey).AcquireLease(new LeaseRequest(
-                _leases.EdgeId, Spec.RatePerSecond, Spec.Capacity, requested, rate, _leaseLength));
+                _leases.EdgeId, Spec.RatePerSecond, Spec.Capacity, requested, rate, _leaseLength, returned));
             _leases.ObserveEdges(grant.EdgesSharing);
             lock (_lock)
             {
                 var now = _time.GetTimestamp();
-                if (now >= _expiresAt)
-                {
-                    _tokens = 0;
-                }
-
+                Expire(now);
                 _tokens += grant.Granted;
                 _expiresAt = now + Ticks(grant.ValidFor);
                 // Never more than one call per MinCallInterval per partition, whatever the bucket says.
@@ -253,6 +273,8 @@ internal sealed class LeasedRateLimiter : RateLimiter
         {
             lock (_lock)
             {
+                // Returned tokens are not sent again: the bucket may have taken them already, and
+                // counting them twice would let it grant more than it refilled.
                 _nextCallAt = _time.GetTimestamp() + Ticks(_leaseLength);
                 SetFallback(true, $"{error.GetType().Name}: {error.Message}");
             }
@@ -319,8 +341,10 @@ internal sealed class LeasedRateLimiter : RateLimiter
 
     private void ReturnHeld(long now)
     {
-        var unused = now < _expiresAt ? (int)Math.Floor(_tokens) : 0;
+        Expire(now);
+        var unused = (int)Math.Floor(_tokens) + _expiredUnused;
         _tokens = 0;
+        _expiredUnused = 0;
         if (unused > 0)
         {
             _leases.ReturnUnused(GrainKey, unused);

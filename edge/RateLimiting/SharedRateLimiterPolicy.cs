@@ -49,7 +49,45 @@ internal sealed class SharedRateLimiterPolicy(RateLimitLeases leases, ClientIpRe
             $"{IRateLimitGrain.Key(p.Spec.PolicyId, p.Partition)}\t{p.Spec.Permits}/{p.Spec.Period}/{p.Spec.Burst}")));
         return RateLimitPartition.Get(key, _ => parts.Count == 1
             ? new LeasedRateLimiter(parts[0].Spec, parts[0].Partition, leases)
-            : RateLimiter.CreateChained([.. parts.Select(p => (RateLimiter)new LeasedRateLimiter(p.Spec, p.Partition, leases))]));
+            : new OwningChain([.. parts.Select(p => new LeasedRateLimiter(p.Spec, p.Partition, leases))]));
+    }
+
+    /// <summary>
+    /// Every policy of the route must admit (as ingress-nginx applies both limit-rps and limit-rpm).
+    /// RateLimiter.CreateChained does not dispose its limiters; this one does, so they give their tokens back.
+    /// </summary>
+    private sealed class OwningChain(LeasedRateLimiter[] limiters) : RateLimiter
+    {
+        private readonly RateLimiter _chain = CreateChained(limiters);
+
+        public override TimeSpan? IdleDuration => _chain.IdleDuration;
+
+        public override RateLimiterStatistics? GetStatistics() => _chain.GetStatistics();
+
+        protected override RateLimitLease AttemptAcquireCore(int permitCount) => _chain.AttemptAcquire(permitCount);
+
+        protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
+            _chain.AcquireAsync(permitCount, cancellationToken);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _chain.Dispose();
+                foreach (var limiter in limiters)
+                {
+                    limiter.Dispose();
+                }
+            }
+
+            base.Dispose(disposing);
+        }
+
+        protected override ValueTask DisposeAsyncCore()
+        {
+            Dispose(true);
+            return ValueTask.CompletedTask;
+        }
     }
 
     internal static string PartitionKey(RateLimitSpec spec, HttpContext context, string routeId, string clientAddress) => spec.Key switch

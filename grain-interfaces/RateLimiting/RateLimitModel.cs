@@ -53,6 +53,7 @@ public sealed record RateLimitSpec(
 /// <param name="Requested">Tokens the edge expects to use over one lease.</param>
 /// <param name="RecentRate">Requests per second this edge has recently seen for the partition (admitted or not).</param>
 /// <param name="LeaseLength">How long the edge wants the tokens to stay valid.</param>
+/// <param name="Returned">Tokens of an earlier lease that expired unused on the edge; the bucket takes them back.</param>
 [GenerateSerializer, Immutable, Alias("op.LeaseRequest")]
 public sealed record LeaseRequest(
     [property: Id(0)] string EdgeId,
@@ -60,7 +61,8 @@ public sealed record LeaseRequest(
     [property: Id(2)] int Capacity,
     [property: Id(3)] int Requested,
     [property: Id(4)] double RecentRate,
-    [property: Id(5)] TimeSpan LeaseLength);
+    [property: Id(5)] TimeSpan LeaseLength,
+    [property: Id(6)] int Returned = 0);
 
 /// <summary>Tokens granted to one edge (already debited from the bucket).</summary>
 /// <param name="ValidFor">Tokens unused after this are dropped by the edge (a duration, so edge and silo clocks need not agree).</param>

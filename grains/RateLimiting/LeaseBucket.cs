@@ -50,6 +50,8 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
             _edges[request.EdgeId] = edge = new Edge();
         }
 
+        Return(request.EdgeId, request.Returned, now);
+
         edge.RecentRate = Math.Max(0, request.RecentRate);
         edge.LastSeen = now;
         var active = Active(now);

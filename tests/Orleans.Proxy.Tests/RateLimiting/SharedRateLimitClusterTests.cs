@@ -213,6 +213,35 @@ public sealed class SharedRateLimitClusterTests
     }
 
     [Fact]
+    public async Task NginxAnnotations_RpsAndRpm_BothApplyAndTheRefusingOneIsNamed()
+    {
+        await using var web = await TestBackend.StartAsync("web");
+        await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
+        // limit-rpm 3 x multiplier 1 = 3 requests, then one every 20 s; limit-rps 100 x 1 never refuses here.
+        var edge = (await StartAsync(cluster, web, 1, new()
+        {
+            [Annotations.NginxLimitRps] = "100",
+            [Annotations.NginxLimitRpm] = "3",
+            [Annotations.NginxLimitBurstMultiplier] = "1",
+        })).Single();
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? rejection = null;
+        for (var i = 0; i < 8; i++)
+        {
+            var response = await edge.GetAsync(Limited, "/");
+            statuses.Add(response.StatusCode);
+            rejection ??= response.StatusCode == HttpStatusCode.TooManyRequests ? response : null;
+        }
+
+        var state = (await edge.DiagAsync("/diag/ratelimits")).GetRawText() + (await edge.DiagAsync("/diag/ratelimits/test/limited/nginx-rpm/127.0.0.1")).GetRawText();
+        Assert.True(statuses.Count(s => s == HttpStatusCode.OK) is >= 3 and <= 4, string.Join(", ", statuses) + state);
+        Assert.NotNull(rejection);
+        Assert.Equal("\"test/limited/nginx-rpm\";q=3;w=60", rejection.Headers.GetValues("RateLimit-Policy").Single());
+        Assert.True(int.Parse(rejection.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture) >= 1);
+    }
+
+    [Fact]
     public async Task DiagRateLimits_Partition_ShowsTokensAndLeasesPerEdge()
     {
         await using var web = await TestBackend.StartAsync("web");
