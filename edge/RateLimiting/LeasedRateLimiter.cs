@@ -111,9 +111,15 @@ internal sealed class LeasedRateLimiter : RateLimiter
         {
             var now = _time.GetTimestamp();
             var lease = Take(permitCount, now);
-            // Only a partition that never had a lease waits, and only for the call already under way.
-            if (lease.IsAcquired || _leased || _fallback || _call is null)
+            if (lease.IsAcquired)
             {
+                return lease;
+            }
+
+            // Only a partition that never had a lease waits, and only for the call already under way.
+            if (_leased || _fallback || _call is null)
+            {
+                _leases.CountRejected();
                 return lease;
             }
 
@@ -142,11 +148,13 @@ internal sealed class LeasedRateLimiter : RateLimiter
 
         lock (_lock)
         {
-            return Take(permitCount, _time.GetTimestamp());
+            return Take(permitCount, _time.GetTimestamp(), countRejection: true);
         }
     }
 
-    private RateLimitLease Take(int permitCount, long now)
+    // The middleware calls AcquireAsync after AttemptAcquire refused a request, so a refusal is
+    // counted only there, once per request.
+    private RateLimitLease Take(int permitCount, long now, bool countRejection = false)
     {
         if (_disposed)
         {
@@ -177,7 +185,11 @@ internal sealed class LeasedRateLimiter : RateLimiter
             }
         }
 
-        _leases.CountRejected();
+        if (countRejection)
+        {
+            _leases.CountRejected();
+        }
+
         return Rejected(RetryAfter(now, permitCount));
     }
 
