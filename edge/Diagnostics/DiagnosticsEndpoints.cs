@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Orleans.Proxy.Edge.Hosting;
+using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Silo.Diagnostics;
 
@@ -65,5 +66,6 @@ internal static class DiagnosticsEndpoints
         diag.MapGet("/rejections", (RouteTableCache cache) => cache.Current.Catalog.Rejections);
         diag.MapGet("/explain", async (string host, string path, HttpRequest request, RequestExplainer explainer) =>
             Results.Ok(await explainer.ExplainAsync(host, path.StartsWith('/') ? path : "/" + path, request.Query["header"].OfType<string>())));
+        diag.MapRateLimitDiagnostics();
     }
 }

@@ -10,6 +10,7 @@ using Orleans.Configuration;
 using Orleans.Proxy.Edge.AccessLog;
 using Orleans.Proxy.Edge.Demo;
 using Orleans.Proxy.Edge.Diagnostics;
+using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Silo.Diagnostics;
 using Orleans.Proxy.Silo.Hosting;
@@ -63,6 +64,7 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddSingleton<RouteTableCache>();
         builder.Services.AddSingleton<CatalogSync>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogSync>());
+        builder.AddSharedRateLimiting();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.AddEdgeDiagnostics();
         builder.AddAccessLog();
@@ -77,6 +79,7 @@ public static partial class EdgeHostingExtensions
         app.MapProxyDiagnostics(endpoints => endpoints.MapEdgeDiagnostics());
         app.UseAccessLog();
         app.UseRouting();
+        app.UseSharedRateLimiting();
         app.MapReverseProxyWithExplain();
         return app;
     }

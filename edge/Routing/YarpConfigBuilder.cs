@@ -1,3 +1,4 @@
+using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.LoadBalancing;
@@ -38,7 +39,7 @@ internal static class YarpConfigBuilder
             QueryParameters = route.Query.IsDefaultOrEmpty ? null
                 : [.. route.Query.Select(q => new RouteQueryParameter { Name = q.Name, Values = [q.Value], Mode = QueryParameterMatchMode.Exact, IsCaseSensitive = true })],
         },
-    }.WithTransformUseOriginalHostHeader();
+    }.WithTransformUseOriginalHostHeader().WithRateLimits(route);
 
     public static ClusterConfig ToCluster(BackendSpec backend) => new()
     {

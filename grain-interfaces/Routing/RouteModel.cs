@@ -37,6 +37,10 @@ public sealed record RouteSpec(
     /// <summary>True for the catch-all route of the default backend.</summary>
     [Id(8)]
     public bool IsDefaultBackend { get; init; }
+
+    /// <summary>Rate limits every request of the route must pass (rate limiting, Ids 10-19); empty: none.</summary>
+    [Id(10)]
+    public ImmutableArray<RateLimiting.RateLimitSpec> RateLimits { get; init; } = [];
 }
 
 /// <summary>All routes of one host at one version.</summary>

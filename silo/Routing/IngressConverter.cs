@@ -50,6 +50,7 @@ internal static partial class IngressConverter
 
         var annotations = new AnnotationReader(source, ingress.Metadata.Annotations);
         var matchers = ReadMatchers(annotations);
+        var rateLimits = RateLimitAnnotations.Read(annotations, key);
         context.Rejections.AddRange(annotations.Finish());
         if (matchers is null)
         {
@@ -67,6 +68,7 @@ internal static partial class IngressConverter
                 var route = new RouteSpec($"{key}#default", AnyHost, "/", PathMatchKind.Prefix, [], [], clusterId, source)
                 {
                     IsDefaultBackend = true,
+                    RateLimits = rateLimits,
                 };
                 context.AddRoute(route, "spec.defaultBackend");
             }
@@ -119,7 +121,7 @@ internal static partial class IngressConverter
                     continue;
                 }
 
-                var route = new RouteSpec($"{key}#{r}.{p}", host, routePath, kind, headers, query, clusterId, source);
+                var route = new RouteSpec($"{key}#{r}.{p}", host, routePath, kind, headers, query, clusterId, source) { RateLimits = rateLimits };
                 context.AddRoute(route, pathField);
             }
         }

@@ -40,9 +40,9 @@ internal sealed class ProxyTestCluster : IAsyncDisposable
         return new ProxyTestCluster(cluster);
     }
 
-    public async Task<TestEdge> StartEdgeAsync()
+    public async Task<TestEdge> StartEdgeAsync(IDictionary<string, string?>? settings = null)
     {
-        var edge = await TestEdge.StartWithClientAsync(Client);
+        var edge = await TestEdge.StartWithClientAsync(Client, settings);
         _edges.Add(edge);
         return edge;
     }

@@ -68,9 +68,9 @@ internal sealed class TestEdge : IAsyncDisposable
     public static Task<TestEdge> StartClientAsync(IDictionary<string, string?> settings) =>
         StartAsync(new Dictionary<string, string?>(settings) { ["Edge:Mode"] = "Client" }, configureServices: null);
 
-    /// <summary>An edge using an existing cluster client (a TestingHost cluster's).</summary>
-    public static Task<TestEdge> StartWithClientAsync(IClusterClient client) =>
-        StartAsync(new Dictionary<string, string?> { ["Edge:Mode"] = "Client" }, services =>
+    /// <summary>An edge using an existing cluster client (a TestingHost cluster's), with optional extra settings.</summary>
+    public static Task<TestEdge> StartWithClientAsync(IClusterClient client, IDictionary<string, string?>? settings = null) =>
+        StartAsync(new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["Edge:Mode"] = "Client" }, services =>
         {
             services.AddSingleton(client);
             services.AddSingleton<IGrainFactory>(client);

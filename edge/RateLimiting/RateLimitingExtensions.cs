@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Proxy.Edge.Hosting;
+using Orleans.Proxy.RateLimiting;
+
+namespace Orleans.Proxy.Edge.RateLimiting;
+
+public static class RateLimitingExtensions
+{
+    /// <summary>The ASP.NET Core rate limiting policy that routes with a rate limit name.</summary>
+    public const string PolicyName = "orleans-proxy-shared";
+
+    private static readonly object DecisionStarted = new();
+
+    /// <summary>Shared (grain-leased) rate limits, as an ASP.NET Core rate limiting policy for YARP routes.</summary>
+    public static IHostApplicationBuilder AddSharedRateLimiting(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RateLimitingOptions>().Bind(builder.Configuration.GetSection(RateLimitingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton<ClientIpResolver>();
+        builder.Services.AddSingleton<RateLimitLeases>();
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.AddPolicy<string, SharedRateLimiterPolicy>(PolicyName);
+        });
+        return builder;
+    }
+
+    /// <summary>The rate limiting middleware (after routing, so it sees the YARP route), timed for the decision histogram.</summary>
+    public static IApplicationBuilder UseSharedRateLimiting(this IApplicationBuilder app)
+    {
+        var decisions = app.ApplicationServices.GetRequiredService<RateLimitLeases>().Decisions;
+        app.Use((context, next) =>
+        {
+            context.Items[DecisionStarted] = Stopwatch.GetTimestamp();
+            return next(context);
+        });
+        app.UseRateLimiter();
+        // Reached only by admitted requests: what the limiter added to them.
+        return app.Use((context, next) =>
+        {
+            if (context.Items.TryGetValue(DecisionStarted, out var started) && started is long start)
+            {
+                decisions.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
+            }
+
+            return next(context);
+        });
+    }
+
+    /// <summary>/diag/ratelimits (this edge) and /diag/ratelimits/{policy}/{partition} (the shared bucket, from its grain).</summary>
+    internal static void MapRateLimitDiagnostics(this IEndpointRouteBuilder diag)
+    {
+        diag.MapGet("/ratelimits", (RateLimitLeases leases, EdgeIdentity identity) => new
+        {
+            edgeId = identity.Id,
+            degraded = leases.PartitionsInFallback > 0,
+            partitions = leases.Partitions,
+            partitionsInFallback = leases.PartitionsInFallback,
+            knownEdges = leases.KnownEdges,
+            grainCalls = leases.GrainCalls,
+            requestPathGrainCalls = leases.RequestPathCalls,
+            leaseAdmitted = leases.LeaseAdmitted,
+            fallbackAdmitted = leases.FallbackAdmitted,
+            rejected = leases.Rejected,
+            fallback = leases.Live.Where(l => l.InFallback).Select(l => l.GrainKey).Order(StringComparer.Ordinal).Take(100),
+        });
+
+        // Policy ids are "namespace/name/kind"; the partition is the rest (route ids contain '#', escape it as %23).
+        diag.MapGet("/ratelimits/{ns}/{name}/{kind}/{**partition}", async (string ns, string name, string kind, string? partition, RateLimitLeases leases) =>
+        {
+            var key = IRateLimitGrain.Key($"{ns}/{name}/{kind}", Uri.UnescapeDataString(partition ?? string.Empty));
+            var state = await leases.Grain(key).GetState();
+            var local = leases.Live.FirstOrDefault(l => l.GrainKey == key)?.Snapshot();
+            return Results.Ok(new
+            {
+                key,
+                bucket = state,
+                thisEdge = local is { } s ? new { tokens = s.Tokens, fallback = s.Fallback, edgesSharing = s.Edges, recentRate = s.RecentRate } : null,
+            });
+        });
+    }
+}
