@@ -35,6 +35,8 @@ public sealed class RateLimitingOptions : IValidatableObject
         }
     }
 
+    // Validated on start, so every entry parses here.
     internal IPNetwork[] ParsedTrustedProxies() =>
-        [.. TrustedProxies.Select(p => ClientIpResolver.TryParseRange(p, out var n) ? n : throw new ValidationException(p))];
+        [.. TrustedProxies.Select(p => ClientIpResolver.TryParseRange(p, out var n) ? n
+            : throw new ValidationException($"{Section}:{nameof(TrustedProxies)} '{p}' is not a CIDR range or IP address"))];
 }

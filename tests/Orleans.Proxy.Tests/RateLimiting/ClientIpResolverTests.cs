@@ -32,3 +32,16 @@ public sealed class ClientIpResolverTests
         Assert.Equal(IPAddress.Parse("1.2.3.4"), ClientIpResolver.Resolve(IPAddress.Parse("10.1.1.1"), header, Trusted));
     }
 }
+
+public sealed class RateLimitingOptionsTests
+{
+    [Fact]
+    public void Validate_BadTrustedProxy_ErrorNamesTheKey()
+    {
+        var options = new RateLimitingOptions { TrustedProxies = ["10.0.0.0/8", "proxy.local"] };
+
+        var error = Assert.Single(options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)));
+
+        Assert.StartsWith("RateLimiting:TrustedProxies:1 'proxy.local'", error.ErrorMessage, StringComparison.Ordinal);
+    }
+}

@@ -242,6 +242,26 @@ public sealed class SharedRateLimitClusterTests
     }
 
     [Fact]
+    public async Task Whitelist_ClientInRange_NeverLimited()
+    {
+        await using var web = await TestBackend.StartAsync("web");
+        await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
+        var edge = (await StartAsync(cluster, web, 1, new()
+        {
+            [Annotations.RateLimitRpm] = "1",
+            [Annotations.RateLimitBurst] = "1",
+            [Annotations.RateLimitWhitelist] = "127.0.0.0/8",
+        })).Single();
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await edge.GetAsync(Limited, "/")).StatusCode);
+        }
+
+        Assert.Equal(0, (await edge.DiagAsync("/diag/ratelimits")).GetProperty("partitions").GetInt32());
+    }
+
+    [Fact]
     public async Task DiagRateLimits_Partition_ShowsTokensAndLeasesPerEdge()
     {
         await using var web = await TestBackend.StartAsync("web");
