@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Proxy.Edge.Demo;
 using Orleans.Proxy.Edge.Diagnostics;
+using Orleans.Proxy.Edge.IngressFeatures;
 using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Silo.Hosting;
 using Orleans.Proxy.Silo.Routing;
@@ -61,7 +62,7 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddSingleton<CatalogSync>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogSync>());
         builder.Services.AddSingleton<BearerTokenFilter>();
-        builder.Services.AddReverseProxy().LoadFromMemory([], []);
+        builder.Services.AddReverseProxy().LoadFromMemory([], []).AddIngressFeatures();
         builder.Services.AddHostedService<StartupBanner>();
 
         return builder;
@@ -76,7 +77,13 @@ public static partial class EdgeHostingExtensions
             diagnostics.UseEndpoints(endpoints => endpoints.MapEdgeDiagnostics());
         });
         app.UseRouting();
-        app.MapReverseProxy();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseIngressFeatures();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
         return app;
     }
 

@@ -29,8 +29,8 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
         try
         {
             var generation = NextGeneration();
-            var changedBackends = Diff(_backends, desired.Backends, generation, (id, version, d) => new BackendSpec(id, version, d));
-            var changedHosts = Diff(_hosts, desired.Hosts, generation, (host, version, r) => new HostRoutes(host, version, r));
+            var changedBackends = Diff(_backends, desired.Backends, generation, (id, version, b) => (b ?? BackendSpec.Empty(id)) with { Version = version });
+            var changedHosts = Diff(_hosts, desired.Hosts, generation, (host, version, r) => new HostRoutes(host, version, r.IsDefault ? [] : r));
             var rejectionsFingerprint = Fingerprint(desired.Rejections);
             var changed = _catalog.Generation == 0 || changedBackends.Count > 0 || changedHosts.Count > 0 || rejectionsFingerprint != _rejectionsFingerprint;
             if (changed)
@@ -66,14 +66,14 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
     }
 
     /// <summary>
-    /// Records new content with a fresh version; a key that disappeared gets an empty value with a
-    /// fresh version, so its grain is cleared. Returns what must be written.
+    /// Records new content with a fresh version; a key that disappeared gets an empty value (content
+    /// null) with a fresh version, so its grain is cleared. Returns what must be written.
     /// </summary>
     private static List<TValue> Diff<TValue, TContent>(
         Dictionary<string, (TValue Value, string Fingerprint)> current,
-        IReadOnlyDictionary<string, ImmutableArray<TContent>> desired,
+        IReadOnlyDictionary<string, TContent> desired,
         long generation,
-        Func<string, long, ImmutableArray<TContent>, TValue> create)
+        Func<string, long, TContent?, TValue> create)
     {
         var changed = new List<TValue>();
         foreach (var (key, content) in desired)
@@ -93,7 +93,7 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
         {
             // Cleared once and forgotten: the catalog no longer names it, so no edge reads it again.
             current.Remove(key);
-            changed.Add(create(key, generation, []));
+            changed.Add(create(key, generation, default));
         }
 
         return changed;
@@ -103,7 +103,7 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
     private long NextGeneration() =>
         Math.Max(_catalog.Generation + 1, time.GetUtcNow().ToUnixTimeMilliseconds() * 1000);
 
-    private static string Fingerprint<T>(ImmutableArray<T> content) => JsonSerializer.Serialize(content);
+    private static string Fingerprint<T>(T content) => JsonSerializer.Serialize(content);
 
     private void LogRejections(ImmutableArray<Rejection> rejections)
     {
