@@ -11,6 +11,7 @@ using Orleans.Proxy.Edge.Demo;
 using Orleans.Proxy.Edge.Diagnostics;
 using Orleans.Proxy.Edge.IngressFeatures;
 using Orleans.Proxy.Edge.Routing;
+using Orleans.Proxy.Edge.Tls;
 using Orleans.Proxy.Silo.Hosting;
 using Orleans.Proxy.Silo.Routing;
 
@@ -64,6 +65,7 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddSingleton<BearerTokenFilter>();
         builder.Services.AddReverseProxy().LoadFromMemory([], []).AddIngressFeatures();
         builder.Services.AddHostedService<StartupBanner>();
+        builder.Services.AddEdgeTls();
 
         return builder;
     }
@@ -100,6 +102,11 @@ public static partial class EdgeHostingExtensions
             errors.Add($"Diagnostics:Address '{diagnostics.Address}' is not an IP address (use e.g. 0.0.0.0 or 127.0.0.1)");
         }
 
+        if (edge.HttpsPort != 0 && (edge.HttpsPort == edge.Port || edge.HttpsPort == diagnostics.Port))
+        {
+            errors.Add($"Edge:HttpsPort {edge.HttpsPort} is also Edge:Port or Diagnostics:Port: each listener needs its own port");
+        }
+
         if (edge.Port != 0 && edge.Port == diagnostics.Port)
         {
             errors.Add($"Edge:Port and Diagnostics:Port are both {edge.Port}: diagnostics need a port of their own");
@@ -115,6 +122,7 @@ public static partial class EdgeHostingExtensions
             var listeners = kestrel.ApplicationServices.GetRequiredService<EdgeListeners>();
             kestrel.Listen(publicAddress, edge.Port, listen => listeners.Public = listen);
             kestrel.Listen(diagnosticsAddress, diagnostics.Port, listen => listeners.Diagnostics = listen.MarkAsDiagnostics());
+            kestrel.ListenHttps(publicAddress, edge);
         });
     }
 

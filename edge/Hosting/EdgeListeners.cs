@@ -10,6 +10,9 @@ internal sealed class EdgeListeners
 
     public ListenOptions? Diagnostics { get; set; }
 
+    /// <summary>The HTTPS listener, when Edge:HttpsPort is set.</summary>
+    public ListenOptions? Https { get; set; }
+
     public IPEndPoint PublicEndpoint => Public?.IPEndPoint ?? throw new InvalidOperationException("The edge has not started");
 
     public IPEndPoint DiagnosticsEndpoint => Diagnostics?.IPEndPoint ?? throw new InvalidOperationException("The edge has not started");

@@ -75,6 +75,13 @@ public sealed record RouteSpec(
     /// <summary>A canary backend that takes some of this route's requests.</summary>
     [Id(38)]
     public CanarySpec? Canary { get; init; }
+
+    /// <summary>
+    /// The certificate for <see cref="Host"/> on the HTTPS listener: "namespace/secret#fingerprint"
+    /// (an <see cref="ITlsCertificateGrain"/> key and the content hash it must hold), from spec.tls.
+    /// </summary>
+    [Id(39)]
+    public string? TlsCertificate { get; init; }
 }
 
 /// <summary>

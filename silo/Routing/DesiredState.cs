@@ -10,4 +10,8 @@ namespace Orleans.Proxy.Silo.Routing;
 internal sealed record DesiredState(
     ImmutableSortedDictionary<string, ImmutableArray<RouteSpec>> Hosts,
     ImmutableSortedDictionary<string, BackendSpec> Backends,
-    ImmutableArray<Rejection> Rejections);
+    ImmutableArray<Rejection> Rejections)
+{
+    /// <summary>TLS certificates by Secret ("namespace/name"), Version 0 as for backends.</summary>
+    public ImmutableSortedDictionary<string, TlsCertificateSpec> Certificates { get; init; } = ImmutableSortedDictionary<string, TlsCertificateSpec>.Empty;
+}

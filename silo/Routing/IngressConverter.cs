@@ -59,7 +59,7 @@ internal static partial class IngressConverter
 
         var (headers, query) = nginx.Canary is null ? matchers.Value : ([], []);
         var spec = ingress.Spec;
-        var tlsHosts = (spec?.Tls ?? []).SelectMany(t => t.Hosts ?? []).Select(NormalizeHost).ToHashSet(StringComparer.Ordinal);
+        var certificates = nginx.Canary is null ? context.Tls.Read(source, ns, spec, NormalizeHost, context.Rejections) : [];
         if (spec?.DefaultBackend is not null && nginx.Canary is not null)
         {
             context.Reject(source, "spec.defaultBackend", "a canary Ingress cannot set the default backend; ignored");
@@ -138,7 +138,7 @@ internal static partial class IngressConverter
                     continue;
                 }
 
-                var route = nginx.ApplyTo(new RouteSpec($"{key}#{r}.{p}", host, routePath, kind, headers, query, clusterId, source) { PathRegex = pathRegex }, tlsHosts.Contains(host));
+                var route = nginx.ApplyTo(new RouteSpec($"{key}#{r}.{p}", host, routePath, kind, headers, query, clusterId, source) { PathRegex = pathRegex, TlsCertificate = certificates.GetValueOrDefault(host) }, certificates.ContainsKey(host));
                 if (nginx.Canary is { } canary)
                 {
                     context.AttachCanary(route, canary, pathField);
@@ -265,6 +265,8 @@ internal static partial class IngressConverter
         private RouteSpec? _defaultBackend;
 
         public List<Rejection> Rejections { get; } = [];
+
+        public IngressTls Tls { get; } = new(objects.Secrets);
 
         public void Reject(string obj, string field, string reason) => Rejections.Add(new Rejection(obj, field, reason));
 
@@ -458,6 +460,9 @@ internal static partial class IngressConverter
         public DesiredState ToDesiredState() => new(
             _hosts.ToImmutableSortedDictionary(h => h.Key, h => h.Value.OrderBy(r => r.RouteId, StringComparer.Ordinal).ToImmutableArray(), StringComparer.Ordinal),
             _backends.ToImmutableSortedDictionary(StringComparer.Ordinal),
-            [.. Rejections]);
+            [.. Rejections])
+        {
+            Certificates = Tls.Certificates,
+        };
     }
 }

@@ -24,11 +24,12 @@ internal sealed record NginxSettings(
     NginxCanarySettings? Canary,
     NginxBackendSettings Backend)
 {
-    /// <summary>The route with these settings; <paramref name="hostHasTls"/>: the Ingress's spec.tls names the route's host.</summary>
+    /// <summary>The route with these settings; <paramref name="hostHasTls"/>: the Ingress gives the route's host a valid certificate.</summary>
     public RouteSpec ApplyTo(RouteSpec route, bool hostHasTls) => route with
     {
         RewriteTarget = RewriteTarget,
-        // As ingress-nginx: a host with TLS redirects plain HTTP unless ssl-redirect is "false".
+        // As ingress-nginx, a host with TLS redirects plain HTTP unless ssl-redirect is "false"; unlike it,
+        // only when the certificate is valid (there is no fallback certificate to redirect to).
         SslRedirect = ForceSslRedirect || (hostHasTls && SslRedirect != false),
         AllowSourceRanges = AllowSourceRanges,
         DenySourceRanges = DenySourceRanges,
