@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Proxy.Silo.Files;
+using Orleans.Proxy.Silo.Kubernetes.Controller;
 using Orleans.Proxy.Silo.Routing;
 
 namespace Orleans.Proxy.Silo.Hosting;
@@ -37,6 +38,12 @@ public static class SiloHostingExtensions
         services.AddSingleton<RoutePublisher>();
         services.AddSingleton<RouteReconciler>();
         services.AddHostedService(sp => sp.GetRequiredService<RouteReconciler>());
+        if (configuration.GetSection(RoutesOptions.Section).Get<RoutesOptions>()?.Source == RouteSource.Kubernetes)
+        {
+            services.AddIngressController(configuration);
+            return services;
+        }
+
         var directory = configuration[$"{RoutesOptions.Section}:{nameof(RoutesOptions.Directory)}"];
         if (!string.IsNullOrEmpty(directory))
         {
