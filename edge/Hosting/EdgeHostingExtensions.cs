@@ -13,6 +13,7 @@ using Orleans.Proxy.Edge.IngressFeatures;
 using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Edge.Tls;
 using Orleans.Proxy.Silo.Hosting;
+using Orleans.Proxy.Silo.Kubernetes.Membership;
 using Orleans.Proxy.Silo.Routing;
 
 namespace Orleans.Proxy.Edge.Hosting;
@@ -136,7 +137,15 @@ public static partial class EdgeHostingExtensions
                 o.ClusterId = cluster.ClusterId;
                 o.ServiceId = cluster.ServiceId;
             });
-            client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
+            if (cluster.Clustering == ClusteringMode.Kubernetes)
+            {
+                client.UseKubernetesClustering(builder.Configuration);
+            }
+            else
+            {
+                client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
+            }
+
             // Keep trying at start: an edge that comes up before the silos waits for them, unready.
             client.UseConnectionRetryFilter(async (exception, cancellationToken) =>
             {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Proxy.Silo.Files;
 using Orleans.Proxy.Silo.Kubernetes.Controller;
+using Orleans.Proxy.Silo.Kubernetes.Membership;
 using Orleans.Proxy.Silo.Routing;
 
 namespace Orleans.Proxy.Silo.Hosting;
@@ -24,7 +25,14 @@ public static class SiloHostingExtensions
                 o.ClusterId = cluster.ClusterId;
                 o.ServiceId = cluster.ServiceId;
             });
-            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort));
+            if (cluster.Clustering == ClusteringMode.Kubernetes)
+            {
+                silo.UseKubernetesClustering(builder.Configuration, cluster.SiloPort, cluster.GatewayPort);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort));
+            }
         });
         builder.Services.AddRouteSources(builder.Configuration);
         return builder;

@@ -56,6 +56,10 @@ internal sealed class TestEdge : IAsyncDisposable
             ["Cluster:GatewayPort"] = $"{gatewayPort}",
         }, configureServices: null);
 
+    /// <summary>An edge that is a pure Orleans client, clustering as <paramref name="settings"/> say (e.g. Cluster:Clustering).</summary>
+    public static Task<TestEdge> StartClientAsync(IDictionary<string, string?> settings) =>
+        StartAsync(new Dictionary<string, string?>(settings) { ["Edge:Mode"] = "Client" }, configureServices: null);
+
     /// <summary>An edge using an existing cluster client (a TestingHost cluster's).</summary>
     public static Task<TestEdge> StartWithClientAsync(IClusterClient client) =>
         StartAsync(new Dictionary<string, string?> { ["Edge:Mode"] = "Client" }, services =>

@@ -54,6 +54,12 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     /// <summary>When set, a request it returns a status code for fails with that code (and a Status body) instead of being served.</summary>
     public Func<ApiRequestKey, HttpStatusCode?>? FailWith { get; set; }
 
+    /// <summary>
+    /// Runs before a request is served (after it is counted), so a test can interleave another client's
+    /// write between a read and a write, deterministically.
+    /// </summary>
+    public Func<ApiRequestKey, Task>? BeforeServing { get; set; }
+
     /// <summary>The current global resourceVersion.</summary>
     public long ResourceVersion
     {
@@ -232,6 +238,11 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         {
             await WriteStatusAsync(context, failure, "InternalError", $"injected failure for {key}", route.Kind, route.Name);
             return;
+        }
+
+        if (BeforeServing is { } before)
+        {
+            await before(key);
         }
 
         try
