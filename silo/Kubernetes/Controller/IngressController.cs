@@ -33,6 +33,7 @@ internal sealed partial class IngressController(
     private Informer<V1EndpointSlice>? _slices;
     private Informer<V1Secret>? _secrets;
     private volatile bool _leading;
+    private int _term;
 
     /// <summary>True while this replica holds the Lease and writes.</summary>
     public bool IsLeader => _leading;
@@ -88,6 +89,7 @@ internal sealed partial class IngressController(
         elector.OnStartedLeading += () =>
         {
             LogLeading(settings.EffectiveIdentity, settings.LeaseName);
+            Interlocked.Increment(ref _term);
             _leading = true;
             Enqueue();
         };
@@ -99,24 +101,31 @@ internal sealed partial class IngressController(
             LogStoppedLeading(settings.EffectiveIdentity);
         };
         elector.OnNewLeader += leader => LogNewLeader(leader);
-        try
+        elector.OnError += e => LogElectionError(e);
+        while (!stoppingToken.IsCancellationRequested)
         {
-            await elector.RunAndTryToHoldLeadershipForeverAsync(stoppingToken);
+            try
+            {
+                await elector.RunAndTryToHoldLeadershipForeverAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogElectionError(e);
+                await Task.Delay(settings.RetryPeriod, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            _leading = false;
-        }
+
+        _leading = false;
     }
 
     /// <summary>The work queue: every change is a signal; a burst is one rebuild of everything from the caches (level-based).</summary>
     private async Task ReconcileLoopAsync(IngressControllerOptions settings, CancellationToken stoppingToken)
     {
         var status = new IngressStatusWriter(client, settings, time, _logger);
-        var wasLeading = false;
+        var reconciledTerm = 0;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -128,32 +137,49 @@ internal sealed partial class IngressController(
                     await _queue.WaitAsync(stoppingToken);
                 }
 
-                var leading = _leading;
-                if (!leading || !AllSynced())
+                var term = Volatile.Read(ref _term);
+                if (!_leading || !AllSynced())
                 {
-                    wasLeading &= leading;
                     continue;
                 }
 
-                var ours = IngressClassFilter.Ours(_classes!.Items, _ingresses!.Items, settings.ControllerName).ToList();
-                var services = _services!.Items;
-                var objects = new ClusterObjects([.. ours], [.. services], [.. _slices!.Items]) { Secrets = [.. _secrets!.Items] };
-                var desired = IngressConverter.Convert(objects);
-                reconciler.SetDesired(desired);
-                if (!wasLeading)
+                await TryReconcileAsync(async () =>
                 {
-                    // A new leader rewrites every grain: it cannot know what the last one left behind.
-                    reconciler.RequestResync();
-                    status.Reset();
-                    wasLeading = true;
-                }
+                    var ours = IngressClassFilter.Ours(_classes!.Items, _ingresses!.Items, settings.ControllerName).ToList();
+                    var services = _services!.Items;
+                    var objects = new ClusterObjects([.. ours], [.. services], [.. _slices!.Items]) { Secrets = [.. _secrets!.Items] };
+                    var desired = IngressConverter.Convert(objects);
+                    reconciler.SetDesired(desired);
+                    if (term != reconciledTerm)
+                    {
+                        // A new leadership rewrites every grain: it cannot know what was written meanwhile.
+                        reconciler.RequestResync();
+                        status.Reset();
+                        reconciledTerm = term;
+                    }
 
-                LogReconciled(ours.Count, desired.Hosts.Count, desired.Rejections.Length);
-                await status.WriteAsync(ours, services, desired, stoppingToken);
+                    LogReconciled(ours.Count, desired.Hosts.Count, desired.Rejections.Length);
+                    await status.WriteAsync(ours, services, desired, stoppingToken);
+                }, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>One pass; a failure is logged and the pass retried, so the loop (and the silo) never stops on one bad object.</summary>
+    private async Task TryReconcileAsync(Func<Task> reconcile, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await reconcile();
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            LogReconcileFailed(e);
+            await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            Enqueue();
         }
     }
 
@@ -164,6 +190,12 @@ internal sealed partial class IngressController(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Identity} lost the Lease: no longer writing routes")]
     private partial void LogStoppedLeading(string identity);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Leader election failed; retrying")]
+    private partial void LogElectionError(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reconciling failed; retrying in a second")]
+    private partial void LogReconcileFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingress controller leader is {Leader}")]
     private partial void LogNewLeader(string leader);
