@@ -1,9 +1,9 @@
-using k8s;
 using k8s.Models;
 using Orleans.Hosting.Kubernetes;
 using Orleans.Proxy.Silo.Kubernetes.Membership;
 using Orleans.Proxy.Tests.Infrastructure;
 using Orleans.Proxy.Tests.Kubernetes.FakeApiServer;
+using Orleans.Proxy.Tests.Kubernetes.Kustomize;
 
 namespace Orleans.Proxy.Tests.Kubernetes.Membership;
 
@@ -48,16 +48,18 @@ public sealed class KubernetesClusteringTests
 
         Assert.Equal(["silo-0", "silo-1"], ActiveSilos(server).Order());
 
-        // Kubernetes deletes silo-1's pod: Orleans' Kubernetes hosting on silo-0 declares it dead.
-        using (var client = server.CreateClient())
-        {
-            await client.CoreV1.DeleteNamespacedPodAsync(pods[1], Namespace);
-        }
+        // Kubernetes deletes silo-1's pod (the server itself, as the kubelet would: no client request to count):
+        // Orleans' Kubernetes hosting on silo-0 sees it in its watch and declares the silo dead.
+        Assert.True(server.Remove<V1Pod>(pods[1], Namespace));
 
         await Until(() => Rows(server).Any(r => r.SiloName == "silo-1" && r.Status == SiloStatus.Dead), "silo-1 is declared Dead", silos);
         await edge.WaitForBackendAsync("k8s.test", "/", "web");
         // Heartbeats never compete with table writes: they patch their own Lease, never update the table.
         Assert.Equal(0, server.Count("update", ResourceKinds.Leases));
+
+        // Whatever the silos (membership, Orleans' Kubernetes hosting) and the edge asked, k8s/ RBAC allows.
+        Assert.True(server.Count("watch", ResourceKinds.Pods) > 0);
+        await KubernetesManifests.AssertRbacCoversAsync(KubernetesManifests.SiloServiceAccount, server);
     }
 
     private static SiloProcess StartSilo(FakeKubernetesApiServer server, string pod, string routes, string workingDirectory) =>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Proxy.Silo.Kubernetes.Membership;
 using Orleans.Proxy.Tests.Kubernetes.FakeApiServer;
+using Orleans.Proxy.Tests.Kubernetes.Kustomize;
 
 namespace Orleans.Proxy.Tests.Kubernetes.Membership;
 
@@ -37,6 +38,9 @@ public sealed class KubernetesMembershipTableTests : IAsyncLifetime
         }
 
         await _server.DisposeAsync();
+
+        // Every call the table made in this test is one the silo's RBAC in k8s/ allows.
+        await KubernetesManifests.AssertRbacCoversAsync(KubernetesManifests.SiloServiceAccount, _server);
     }
 
     [Fact]
