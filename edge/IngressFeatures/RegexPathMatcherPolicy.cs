@@ -22,13 +22,26 @@ internal sealed class RegexPathMatcherPolicy : MatcherPolicy, IEndpointSelectorP
         var path = httpContext.Request.Path.Value ?? "/";
         for (var i = 0; i < candidates.Count; i++)
         {
-            if (candidates.IsValidCandidate(i) && Regex(candidates[i].Endpoint) is { } regex && !regex.IsMatch(path))
+            if (candidates.IsValidCandidate(i) && Regex(candidates[i].Endpoint) is { } regex && !Matches(regex, path))
             {
                 candidates.SetValidity(i, false);
             }
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>A regex that runs past its timeout does not match (the next route, or 404), rather than failing the request.</summary>
+    private static bool Matches(System.Text.RegularExpressions.Regex regex, string path)
+    {
+        try
+        {
+            return regex.IsMatch(path);
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            return false;
+        }
     }
 
     private static System.Text.RegularExpressions.Regex? Regex(Endpoint endpoint) =>

@@ -78,8 +78,10 @@ internal static partial class NginxAnnotations
         {
             canarySettings = ReadCanary(annotations);
             refuse |= canarySettings is null;
+            // use-regex and rewrite-target still say how to read the paths, so they match the main Ingress's.
             foreach (var name in annotations.Names.Where(n => n.StartsWith(Annotations.NginxPrefix, StringComparison.Ordinal)
-                         && Annotations.Known.Contains(n) && !Annotations.NginxCanaryNames.Contains(n)))
+                         && Annotations.Known.Contains(n) && !Annotations.NginxCanaryNames.Contains(n)
+                         && n is not (Annotations.NginxUseRegex or Annotations.NginxRewriteTarget)))
             {
                 annotations.Reject(name, "ignored on a canary Ingress: the canary takes the main Ingress's settings, as with ingress-nginx");
             }
@@ -108,7 +110,8 @@ internal static partial class NginxAnnotations
         if (canary)
         {
             // Everything else comes from the main Ingress.
-            return new NginxSettings(false, null, null, false, [], [], null, null, null, canarySettings, NginxBackendSettings.None);
+            var regex = ReadBool(annotations, Annotations.NginxUseRegex) == true || annotations.Value(Annotations.NginxRewriteTarget) is not null;
+            return new NginxSettings(regex, null, null, false, [], [], null, null, null, canarySettings, NginxBackendSettings.None);
         }
 
         var readTimeout = ReadSeconds(annotations, Annotations.NginxProxyReadTimeout);
