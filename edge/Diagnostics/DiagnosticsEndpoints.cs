@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Edge.Routing;
+using Orleans.Proxy.Edge.Tls;
 
 namespace Orleans.Proxy.Edge.Diagnostics;
 
@@ -60,5 +61,6 @@ internal static class DiagnosticsEndpoints
                 ? Results.Ok(backend)
                 : Results.NotFound(new { error = $"backend '{id}' is not in this edge's routing table (ids look like namespace/service:port)" }));
         diag.MapGet("/rejections", (RouteTableCache cache) => cache.Current.Catalog.Rejections);
+        diag.MapTlsDiagnostics();
     }
 }

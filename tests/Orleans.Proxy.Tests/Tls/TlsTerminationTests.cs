@@ -30,6 +30,8 @@ public sealed class TlsTerminationTests
         Assert.StartsWith($"web {Host} /", http1.Body);
         var http2 = await GetAsync(httpsPort, Host, HttpVersion.Version20);
         Assert.Equal((HttpStatusCode.OK, "2.0", first.Thumbprint), (http2.Status, http2.Version, http2.Certificate));
+        var served = Assert.Single((await edge.DiagAsync("/diag/certificates")).EnumerateArray());
+        Assert.Equal((Host, first.Thumbprint), (served.GetProperty("host").GetString(), served.GetProperty("thumbprint").GetString()));
 
         // spec.tls turns on ssl-redirect for the host, as with ingress-nginx.
         using var plain = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = edge.Public.BaseAddress };
