@@ -84,6 +84,42 @@ public sealed class NginxAnnotationEdgeTests
         Assert.InRange(toCanary, 30, 150);
     }
 
+    [Fact]
+    public async Task Proxy_BackendProtocolAndReadTimeout_ReachBackendsAsConfigured()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        using var certificate = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=backend", key, System.Security.Cryptography.HashAlgorithmName.SHA256)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        await using var h2c = await TestBackend.StartAsync("h2c", protocols: Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+        await using var tls = await TestBackend.StartAsync("tls", certificate: certificate);
+        await using var slow = await TestBackend.StartAsync("slow");
+        using var routes = new TempDirectory();
+        routes.Write("services.yaml", string.Join("---\n", Manifests.ServiceFor("h2c", h2c), Manifests.ServiceFor("tls", tls), Manifests.ServiceFor("slow", slow)));
+        routes.Write("ingress.yaml", string.Join("---\n",
+            Annotated("h2c", "h2c.test", ("/", "h2c"), ("backend-protocol", "H2C")),
+            Annotated("tls", "tls.test", ("/", "tls"), ("backend-protocol", "HTTPS")),
+            Annotated("slow", "slow.test", ("/", "slow"), ("proxy-read-timeout", "1"), ("proxy-connect-timeout", "2"))));
+        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path);
+        await edge.WaitForBackendAsync("slow.test", "/", "slow");
+
+        using (var response = await edge.GetAsync("h2c.test", "/"))
+        {
+            Assert.Equal((HttpStatusCode.OK, "HTTP/2"), (response.StatusCode, response.Headers.GetValues("X-Backend-Protocol").Single()));
+        }
+
+        using (var response = await edge.GetAsync("tls.test", "/"))
+        {
+            Assert.Equal((HttpStatusCode.OK, "https"), (response.StatusCode, response.Headers.GetValues("X-Backend-Scheme").Single()));
+        }
+
+        // A backend silent for longer than proxy-read-timeout: the edge gives up with 504.
+        Assert.StartsWith("200 slow ", await edge.GetBodyAsync("slow.test", "/?delay-ms=10"));
+        using (var response = await edge.GetAsync("slow.test", "/?delay-ms=3000"))
+        {
+            Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        }
+    }
+
     private static string Annotated(string name, string host, (string Path, string Service) path, params (string Key, string Value)[] annotations) =>
         Manifests.IngressWithAnnotations(name, host, annotations.ToDictionary(a => Nginx + a.Key, a => a.Value), (path.Path, "ImplementationSpecific", path.Service));
 
