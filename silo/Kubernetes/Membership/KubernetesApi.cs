@@ -10,7 +10,7 @@ internal sealed class KubernetesApi : IDisposable
     {
         Configuration = CreateConfiguration(options.Value);
         Configuration.HttpClientTimeout = options.Value.RequestTimeout;
-        Namespace = ResolveNamespace(options.Value);
+        Namespace = ResolveNamespace(options.Value, Configuration);
         Client = new k8s.Kubernetes(Configuration);
     }
 
@@ -58,7 +58,7 @@ internal sealed class KubernetesApi : IDisposable
     public void Dispose() => (Client as IDisposable)?.Dispose();
 
     /// <summary>The option, env POD_NAMESPACE, the service account's namespace, the kubeconfig context's, then "default".</summary>
-    public static string ResolveNamespace(KubernetesClusteringOptions options)
+    private static string ResolveNamespace(KubernetesClusteringOptions options, KubernetesClientConfiguration configuration)
     {
         if (!string.IsNullOrEmpty(options.Namespace))
         {
@@ -70,6 +70,6 @@ internal sealed class KubernetesApi : IDisposable
             return pod;
         }
 
-        return string.IsNullOrEmpty(options.ApiServer) && CreateConfiguration(options).Namespace is { Length: > 0 } configured ? configured : "default";
+        return string.IsNullOrEmpty(configuration.Namespace) ? "default" : configuration.Namespace;
     }
 }
