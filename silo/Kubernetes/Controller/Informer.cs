@@ -64,6 +64,8 @@ internal sealed partial class Informer<T>(
         while (!cancellationToken.IsCancellationRequested)
         {
             var gone = false;
+            var events = 0;
+            var started = Environment.TickCount64;
             Exception? failure = null;
             await foreach (var (type, item) in watch(resourceVersion, e =>
                            {
@@ -78,6 +80,7 @@ internal sealed partial class Informer<T>(
                            }, cancellationToken))
             {
                 resourceVersion = item.Metadata?.ResourceVersion ?? resourceVersion;
+                events++;
                 switch (type)
                 {
                     case WatchEventType.Added or WatchEventType.Modified:
@@ -99,6 +102,12 @@ internal sealed partial class Informer<T>(
             if (failure is not null)
             {
                 throw failure;
+            }
+
+            if (events == 0 && Environment.TickCount64 - started < 1000)
+            {
+                // A server that ends watches at once must not be hammered.
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             }
         }
     }

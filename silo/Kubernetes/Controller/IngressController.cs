@@ -63,7 +63,12 @@ internal sealed partial class IngressController(
             (rv, onError, ct) => client.CoreV1.WatchListSecretForAllNamespacesAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
             Enqueue, _logger,
             // Only TLS Secrets are read; others keep their name and type, so a wrong one is reported as such.
-            secret => secret.Type == TlsSecretType ? secret : new V1Secret { Metadata = secret.Metadata, Type = secret.Type });
+            secret => secret.Type == TlsSecretType ? secret : new V1Secret
+            {
+                // Not even the annotations: kubectl's last-applied-configuration holds the data.
+                Metadata = new V1ObjectMeta { Name = secret.Metadata.Name, NamespaceProperty = secret.Metadata.NamespaceProperty, ResourceVersion = secret.Metadata.ResourceVersion },
+                Type = secret.Type,
+            });
 
         var informers = new[] { _classes.RunAsync(stoppingToken), _ingresses.RunAsync(stoppingToken), _services.RunAsync(stoppingToken), _slices.RunAsync(stoppingToken), _secrets.RunAsync(stoppingToken) };
         var election = ElectAsync(settings, stoppingToken);
