@@ -6,6 +6,7 @@ using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Silo.Diagnostics;
+using Orleans.Proxy.Edge.Tls;
 
 namespace Orleans.Proxy.Edge.Diagnostics;
 
@@ -67,5 +68,6 @@ internal static class DiagnosticsEndpoints
         diag.MapGet("/explain", async (string host, string path, HttpRequest request, RequestExplainer explainer) =>
             Results.Ok(await explainer.ExplainAsync(host, path.StartsWith('/') ? path : "/" + path, request.Query["header"].OfType<string>())));
         diag.MapRateLimitDiagnostics();
+        diag.MapTlsDiagnostics();
     }
 }

@@ -1,3 +1,4 @@
+using Yarp.ReverseProxy.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,11 +23,11 @@ internal static class EdgeDiagnosticsExtensions
     }
 
     /// <summary>YARP on the public listener, and the same endpoints behind /diag/explain's matcher.</summary>
-    public static WebApplication MapReverseProxyWithExplain(this WebApplication app)
+    public static WebApplication MapReverseProxyWithExplain(this WebApplication app, Action<IReverseProxyApplicationBuilder> pipeline)
     {
         var endpoints = (IEndpointRouteBuilder)app;
         var before = endpoints.DataSources.Count;
-        app.MapReverseProxy();
+        app.MapReverseProxy(pipeline);
         app.Services.GetRequiredService<RequestExplainer>().UseEndpoints(app, [.. endpoints.DataSources.Skip(before)]);
         return app;
     }

@@ -10,8 +10,10 @@ using Orleans.Configuration;
 using Orleans.Proxy.Edge.AccessLog;
 using Orleans.Proxy.Edge.Demo;
 using Orleans.Proxy.Edge.Diagnostics;
+using Orleans.Proxy.Edge.IngressFeatures;
 using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Edge.Routing;
+using Orleans.Proxy.Edge.Tls;
 using Orleans.Proxy.Silo.Diagnostics;
 using Orleans.Proxy.Silo.Hosting;
 using Orleans.Proxy.Silo.Kubernetes.Membership;
@@ -65,10 +67,11 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddSingleton<CatalogSync>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogSync>());
         builder.AddSharedRateLimiting();
-        builder.Services.AddReverseProxy().LoadFromMemory([], []);
+        builder.Services.AddReverseProxy().LoadFromMemory([], []).AddIngressFeatures();
         builder.AddEdgeDiagnostics();
         builder.AddAccessLog();
         builder.Services.AddHostedService<StartupBanner>();
+        builder.Services.AddEdgeTls();
 
         return builder;
     }
@@ -80,7 +83,13 @@ public static partial class EdgeHostingExtensions
         app.UseAccessLog();
         app.UseRouting();
         app.UseSharedRateLimiting();
-        app.MapReverseProxyWithExplain();
+        app.MapReverseProxyWithExplain(proxy =>
+        {
+            proxy.UseIngressFeatures();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
         return app;
     }
 
@@ -90,6 +99,11 @@ public static partial class EdgeHostingExtensions
         if (!DiagnosticsListener.TryParseAddress(edge.Address, out var publicAddress))
         {
             errors.Add($"Edge:Address '{edge.Address}' is not an IP address (use e.g. 0.0.0.0 or 127.0.0.1)");
+        }
+
+        if (edge.HttpsPort != 0 && (edge.HttpsPort == edge.Port || edge.HttpsPort == diagnostics.Port))
+        {
+            errors.Add($"Edge:HttpsPort {edge.HttpsPort} is also Edge:Port or Diagnostics:Port: each listener needs its own port");
         }
 
         if (edge.Port != 0 && edge.Port == diagnostics.Port)
@@ -106,6 +120,7 @@ public static partial class EdgeHostingExtensions
         {
             var listeners = kestrel.ApplicationServices.GetRequiredService<EdgeListeners>();
             kestrel.Listen(publicAddress, edge.Port, listen => listeners.Public = listen);
+            kestrel.ListenHttps(publicAddress, edge);
         });
     }
 

@@ -9,6 +9,9 @@ internal sealed class EdgeListeners(DiagnosticsBinding diagnostics)
 {
     public ListenOptions? Public { get; set; }
 
+    /// <summary>The HTTPS listener, when Edge:HttpsPort is set.</summary>
+    public ListenOptions? Https { get; set; }
+
     public IPEndPoint PublicEndpoint => Public?.IPEndPoint ?? throw new InvalidOperationException("The edge has not started");
 
     public IPEndPoint DiagnosticsEndpoint => diagnostics.Endpoint;

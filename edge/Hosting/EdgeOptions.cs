@@ -18,6 +18,10 @@ public sealed class EdgeOptions
     [Range(0, 65535)]
     public int Port { get; set; } = 8080;
 
+    /// <summary>Port of the HTTPS listener (certificates from the Ingresses' spec.tls Secrets); 0: no HTTPS listener.</summary>
+    [Range(0, 65535)]
+    public int HttpsPort { get; set; }
+
     /// <summary>Name of this edge in diagnostics; defaults to host name and process id.</summary>
     public string? Id { get; set; }
 

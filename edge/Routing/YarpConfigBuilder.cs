@@ -1,6 +1,9 @@
+using System.Net;
+using Orleans.Proxy.Edge.IngressFeatures;
 using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Transforms;
 
@@ -28,6 +31,7 @@ internal static class YarpConfigBuilder
         RouteId = route.RouteId,
         ClusterId = route.ClusterId,
         Order = Order(route),
+        Metadata = IngressRouteFeatures.ToMetadata(route),
         Match = new RouteMatch
         {
             Hosts = route.Host == "*" ? null : [route.Host],
@@ -41,12 +45,28 @@ internal static class YarpConfigBuilder
         },
     }.WithTransformUseOriginalHostHeader().WithRateLimits(route);
 
-    public static ClusterConfig ToCluster(BackendSpec backend) => new()
+    public static ClusterConfig ToCluster(BackendSpec backend)
     {
-        ClusterId = backend.ClusterId,
-        LoadBalancingPolicy = LoadBalancingPolicies.RoundRobin,
-        Destinations = backend.Destinations.ToDictionary(d => d.Id, d => new DestinationConfig { Address = d.Address }, StringComparer.Ordinal),
-    };
+        var tls = backend.Protocol is BackendProtocol.Https or BackendProtocol.Grpcs;
+        var http2Only = backend.Protocol is BackendProtocol.Grpc or BackendProtocol.Grpcs or BackendProtocol.H2c;
+        return new ClusterConfig
+        {
+            ClusterId = backend.ClusterId,
+            LoadBalancingPolicy = LoadBalancingPolicies.RoundRobin,
+            Destinations = backend.Destinations.ToDictionary(d => d.Id, d => new DestinationConfig { Address = d.Address }, StringComparer.Ordinal),
+            // As ingress-nginx (proxy_ssl_verify off by default), a TLS backend's certificate is not verified.
+            HttpClient = tls ? new HttpClientConfig { DangerousAcceptAnyServerCertificate = true } : null,
+            HttpRequest = backend.ActivityTimeout is null && !http2Only ? null : new ForwarderRequestConfig
+            {
+                ActivityTimeout = backend.ActivityTimeout,
+                Version = http2Only ? HttpVersion.Version20 : null,
+                VersionPolicy = http2Only ? HttpVersionPolicy.RequestVersionExact : null,
+            },
+            Metadata = backend.ConnectTimeout is { } connect
+                ? new Dictionary<string, string> { [IngressHttpClientFactory.ConnectTimeoutKey] = IngressHttpClientFactory.Format(connect) }
+                : null,
+        };
+    }
 
     /// <summary>
     /// Lower wins. Exact hosts before wildcard hosts before any host before the default backend;
@@ -57,7 +77,7 @@ internal static class YarpConfigBuilder
     {
         var hostRank = route.IsDefaultBackend ? 3 : route.Host == "*" ? 2 : route.Host.StartsWith("*.", StringComparison.Ordinal) ? 1 : 0;
         var matchers = Math.Min(route.Headers.Length + route.Query.Length, 3);
-        var specificity = (route.Path.Length * 8) + (route.PathMatch == PathMatchKind.Exact ? 4 : 0) + matchers;
+        var specificity = ((route.PathRegex ?? route.Path).Length * 8) + (route.PathMatch == PathMatchKind.Exact ? 4 : 0) + matchers;
         return (hostRank * 1_000_000) - specificity;
     }
 }

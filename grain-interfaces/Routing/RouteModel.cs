@@ -41,6 +41,77 @@ public sealed record RouteSpec(
     /// <summary>Rate limits every request of the route must pass (rate limiting, Ids 10-19); empty: none.</summary>
     [Id(10)]
     public ImmutableArray<RateLimiting.RateLimitSpec> RateLimits { get; init; } = [];
+    // ingress-nginx annotations (Ids 30-49).
+
+    /// <summary>When set, the request path must match this case-insensitive regex, anchored at the start; <see cref="Path"/> is then its literal '/'-prefix.</summary>
+    [Id(30)]
+    public string? PathRegex { get; init; }
+
+    /// <summary>New path built from <see cref="PathRegex"/>'s match ($1, $2... are its groups); the query string is kept.</summary>
+    [Id(31)]
+    public string? RewriteTarget { get; init; }
+
+    /// <summary>A plain-HTTP request is redirected (308) to https on the same host and path.</summary>
+    [Id(32)]
+    public bool SslRedirect { get; init; }
+
+    /// <summary>When not empty, only clients in these CIDR ranges are served; others get 403.</summary>
+    [Id(33)]
+    public ImmutableArray<string> AllowSourceRanges { get; init; } = [];
+
+    /// <summary>Clients in these CIDR ranges get 403 (checked before <see cref="AllowSourceRanges"/>).</summary>
+    [Id(34)]
+    public ImmutableArray<string> DenySourceRanges { get; init; } = [];
+
+    /// <summary>Largest accepted request body in bytes (413 above it); 0: no limit; null: the listener's default.</summary>
+    [Id(35)]
+    public long? MaxRequestBodySize { get; init; }
+
+    /// <summary>Every request is answered 301 to this URL.</summary>
+    [Id(36)]
+    public string? PermanentRedirect { get; init; }
+
+    /// <summary>A request for "/" is answered 302 to this path.</summary>
+    [Id(37)]
+    public string? AppRoot { get; init; }
+
+    /// <summary>A canary backend that takes some of this route's requests.</summary>
+    [Id(38)]
+    public CanarySpec? Canary { get; init; }
+
+    /// <summary>
+    /// The certificate for <see cref="Host"/> on the HTTPS listener: "namespace/secret#fingerprint"
+    /// (an <see cref="ITlsCertificateGrain"/> key and the content hash it must hold), from spec.tls.
+    /// </summary>
+    [Id(39)]
+    public string? TlsCertificate { get; init; }
+}
+
+/// <summary>
+/// A canary Ingress's backend for a route (ingress-nginx semantics). The header decides first
+/// ("always"/"never", or equal to <see cref="HeaderValue"/>), then the cookie ("always"/"never"),
+/// then the weight out of 100.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("op.CanarySpec")]
+public sealed record CanarySpec(
+    [property: Id(0)] string ClusterId,
+    [property: Id(1)] string Source,
+    [property: Id(2)] int Weight,
+    [property: Id(3)] string? Header,
+    [property: Id(4)] string? HeaderValue,
+    [property: Id(5)] string? Cookie);
+
+/// <summary>How the edge talks to a backend (ingress-nginx backend-protocol).</summary>
+public enum BackendProtocol
+{
+    Http = 0,
+    Https = 1,
+    /// <summary>gRPC over cleartext HTTP/2 (prior knowledge).</summary>
+    Grpc = 2,
+    /// <summary>gRPC over TLS HTTP/2.</summary>
+    Grpcs = 3,
+    /// <summary>Cleartext HTTP/2 (prior knowledge).</summary>
+    H2c = 4,
 }
 
 /// <summary>All routes of one host at one version.</summary>
@@ -68,6 +139,19 @@ public sealed record BackendSpec(
     [property: Id(2)] ImmutableArray<DestinationSpec> Destinations)
 {
     public static BackendSpec Empty(string clusterId) => new(clusterId, 0, []);
+
+    // ingress-nginx annotations (Ids 20-29): set by the first Ingress that names the backend with them.
+
+    [Id(20)]
+    public BackendProtocol Protocol { get; init; }
+
+    /// <summary>Time to open a connection to a destination; null: the proxy's default.</summary>
+    [Id(21)]
+    public TimeSpan? ConnectTimeout { get; init; }
+
+    /// <summary>Longest silence while reading the response or sending the request; null: the proxy's default.</summary>
+    [Id(22)]
+    public TimeSpan? ActivityTimeout { get; init; }
 }
 
 /// <summary>An object, or one field of it, that was refused, and why.</summary>

@@ -92,7 +92,10 @@ internal sealed partial class FileRouteSource(
         var objects = new ClusterObjects(
             [.. _lastGood.Values.SelectMany(o => o.Ingresses)],
             [.. _lastGood.Values.SelectMany(o => o.Services)],
-            [.. _lastGood.Values.SelectMany(o => o.EndpointSlices)]);
+            [.. _lastGood.Values.SelectMany(o => o.EndpointSlices)])
+        {
+            Secrets = [.. _lastGood.Values.SelectMany(o => o.Secrets)],
+        };
         var desired = IngressConverter.Convert(objects);
         desired = desired with { Rejections = [.. rejections, .. desired.Rejections] };
         LogLoaded(files.Count, objects.Ingresses.Length, desired.Hosts.Count, desired.Rejections.Length);

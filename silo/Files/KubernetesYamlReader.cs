@@ -33,6 +33,7 @@ internal static class KubernetesYamlReader
         var ingresses = ImmutableArray.CreateBuilder<V1Ingress>();
         var services = ImmutableArray.CreateBuilder<V1Service>();
         var slices = ImmutableArray.CreateBuilder<V1EndpointSlice>();
+        var secrets = ImmutableArray.CreateBuilder<V1Secret>();
         var rejections = ImmutableArray.CreateBuilder<Rejection>();
 
         foreach (var node in stream.Documents.SelectMany(d => Flatten(d.RootNode)))
@@ -53,6 +54,9 @@ internal static class KubernetesYamlReader
                     case ("EndpointSlice", "discovery.k8s.io/v1"):
                         slices.Add(Deserialize<V1EndpointSlice>(node));
                         break;
+                    case ("Secret", "v1"):
+                        secrets.Add(Deserialize<V1Secret>(node));
+                        break;
                     case ("Ingress" or "EndpointSlice", _):
                         rejections.Add(new Rejection(where, "apiVersion",
                             $"{kind} apiVersion '{apiVersion}' is not supported; use {(kind == "Ingress" ? "networking.k8s.io/v1" : "discovery.k8s.io/v1")}"));
@@ -71,7 +75,8 @@ internal static class KubernetesYamlReader
             }
         }
 
-        return new Result(new ClusterObjects(ingresses.ToImmutable(), services.ToImmutable(), slices.ToImmutable()), rejections.ToImmutable());
+        return new Result(new ClusterObjects(ingresses.ToImmutable(), services.ToImmutable(), slices.ToImmutable()) { Secrets = secrets.ToImmutable() },
+            rejections.ToImmutable());
     }
 
     private static IEnumerable<YamlMappingNode> Flatten(YamlNode node)

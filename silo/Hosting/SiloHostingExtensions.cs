@@ -7,6 +7,7 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Proxy.Silo.Diagnostics;
 using Orleans.Proxy.Silo.Files;
+using Orleans.Proxy.Silo.Kubernetes.Controller;
 using Orleans.Proxy.Silo.Kubernetes.Membership;
 using Orleans.Proxy.Silo.Routing;
 
@@ -53,6 +54,12 @@ public static class SiloHostingExtensions
         services.AddSingleton<RoutePublisher>();
         services.AddSingleton<RouteReconciler>();
         services.AddHostedService(sp => sp.GetRequiredService<RouteReconciler>());
+        if (configuration.GetSection(RoutesOptions.Section).Get<RoutesOptions>()?.Source == RouteSource.Kubernetes)
+        {
+            services.AddIngressController(configuration);
+            return services;
+        }
+
         var directory = configuration[$"{RoutesOptions.Section}:{nameof(RoutesOptions.Directory)}"];
         if (!string.IsNullOrEmpty(directory))
         {

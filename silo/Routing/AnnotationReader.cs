@@ -39,14 +39,26 @@ internal sealed class AnnotationReader(string source, IDictionary<string, string
     public string? Value(string annotation) =>
         annotations is not null && annotations.TryGetValue(annotation, out var text) && !string.IsNullOrWhiteSpace(text) ? text.Trim() : null;
 
-    /// <summary>The rejections, plus one for each of our annotations that is not known.</summary>
+    /// <summary>The names present on the object.</summary>
+    public IEnumerable<string> Names => annotations?.Keys ?? [];
+
+    /// <summary>The rejections, plus one for each of our or ingress-nginx's annotations that is not known.</summary>
     public IReadOnlyList<Rejection> Finish()
     {
-        foreach (var name in annotations?.Keys ?? [])
+        foreach (var name in Names)
         {
-            if (name.StartsWith(Annotations.Prefix, StringComparison.Ordinal) && !Annotations.Known.Contains(name))
+            if (Annotations.Known.Contains(name))
+            {
+                continue;
+            }
+
+            if (name.StartsWith(Annotations.Prefix, StringComparison.Ordinal))
             {
                 Reject(name, "unknown annotation: it is ignored (check the spelling against the README)");
+            }
+            else if (name.StartsWith(Annotations.NginxPrefix, StringComparison.Ordinal))
+            {
+                Reject(name, "this ingress-nginx annotation is not supported: it is ignored (the README lists the supported ones)");
             }
         }
 

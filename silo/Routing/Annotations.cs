@@ -38,6 +38,37 @@ internal static class Annotations
     public const string NginxLimitWhitelist = "nginx.ingress.kubernetes.io/limit-whitelist";
 
     /// <summary>Every name under <see cref="Prefix"/> the converter understands; anything else is reported.</summary>
+    // ingress-nginx compatibility (NginxAnnotations.cs): the subset users rely on most.
+    public const string NginxPrefix = "nginx.ingress.kubernetes.io/";
+    public const string NginxRewriteTarget = NginxPrefix + "rewrite-target";
+    public const string NginxUseRegex = NginxPrefix + "use-regex";
+    public const string NginxSslRedirect = NginxPrefix + "ssl-redirect";
+    public const string NginxForceSslRedirect = NginxPrefix + "force-ssl-redirect";
+    public const string NginxWhitelistSourceRange = NginxPrefix + "whitelist-source-range";
+    public const string NginxDenylistSourceRange = NginxPrefix + "denylist-source-range";
+    public const string NginxProxyConnectTimeout = NginxPrefix + "proxy-connect-timeout";
+    public const string NginxProxyReadTimeout = NginxPrefix + "proxy-read-timeout";
+    public const string NginxProxySendTimeout = NginxPrefix + "proxy-send-timeout";
+    public const string NginxProxyBodySize = NginxPrefix + "proxy-body-size";
+    public const string NginxBackendProtocol = NginxPrefix + "backend-protocol";
+    public const string NginxCanary = NginxPrefix + "canary";
+    public const string NginxCanaryWeight = NginxPrefix + "canary-weight";
+    public const string NginxCanaryByHeader = NginxPrefix + "canary-by-header";
+    public const string NginxCanaryByHeaderValue = NginxPrefix + "canary-by-header-value";
+    public const string NginxCanaryByCookie = NginxPrefix + "canary-by-cookie";
+    public const string NginxPermanentRedirect = NginxPrefix + "permanent-redirect";
+    public const string NginxAppRoot = NginxPrefix + "app-root";
+
+    /// <summary>The canary annotations: the only ones a canary Ingress may carry (it inherits the rest from the main Ingress).</summary>
+    public static readonly IReadOnlySet<string> NginxCanaryNames = new HashSet<string>(StringComparer.Ordinal)
+    {
+        NginxCanary, NginxCanaryWeight, NginxCanaryByHeader, NginxCanaryByHeaderValue, NginxCanaryByCookie,
+    };
+
+    /// <summary>
+    /// Every name under <see cref="Prefix"/> or <see cref="NginxPrefix"/> some feature understands;
+    /// any other name under those prefixes is reported.
+    /// </summary>
     public static readonly IReadOnlySet<string> Known = new HashSet<string>(StringComparer.Ordinal)
     {
         MatchHeaders,
@@ -47,5 +78,13 @@ internal static class Annotations
         RateLimitBurst,
         RateLimitKey,
         RateLimitWhitelist,
+        // ingress-nginx compatibility.
+        NginxRewriteTarget, NginxUseRegex, NginxSslRedirect, NginxForceSslRedirect, NginxWhitelistSourceRange,
+        NginxDenylistSourceRange, NginxProxyConnectTimeout, NginxProxyReadTimeout, NginxProxySendTimeout,
+        NginxProxyBodySize, NginxBackendProtocol, NginxCanary, NginxCanaryWeight, NginxCanaryByHeader,
+        NginxCanaryByHeaderValue, NginxCanaryByCookie, NginxPermanentRedirect, NginxAppRoot,
+        // ingress-nginx names read by the rate-limit and affinity features.
+        NginxPrefix + "limit-rps", NginxPrefix + "limit-rpm", NginxPrefix + "limit-burst-multiplier", NginxPrefix + "limit-whitelist",
+        NginxPrefix + "affinity", NginxPrefix + "session-cookie-name", NginxPrefix + "session-cookie-max-age", NginxPrefix + "upstream-hash-by",
     };
 }

@@ -13,4 +13,7 @@ internal sealed record ClusterObjects(
     ImmutableArray<V1EndpointSlice> EndpointSlices)
 {
     public static ClusterObjects Empty { get; } = new([], [], []);
+
+    /// <summary>kubernetes.io/tls Secrets, for the certificates Ingresses name in spec.tls.</summary>
+    public ImmutableArray<V1Secret> Secrets { get; init; } = [];
 }

@@ -3,8 +3,15 @@ using Orleans.Proxy.Routing;
 
 namespace Orleans.Proxy.Silo.Routing;
 
-/// <summary>What the grains should hold: routes per host, destinations per cluster, and what was refused.</summary>
+/// <summary>
+/// What the grains should hold: routes per host, backends per cluster (their <see cref="BackendSpec.Version"/>
+/// is 0: the publisher stamps it), and what was refused.
+/// </summary>
 internal sealed record DesiredState(
     ImmutableSortedDictionary<string, ImmutableArray<RouteSpec>> Hosts,
-    ImmutableSortedDictionary<string, ImmutableArray<DestinationSpec>> Backends,
-    ImmutableArray<Rejection> Rejections);
+    ImmutableSortedDictionary<string, BackendSpec> Backends,
+    ImmutableArray<Rejection> Rejections)
+{
+    /// <summary>TLS certificates by Secret ("namespace/name"), Version 0 as for backends.</summary>
+    public ImmutableSortedDictionary<string, TlsCertificateSpec> Certificates { get; init; } = ImmutableSortedDictionary<string, TlsCertificateSpec>.Empty;
+}

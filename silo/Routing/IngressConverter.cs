@@ -26,8 +26,10 @@ internal static partial class IngressConverter
     {
         var context = new ConversionContext(objects);
         // Oldest first, as ingress-nginx does: on a conflict the route that was there first keeps serving.
+        // Canary Ingresses last: they attach to the main Ingress's routes.
         foreach (var ingress in objects.Ingresses
-                     .OrderBy(i => i.Metadata?.CreationTimestamp ?? DateTime.MinValue)
+                     .OrderBy(i => NginxAnnotations.IsCanary(i.Metadata?.Annotations))
+                     .ThenBy(i => i.Metadata?.CreationTimestamp ?? DateTime.MinValue)
                      .ThenBy(i => ObjectKey(i.Metadata), StringComparer.Ordinal))
         {
             ConvertIngress(context, ingress);
@@ -51,16 +53,22 @@ internal static partial class IngressConverter
         var annotations = new AnnotationReader(source, ingress.Metadata.Annotations);
         var matchers = ReadMatchers(annotations);
         var rateLimits = RateLimitAnnotations.Read(annotations, key);
+        var nginx = NginxAnnotations.Read(annotations);
         context.Rejections.AddRange(annotations.Finish());
-        if (matchers is null)
+        if (matchers is null || nginx is null)
         {
-            // A match annotation that does not parse would widen the route; refuse the whole object.
+            // A match or access annotation that does not parse would widen the route; refuse the whole object.
             return;
         }
 
-        var (headers, query) = matchers.Value;
+        var (headers, query) = nginx.Canary is null ? matchers.Value : ([], []);
         var spec = ingress.Spec;
-        if (spec?.DefaultBackend is { } defaultBackend)
+        var certificates = nginx.Canary is null ? context.Tls.Read(source, ns, spec, NormalizeHost, context.Rejections) : [];
+        if (spec?.DefaultBackend is not null && nginx.Canary is not null)
+        {
+            context.Reject(source, "spec.defaultBackend", "a canary Ingress cannot set the default backend; ignored");
+        }
+        else if (spec?.DefaultBackend is { } defaultBackend)
         {
             var clusterId = context.ResolveBackend(source, "spec.defaultBackend", ns, defaultBackend);
             if (clusterId is not null)
@@ -70,7 +78,8 @@ internal static partial class IngressConverter
                     IsDefaultBackend = true,
                     RateLimits = rateLimits,
                 };
-                context.AddRoute(route, "spec.defaultBackend");
+                context.ApplyBackendSettings(source, clusterId, nginx.Backend);
+                context.AddRoute(nginx.ApplyTo(route, hostHasTls: false), "spec.defaultBackend");
             }
         }
 
@@ -103,10 +112,23 @@ internal static partial class IngressConverter
             {
                 var path = paths[p];
                 var pathField = $"{ruleField}.http.paths[{p}]";
-                if (!TryReadPath(path, out var routePath, out var kind, out var pathError, out var errorField))
+                if (!TryReadPath(path, out var routePath, out var kind, out var pathError, out var errorField, nginx.Regex || nginx.RewriteTarget is not null))
                 {
                     context.Reject(source, $"{pathField}.{errorField}", pathError);
                     continue;
+                }
+
+                string? pathRegex = null;
+                if (nginx.Regex || nginx.RewriteTarget is not null)
+                {
+                    // ingress-nginx reads the path as a regex when either is set.
+                    if (NginxAnnotations.ReadRegexPath(path.Path, nginx.RewriteTarget, out var regexError) is not { } regexPath)
+                    {
+                        context.Reject(source, $"{pathField}.path", regexError);
+                        continue;
+                    }
+
+                    (pathRegex, routePath, kind) = (regexPath.Regex, regexPath.Prefix, PathMatchKind.Prefix);
                 }
 
                 if (path.Backend is null)
@@ -121,7 +143,14 @@ internal static partial class IngressConverter
                     continue;
                 }
 
-                var route = new RouteSpec($"{key}#{r}.{p}", host, routePath, kind, headers, query, clusterId, source) { RateLimits = rateLimits };
+                var route = nginx.ApplyTo(new RouteSpec($"{key}#{r}.{p}", host, routePath, kind, headers, query, clusterId, source) { PathRegex = pathRegex, TlsCertificate = certificates.GetValueOrDefault(host), RateLimits = rateLimits }, certificates.ContainsKey(host));
+                if (nginx.Canary is { } canary)
+                {
+                    context.AttachCanary(route, canary, pathField);
+                    continue;
+                }
+
+                context.ApplyBackendSettings(source, clusterId, nginx.Backend);
                 context.AddRoute(route, pathField);
             }
         }
@@ -154,7 +183,8 @@ internal static partial class IngressConverter
         return name.Length <= 253 && DnsNamePattern().IsMatch(name) ? host : null;
     }
 
-    private static bool TryReadPath(V1HTTPIngressPath path, out string routePath, out PathMatchKind kind, out string error, out string field)
+    /// <summary>Reads pathType and path; with <paramref name="regex"/> only pathType (the caller reads the path as a regex).</summary>
+    private static bool TryReadPath(V1HTTPIngressPath path, out string routePath, out PathMatchKind kind, out string error, out string field, bool regex)
     {
         routePath = path.Path ?? string.Empty;
         kind = PathMatchKind.Prefix;
@@ -182,6 +212,11 @@ internal static partial class IngressConverter
                 field = "pathType";
                 error = $"pathType '{path.PathType}' is not one of Exact, Prefix, ImplementationSpecific";
                 return false;
+        }
+
+        if (regex)
+        {
+            return true;
         }
 
         if (!routePath.StartsWith('/'))
@@ -235,11 +270,14 @@ internal static partial class IngressConverter
             .ToLookup(s => $"{s.Metadata.NamespaceProperty ?? "default"}/{s.Metadata.Labels[ServiceNameLabel]}", StringComparer.Ordinal);
 
         private readonly SortedDictionary<string, List<RouteSpec>> _hosts = new(StringComparer.Ordinal);
-        private readonly SortedDictionary<string, ImmutableArray<DestinationSpec>> _backends = new(StringComparer.Ordinal);
+        private readonly SortedDictionary<string, BackendSpec> _backends = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (NginxBackendSettings Settings, string Source)> _backendSettings = new(StringComparer.Ordinal);
         private readonly Dictionary<string, RouteSpec> _routesByMatch = new(StringComparer.Ordinal);
         private RouteSpec? _defaultBackend;
 
         public List<Rejection> Rejections { get; } = [];
+
+        public IngressTls Tls { get; } = new(objects.Secrets);
 
         public void Reject(string obj, string field, string reason) => Rejections.Add(new Rejection(obj, field, reason));
 
@@ -257,7 +295,7 @@ internal static partial class IngressConverter
             }
             else
             {
-                var matchKey = string.Join('\n', route.Host, route.PathMatch, route.Path,
+                var matchKey = string.Join('\n', route.Host, route.PathMatch, route.PathRegex ?? route.Path,
                     string.Join(';', route.Headers.Select(h => $"{h.Name.ToLowerInvariant()}={h.Value}")),
                     string.Join(';', route.Query.Select(q => $"{q.Name}={q.Value}")));
                 if (!_routesByMatch.TryAdd(matchKey, route))
@@ -274,6 +312,56 @@ internal static partial class IngressConverter
             }
 
             routes.Add(route);
+        }
+
+        /// <summary>Sets a backend's protocol and timeouts; a second Ingress that wants others is refused them (the route stays).</summary>
+        public void ApplyBackendSettings(string source, string clusterId, NginxBackendSettings settings)
+        {
+            if (_backendSettings.TryGetValue(clusterId, out var existing))
+            {
+                if (NginxAnnotations.Conflict(existing.Settings, existing.Source, settings) is { } conflict)
+                {
+                    Reject(source, "metadata.annotations", $"backend {clusterId}: {conflict}");
+                }
+
+                return;
+            }
+
+            if (!settings.IsNone)
+            {
+                _backendSettings[clusterId] = (settings, source);
+                _backends[clusterId] = settings.ApplyTo(_backends[clusterId]);
+            }
+        }
+
+        /// <summary>Adds a canary Ingress's backend to the main routes of the same host and path.</summary>
+        public void AttachCanary(RouteSpec canaryRoute, NginxCanarySettings canary, string field)
+        {
+            var mains = _hosts.TryGetValue(canaryRoute.Host, out var routes)
+                ? routes.Where(r => r.Path == canaryRoute.Path && r.PathMatch == canaryRoute.PathMatch && r.PathRegex == canaryRoute.PathRegex).ToList()
+                : [];
+            if (mains.Count == 0)
+            {
+                Reject(canaryRoute.Source, field, $"a canary needs a main Ingress with host '{canaryRoute.Host}' and path '{canaryRoute.PathRegex ?? canaryRoute.Path}' ({canaryRoute.PathMatch}); none serves it");
+                return;
+            }
+
+            if (mains.FirstOrDefault(m => m.Canary is not null) is { } taken)
+            {
+                Reject(canaryRoute.Source, field, $"route {taken.RouteId} already has the canary {taken.Canary!.Source}; only one canary per host and path");
+                return;
+            }
+
+            foreach (var main in mains)
+            {
+                // The canary's backend talks the main backend's protocol, with its timeouts.
+                var settings = _backendSettings.TryGetValue(main.ClusterId, out var s) ? s.Settings : NginxBackendSettings.None;
+                ApplyBackendSettings(canaryRoute.Source, canaryRoute.ClusterId, settings);
+                routes![routes.IndexOf(main)] = main with
+                {
+                    Canary = new CanarySpec(canaryRoute.ClusterId, canaryRoute.Source, canary.Weight, canary.Header, canary.HeaderValue, canary.Cookie),
+                };
+            }
         }
 
         /// <summary>Resolves a backend to a cluster id and records its destinations; null (and a rejection) when it cannot.</summary>
@@ -337,7 +425,7 @@ internal static partial class IngressConverter
             var clusterId = $"{ns}/{serviceName}:{portText}";
             if (!_backends.ContainsKey(clusterId))
             {
-                _backends[clusterId] = Destinations($"{ns}/{serviceName}", servicePort);
+                _backends[clusterId] = new BackendSpec(clusterId, 0, Destinations($"{ns}/{serviceName}", servicePort));
             }
 
             return clusterId;
@@ -383,6 +471,9 @@ internal static partial class IngressConverter
         public DesiredState ToDesiredState() => new(
             _hosts.ToImmutableSortedDictionary(h => h.Key, h => h.Value.OrderBy(r => r.RouteId, StringComparer.Ordinal).ToImmutableArray(), StringComparer.Ordinal),
             _backends.ToImmutableSortedDictionary(StringComparer.Ordinal),
-            [.. Rejections]);
+            [.. Rejections])
+        {
+            Certificates = Tls.Certificates,
+        };
     }
 }

@@ -16,6 +16,7 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, (HostRoutes Routes, string Fingerprint)> _hosts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (BackendSpec Backend, string Fingerprint)> _backends = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (TlsCertificateSpec Certificate, string Fingerprint)> _certificates = new(StringComparer.Ordinal);
     private CatalogSnapshot _catalog = CatalogSnapshot.Empty;
     private string _rejectionsFingerprint = Fingerprint(ImmutableArray<Rejection>.Empty);
 
@@ -29,8 +30,11 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
         try
         {
             var generation = NextGeneration();
-            var changedBackends = Diff(_backends, desired.Backends, generation, (id, version, d) => new BackendSpec(id, version, d));
-            var changedHosts = Diff(_hosts, desired.Hosts, generation, (host, version, r) => new HostRoutes(host, version, r));
+            var changedBackends = Diff(_backends, desired.Backends, generation, (id, version, b) => (b ?? BackendSpec.Empty(id)) with { Version = version });
+            // Routes name certificates by content hash, so a changed certificate also changes its hosts.
+            var changedCertificates = Diff(_certificates, desired.Certificates, generation,
+                (key, version, c) => (c ?? TlsCertificateSpec.Empty(key)) with { Version = version });
+            var changedHosts = Diff(_hosts, desired.Hosts, generation, (host, version, r) => new HostRoutes(host, version, r.IsDefault ? [] : r));
             var rejectionsFingerprint = Fingerprint(desired.Rejections);
             var changed = _catalog.Generation == 0 || changedBackends.Count > 0 || changedHosts.Count > 0 || rejectionsFingerprint != _rejectionsFingerprint;
             if (changed)
@@ -49,8 +53,10 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
             }
 
             var backendsToWrite = rewriteAll ? _backends.Values.Select(b => b.Backend).Union(changedBackends).ToList() : changedBackends;
+            var certificatesToWrite = rewriteAll ? _certificates.Values.Select(c => c.Certificate).Union(changedCertificates).ToList() : changedCertificates;
             var hostsToWrite = rewriteAll ? _hosts.Values.Select(h => h.Routes).Union(changedHosts).ToList() : changedHosts;
             await Task.WhenAll(backendsToWrite.Select(b => grains.GetGrain<IBackendGrain>(b.ClusterId).SetBackend(b)));
+            await Task.WhenAll(certificatesToWrite.Select(c => grains.GetGrain<ITlsCertificateGrain>(c.SecretKey).SetCertificate(c)));
             await Task.WhenAll(hostsToWrite.Select(h => grains.GetGrain<IHostRouteGrain>(h.Host).SetRoutes(h)));
             var stored = await grains.GetGrain<IRouteCatalogGrain>(IRouteCatalogGrain.DefaultKey).Publish(_catalog);
             if (changed || stored)
@@ -66,14 +72,14 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
     }
 
     /// <summary>
-    /// Records new content with a fresh version; a key that disappeared gets an empty value with a
-    /// fresh version, so its grain is cleared. Returns what must be written.
+    /// Records new content with a fresh version; a key that disappeared gets an empty value (content
+    /// null) with a fresh version, so its grain is cleared. Returns what must be written.
     /// </summary>
     private static List<TValue> Diff<TValue, TContent>(
         Dictionary<string, (TValue Value, string Fingerprint)> current,
-        IReadOnlyDictionary<string, ImmutableArray<TContent>> desired,
+        IReadOnlyDictionary<string, TContent> desired,
         long generation,
-        Func<string, long, ImmutableArray<TContent>, TValue> create)
+        Func<string, long, TContent?, TValue> create)
     {
         var changed = new List<TValue>();
         foreach (var (key, content) in desired)
@@ -93,7 +99,7 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
         {
             // Cleared once and forgotten: the catalog no longer names it, so no edge reads it again.
             current.Remove(key);
-            changed.Add(create(key, generation, []));
+            changed.Add(create(key, generation, default));
         }
 
         return changed;
@@ -103,7 +109,7 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
     private long NextGeneration() =>
         Math.Max(_catalog.Generation + 1, time.GetUtcNow().ToUnixTimeMilliseconds() * 1000);
 
-    private static string Fingerprint<T>(ImmutableArray<T> content) => JsonSerializer.Serialize(content);
+    private static string Fingerprint<T>(T content) => JsonSerializer.Serialize(content);
 
     private void LogRejections(ImmutableArray<Rejection> rejections)
     {

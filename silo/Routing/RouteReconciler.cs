@@ -27,6 +27,9 @@ internal sealed partial class RouteReconciler(
         _signal.Release();
     }
 
+    /// <summary>Forgets the desired state, so nothing more is written (a route source that lost its leadership).</summary>
+    public void Withdraw() => Volatile.Write(ref _desired, null);
+
     /// <summary>Asks for a full rewrite of every grain.</summary>
     public void RequestResync()
     {

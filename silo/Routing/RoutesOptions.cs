@@ -7,6 +7,9 @@ public sealed class RoutesOptions
 {
     public const string Section = "Routes";
 
+    /// <summary>Files: Ingress YAML from <see cref="Directory"/>. Kubernetes: the ingress controller (section IngressController).</summary>
+    public RouteSource Source { get; set; } = RouteSource.Files;
+
     /// <summary>Folder of Kubernetes YAML files (file mode). Empty: no file source.</summary>
     public string? Directory { get; set; }
 
@@ -17,4 +20,10 @@ public sealed class RoutesOptions
     /// <summary>Quiet time after a file event before reading, so a half-written file is not read.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan FileDebounce { get; set; } = TimeSpan.FromMilliseconds(50);
+}
+
+public enum RouteSource
+{
+    Files,
+    Kubernetes,
 }

@@ -1,12 +1,19 @@
+using System.Globalization;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Orleans.Proxy.Tests.Infrastructure;
 
-/// <summary>A real Kestrel backend on 127.0.0.1 that answers with its name and counts requests.</summary>
+/// <summary>
+/// A real Kestrel backend on 127.0.0.1 that answers with its name and counts requests. It reports the
+/// protocol and scheme it was reached with in X-Backend-Protocol / X-Backend-Scheme, and waits
+/// ?delay-ms=N before answering.
+/// </summary>
 internal sealed class TestBackend : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -30,11 +37,21 @@ internal sealed class TestBackend : IAsyncDisposable
     /// <summary>"127.0.0.1:port", the form the converter gives destination ids.</summary>
     public string Endpoint => $"127.0.0.1:{Port}";
 
-    public static async Task<TestBackend> StartAsync(string name, int port = 0)
+    /// <param name="protocols">HTTP/1.1 by default; Http2 for a cleartext HTTP/2 (prior knowledge) backend.</param>
+    /// <param name="certificate">When set, the backend speaks TLS with it.</param>
+    public static async Task<TestBackend> StartAsync(string name, int port = 0, HttpProtocols protocols = HttpProtocols.Http1, X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, listen =>
+        {
+            listen.Protocols = protocols;
+            if (certificate is not null)
+            {
+                listen.UseHttps(certificate);
+            }
+        }));
         var app = builder.Build();
         var backend = new TestBackend(name, app);
         app.Run(async context =>
@@ -43,6 +60,13 @@ internal sealed class TestBackend : IAsyncDisposable
             backend.Seen.Enqueue($"{context.Request.Method} {context.Request.Path}");
             context.Response.Headers["X-Backend"] = name;
             context.Response.Headers["X-Seen-Traceparent"] = context.Request.Headers["traceparent"];
+            context.Response.Headers["X-Backend-Protocol"] = context.Request.Protocol;
+            context.Response.Headers["X-Backend-Scheme"] = context.Request.Scheme;
+            if (int.TryParse(context.Request.Query["delay-ms"], NumberStyles.None, CultureInfo.InvariantCulture, out var delay))
+            {
+                await Task.Delay(delay, context.RequestAborted);
+            }
+
             await context.Response.WriteAsync($"{name} {context.Request.Host} {context.Request.Path}{context.Request.QueryString}");
         });
         await app.StartAsync();

@@ -1,0 +1,78 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Yarp.ReverseProxy;
+
+namespace Orleans.Proxy.Edge.IngressFeatures;
+
+/// <summary>
+/// First step of the proxy pipeline, after a route matched and before a destination is picked:
+/// redirects (ssl-redirect, permanent-redirect, app-root, in nginx's rewrite-phase order), then
+/// source ranges (403), then the body size limit (413), then the canary choice.
+/// </summary>
+internal sealed class IngressFeatureMiddleware(IProxyStateLookup proxyState)
+{
+    public Task InvokeAsync(HttpContext context, Func<Task> next)
+    {
+        var proxy = context.GetReverseProxyFeature();
+        var features = IngressRouteFeatures.For(proxy.Route.Config);
+        if (features is null)
+        {
+            return next();
+        }
+
+        var request = context.Request;
+        var settings = features.Features;
+        if (settings.SslRedirect && !request.IsHttps)
+        {
+            return Redirect(context, StatusCodes.Status308PermanentRedirect,
+                $"https://{request.Host.Host}{request.PathBase}{request.Path}{request.QueryString}");
+        }
+
+        if (settings.PermanentRedirect is { } target)
+        {
+            return Redirect(context, StatusCodes.Status301MovedPermanently, target);
+        }
+
+        if (settings.AppRoot is { } appRoot && request.Path == "/")
+        {
+            return Redirect(context, StatusCodes.Status302Found, appRoot);
+        }
+
+        if (!features.Admits(context.Connection.RemoteIpAddress))
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Task.CompletedTask;
+        }
+
+        if (settings.MaxRequestBodySize is long max)
+        {
+            long? limit = max == 0 ? null : max;
+            if (request.ContentLength > limit)
+            {
+                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                return Task.CompletedTask;
+            }
+
+            // A chunked body is cut off by Kestrel once it passes the limit.
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+            {
+                bodySize.MaxRequestBodySize = limit;
+            }
+        }
+
+        if (settings.Canary is { } canary && CanaryChooser.ToCanary(request, canary)
+            && proxyState.TryGetCluster(canary.ClusterId, out var canaryCluster))
+        {
+            context.ReassignProxyRequest(canaryCluster);
+        }
+
+        return next();
+    }
+
+    private static Task Redirect(HttpContext context, int status, string location)
+    {
+        context.Response.StatusCode = status;
+        context.Response.Headers.Location = location;
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,30 @@
+namespace Orleans.Proxy.Routing;
+
+/// <summary>
+/// A TLS certificate and key from one kubernetes.io/tls Secret; key "namespace/name". Routes name it
+/// with its fingerprint, so a rotation changes the routes and every edge fetches the new content.
+/// </summary>
+[Alias("op.ITlsCertificateGrain")]
+public interface ITlsCertificateGrain : IGrainWithStringKey
+{
+    /// <summary>Stores the certificate unless the grain holds this version or a newer one.</summary>
+    [Alias("SetCertificate")]
+    Task<bool> SetCertificate(TlsCertificateSpec certificate);
+
+    [Alias("GetCertificate"), ResponseTimeout("00:00:05")]
+    Task<TlsCertificateSpec> GetCertificate();
+}
+
+/// <summary>PEM certificate chain and private key of a Secret at one version.</summary>
+/// <param name="SecretKey">"namespace/name".</param>
+/// <param name="Fingerprint">SHA-256 of the PEM content, as routes reference it; empty when cleared.</param>
+[GenerateSerializer, Immutable, Alias("op.TlsCertificateSpec")]
+public sealed record TlsCertificateSpec(
+    [property: Id(0)] string SecretKey,
+    [property: Id(1)] long Version,
+    [property: Id(2)] string Fingerprint,
+    [property: Id(3)] string CertificatePem,
+    [property: Id(4)] string KeyPem)
+{
+    public static TlsCertificateSpec Empty(string secretKey) => new(secretKey, 0, string.Empty, string.Empty, string.Empty);
+}
