@@ -7,8 +7,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Proxy.Edge.Affinity;
 using Orleans.Proxy.Edge.Demo;
 using Orleans.Proxy.Edge.Diagnostics;
+using Orleans.Proxy.Edge.Health;
 using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Silo.Hosting;
 using Orleans.Proxy.Silo.Routing;
@@ -62,6 +64,7 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogSync>());
         builder.Services.AddSingleton<BearerTokenFilter>();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
+        builder.Services.AddEdgeHealth(configuration).AddEdgeAffinity(configuration);
         builder.Services.AddHostedService<StartupBanner>();
 
         return builder;
@@ -76,7 +79,7 @@ public static partial class EdgeHostingExtensions
             diagnostics.UseEndpoints(endpoints => endpoints.MapEdgeDiagnostics());
         });
         app.UseRouting();
-        app.MapReverseProxy();
+        app.MapReverseProxy(ProxyPipeline.Configure);
         return app;
     }
 

@@ -44,6 +44,7 @@ internal static class YarpConfigBuilder
     {
         ClusterId = backend.ClusterId,
         LoadBalancingPolicy = LoadBalancingPolicies.RoundRobin,
+        HealthCheck = Health.HealthExtensions.HealthCheckFor(backend),
         Destinations = backend.Destinations.ToDictionary(d => d.Id, d => new DestinationConfig { Address = d.Address }, StringComparer.Ordinal),
     };
 

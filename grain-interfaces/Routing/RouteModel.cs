@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using Orleans.Proxy.Affinity;
+using Orleans.Proxy.Health;
 
 namespace Orleans.Proxy.Routing;
 
@@ -37,6 +39,10 @@ public sealed record RouteSpec(
     /// <summary>True for the catch-all route of the default backend.</summary>
     [Id(8)]
     public bool IsDefaultBackend { get; init; }
+
+    /// <summary>Sticky sessions for this route; null: off.</summary>
+    [Id(20)]
+    public AffinitySpec? Affinity { get; init; }
 }
 
 /// <summary>All routes of one host at one version.</summary>
@@ -64,6 +70,14 @@ public sealed record BackendSpec(
     [property: Id(2)] ImmutableArray<DestinationSpec> Destinations)
 {
     public static BackendSpec Empty(string clusterId) => new(clusterId, 0, []);
+
+    /// <summary>Active health checks by the backend grain; null: off.</summary>
+    [Id(10)]
+    public HealthCheckSpec? HealthCheck { get; init; }
+
+    /// <summary>Passive health from the edges' request outcomes; null: off.</summary>
+    [Id(11)]
+    public PassiveHealthSpec? PassiveHealth { get; init; }
 }
 
 /// <summary>An object, or one field of it, that was refused, and why.</summary>

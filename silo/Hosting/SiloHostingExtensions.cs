@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Proxy.Routing;
 using Orleans.Proxy.Silo.Files;
 using Orleans.Proxy.Silo.Routing;
 
@@ -26,6 +27,7 @@ public static class SiloHostingExtensions
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort));
         });
         builder.Services.AddRouteSources(builder.Configuration);
+        builder.Services.AddBackendProbes();
         return builder;
     }
 

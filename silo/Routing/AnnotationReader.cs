@@ -35,6 +35,10 @@ internal sealed class AnnotationReader(string source, IDictionary<string, string
         return pairs;
     }
 
+    /// <summary>The trimmed value, or null when the annotation is absent or blank.</summary>
+    public string? Read(string annotation) =>
+        annotations is not null && annotations.TryGetValue(annotation, out var text) && !string.IsNullOrWhiteSpace(text) ? text.Trim() : null;
+
     /// <summary>The rejections, plus one for each of our annotations that is not known.</summary>
     public IReadOnlyList<Rejection> Finish()
     {
@@ -49,6 +53,6 @@ internal sealed class AnnotationReader(string source, IDictionary<string, string
         return _rejections;
     }
 
-    private void Reject(string annotation, string reason) =>
+    public void Reject(string annotation, string reason) =>
         _rejections.Add(new Rejection(source, $"metadata.annotations[{annotation}]", reason));
 }

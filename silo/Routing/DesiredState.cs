@@ -7,4 +7,8 @@ namespace Orleans.Proxy.Silo.Routing;
 internal sealed record DesiredState(
     ImmutableSortedDictionary<string, ImmutableArray<RouteSpec>> Hosts,
     ImmutableSortedDictionary<string, ImmutableArray<DestinationSpec>> Backends,
-    ImmutableArray<Rejection> Rejections);
+    ImmutableArray<Rejection> Rejections)
+{
+    /// <summary>Health-check settings per backend; a backend not named here has none.</summary>
+    public ImmutableSortedDictionary<string, HealthAffinitySettings> BackendHealth { get; init; } = ImmutableSortedDictionary<string, HealthAffinitySettings>.Empty;
+}

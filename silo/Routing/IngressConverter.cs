@@ -47,6 +47,7 @@ internal static partial class IngressConverter
 
         var annotations = new AnnotationReader(source, ingress.Metadata.Annotations);
         var matchers = ReadMatchers(annotations);
+        var healthAffinity = HealthAffinityAnnotations.Read(annotations);
         context.Rejections.AddRange(annotations.Finish());
         if (matchers is null)
         {
@@ -64,7 +65,9 @@ internal static partial class IngressConverter
                 var route = new RouteSpec($"{key}#default", AnyHost, "/", PathMatchKind.Prefix, [], [], clusterId, source)
                 {
                     IsDefaultBackend = true,
+                    Affinity = healthAffinity.Affinity,
                 };
+                context.SetBackendHealth(source, clusterId, healthAffinity);
                 context.AddRoute(route, "spec.defaultBackend");
             }
         }
@@ -116,8 +119,9 @@ internal static partial class IngressConverter
                     continue;
                 }
 
-                var route = new RouteSpec($"{key}#{r}.{p}", host, routePath, kind, headers, query, clusterId, source);
+                var route = new RouteSpec($"{key}#{r}.{p}", host, routePath, kind, headers, query, clusterId, source) { Affinity = healthAffinity.Affinity };
                 context.AddRoute(route, pathField);
+                context.SetBackendHealth(source, clusterId, healthAffinity);
             }
         }
     }
@@ -227,6 +231,7 @@ internal static partial class IngressConverter
         private readonly SortedDictionary<string, ImmutableArray<DestinationSpec>> _backends = new(StringComparer.Ordinal);
         private readonly Dictionary<string, RouteSpec> _routesByMatch = new(StringComparer.Ordinal);
         private RouteSpec? _defaultBackend;
+        private readonly SortedDictionary<string, (HealthAffinitySettings Settings, string Source)> _backendHealth = new(StringComparer.Ordinal);
 
         public List<Rejection> Rejections { get; } = [];
 
@@ -369,9 +374,30 @@ internal static partial class IngressConverter
             return [.. destinations.Values];
         }
 
+        /// <summary>Health settings are the backend's: the first Ingress (oldest) that sets them for it wins.</summary>
+        public void SetBackendHealth(string source, string clusterId, HealthAffinitySettings settings)
+        {
+            if (!settings.HasHealth)
+            {
+                return;
+            }
+
+            if (!_backendHealth.TryGetValue(clusterId, out var existing))
+            {
+                _backendHealth[clusterId] = (settings, source);
+            }
+            else if (existing.Source != source && (existing.Settings.HealthCheck != settings.HealthCheck || existing.Settings.PassiveHealth != settings.PassiveHealth))
+            {
+                Reject(source, "metadata.annotations", $"backend {clusterId} already has other health-check settings from {existing.Source}; these are ignored (set them on one Ingress)");
+            }
+        }
+
         public DesiredState ToDesiredState() => new(
             _hosts.ToImmutableSortedDictionary(h => h.Key, h => h.Value.OrderBy(r => r.RouteId, StringComparer.Ordinal).ToImmutableArray(), StringComparer.Ordinal),
             _backends.ToImmutableSortedDictionary(StringComparer.Ordinal),
-            [.. Rejections]);
+            [.. Rejections])
+        {
+            BackendHealth = _backendHealth.ToImmutableSortedDictionary(h => h.Key, h => h.Value.Settings, StringComparer.Ordinal),
+        };
     }
 }

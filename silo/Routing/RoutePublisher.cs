@@ -29,7 +29,11 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
         try
         {
             var generation = NextGeneration();
-            var changedBackends = Diff(_backends, desired.Backends, generation, (id, version, d) => new BackendSpec(id, version, d));
+            var changedBackends = Diff(_backends, desired.Backends, generation, (id, version, d) => new BackendSpec(id, version, d)
+            {
+                HealthCheck = desired.BackendHealth.GetValueOrDefault(id)?.HealthCheck,
+                PassiveHealth = desired.BackendHealth.GetValueOrDefault(id)?.PassiveHealth,
+            });
             var changedHosts = Diff(_hosts, desired.Hosts, generation, (host, version, r) => new HostRoutes(host, version, r));
             var rejectionsFingerprint = Fingerprint(desired.Rejections);
             var changed = _catalog.Generation == 0 || changedBackends.Count > 0 || changedHosts.Count > 0 || rejectionsFingerprint != _rejectionsFingerprint;
@@ -78,7 +82,8 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
         var changed = new List<TValue>();
         foreach (var (key, content) in desired)
         {
-            var fingerprint = Fingerprint(content);
+            // The whole value at version 0, so settings beside the content (e.g. health checks) count as changes too.
+            var fingerprint = Fingerprint(create(key, 0, content));
             if (current.TryGetValue(key, out var existing) && existing.Fingerprint == fingerprint)
             {
                 continue;
@@ -103,7 +108,7 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
     private long NextGeneration() =>
         Math.Max(_catalog.Generation + 1, time.GetUtcNow().ToUnixTimeMilliseconds() * 1000);
 
-    private static string Fingerprint<T>(ImmutableArray<T> content) => JsonSerializer.Serialize(content);
+    private static string Fingerprint<T>(T content) => JsonSerializer.Serialize(content);
 
     private void LogRejections(ImmutableArray<Rejection> rejections)
     {

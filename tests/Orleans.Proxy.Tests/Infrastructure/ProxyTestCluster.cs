@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Proxy.Routing;
 using Orleans.Proxy.Silo.Routing;
 using Orleans.TestingHost;
 
@@ -29,19 +30,20 @@ internal sealed class ProxyTestCluster : IAsyncDisposable
     public static async Task<ProxyTestCluster> StartAsync(int silos = 2, Action<IServiceCollection>? configureSiloServices = null)
     {
         var builder = new InProcessTestClusterBuilder((short)silos);
-        if (configureSiloServices is not null)
+        builder.ConfigureSiloHost((_, host) =>
         {
-            builder.ConfigureSiloHost((_, host) => configureSiloServices(host.Services));
-        }
+            host.Services.AddBackendProbes();
+            configureSiloServices?.Invoke(host.Services);
+        });
 
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return new ProxyTestCluster(cluster);
     }
 
-    public async Task<TestEdge> StartEdgeAsync()
+    public async Task<TestEdge> StartEdgeAsync(IDictionary<string, string?>? settings = null)
     {
-        var edge = await TestEdge.StartWithClientAsync(Client);
+        var edge = await TestEdge.StartWithClientAsync(Client, settings);
         _edges.Add(edge);
         return edge;
     }

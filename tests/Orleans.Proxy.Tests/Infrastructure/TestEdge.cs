@@ -57,8 +57,8 @@ internal sealed class TestEdge : IAsyncDisposable
         }, configureServices: null);
 
     /// <summary>An edge using an existing cluster client (a TestingHost cluster's).</summary>
-    public static Task<TestEdge> StartWithClientAsync(IClusterClient client) =>
-        StartAsync(new Dictionary<string, string?> { ["Edge:Mode"] = "Client" }, services =>
+    public static Task<TestEdge> StartWithClientAsync(IClusterClient client, IDictionary<string, string?>? settings = null) =>
+        StartAsync(new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["Edge:Mode"] = "Client" }, services =>
         {
             services.AddSingleton(client);
             services.AddSingleton<IGrainFactory>(client);
