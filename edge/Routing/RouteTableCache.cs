@@ -57,9 +57,21 @@ internal sealed partial class RouteTableCache(InMemoryConfigProvider yarp, IConf
             LogInvalid(item, reason);
         }
 
-        yarp.Update(validRoutes, validClusters);
-        InvalidRoutes = invalid;
+        // The table first: YARP serves the new routes while Update is still running (tens of ms), and
+        // steps of the proxy pipeline (affinity, passive health) read a route's settings from the table.
+        var previous = Volatile.Read(ref _table);
         Volatile.Write(ref _table, table);
+        try
+        {
+            yarp.Update(validRoutes, validClusters);
+        }
+        catch
+        {
+            Volatile.Write(ref _table, previous);
+            throw;
+        }
+
+        InvalidRoutes = invalid;
         AppliedAt = time.GetUtcNow();
         LogApplied(table.Catalog.Generation, validRoutes.Count, validClusters.Count);
     }

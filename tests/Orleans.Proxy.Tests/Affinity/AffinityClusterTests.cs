@@ -110,6 +110,36 @@ public sealed class AffinityClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task KillSilo_HoldingAffinityPins_NoSessionMoves()
+    {
+        await using var a = await TestBackend.StartAsync("a");
+        await using var b = await TestBackend.StartAsync("b");
+        await using var c = await TestBackend.StartAsync("c");
+        await using var cluster = await ProxyTestCluster.StartAsync(silos: 2);
+        var first = await cluster.StartEdgeAsync();
+        await cluster.PublishAsync(Routes(HeaderAffinity(probes: false), a, b, c));
+        await Eventually.Until(async () => await DestinationCountOnAsync(first) == 3, "the edge serves the backend");
+        var users = Enumerable.Range(0, 60).Select(i => $"user-{i}").ToList();
+        var before = await PlacementAsync([first], users);
+
+        var victim = await cluster.SiloHostingAsync(cluster.Client.GetGrain<IAffinityGrain>(IAffinityGrain.Key(ClusterId, "user-0")));
+        await cluster.Cluster.KillSiloAsync(victim);
+
+        // Default lookup timeout (50 ms): while the cluster notices the dead silo, lookups time out and the
+        // rendezvous fallback answers, which must agree too. A new edge (empty cache) asks the grains: the lost ones re-activate empty and pin the rendezvous
+        // choice, which is where a key was first placed, so nothing scatters. The old edge serves from its cache.
+        var second = await cluster.StartEdgeAsync();
+        await Eventually.Until(async () =>
+        {
+            // The route source's resync after a silo loss, rewriting whatever routing grains were lost.
+            await cluster.PublishAsync(Routes(HeaderAffinity(probes: false), a, b, c), rewriteAll: true);
+            return (await second.GetBodyAsync(AppHost, "/")).StartsWith("200 ", StringComparison.Ordinal);
+        }, "the new edge serves the backend");
+        var after = await PlacementAsync([first, second], users);
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
     public async Task CookieAffinity_FirstAnswerSetsCookie_LaterRequestsStick()
     {
         await using var a = await TestBackend.StartAsync("a");
