@@ -79,7 +79,7 @@ public static class HealthExtensions
                         available = !(hasVerdict && verdict.Unavailable.Contains(d.Id, StringComparer.Ordinal)),
                         active = health?.Active.ToString(),
                         ejectedUntil = health?.EjectedUntil,
-                        passive = health is null ? null : new { requests = health.WindowRequests, failures = health.WindowFailures },
+                        passive = health is null || backend.PassiveHealth is null ? null : new { requests = health.WindowRequests, failures = health.WindowFailures },
                         recentProbes = health?.RecentProbes.Select(p => new { at = p.At, success = p.Success, outcome = p.Outcome, ms = Math.Round(p.Milliseconds, 1) }),
                     };
                 }),

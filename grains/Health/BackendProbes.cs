@@ -11,6 +11,8 @@ public static class BackendProbes
     public static IServiceCollection AddBackendProbes(this IServiceCollection services)
     {
         services.AddHttpClient(HttpClientName)
+            // A probe every few seconds per destination would flood the log; results are in /diag/backends.
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 // A probe judges the destination itself: no redirects followed, no proxy, fresh DNS now and then.
