@@ -52,8 +52,9 @@ internal sealed partial class AffinityPins(
                 return pinned;
             }
         }
-        catch (Exception e) when (e is TimeoutException or OrleansException or OperationCanceledException)
+        catch (Exception e)
         {
+            // Whatever the failure (timeout, no silo, client shutting down), the rendezvous hash is the answer.
             LogLookupFailed(clusterId, e.GetType().Name);
         }
 

@@ -140,6 +140,36 @@ public sealed class AffinityClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task SilosGone_EdgesKeepCachedPinsAndAgreeOnNewKeysByRendezvousHash()
+    {
+        await using var a = await TestBackend.StartAsync("a");
+        await using var b = await TestBackend.StartAsync("b");
+        await using var c = await TestBackend.StartAsync("c");
+        await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
+        var edges = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => cluster.StartEdgeAsync()));
+        await cluster.PublishAsync(Routes(HeaderAffinity(probes: false), a, b, c));
+        foreach (var edge in edges)
+        {
+            await Eventually.Until(async () => await DestinationCountOnAsync(edge) == 3, "the edge serves the backend");
+        }
+
+        var known = Enumerable.Range(0, 20).Select(i => $"known-{i}").ToList();
+        var before = await PlacementAsync(edges, known);
+
+        await cluster.Cluster.StopAllSilosAsync();
+
+        Assert.Equal(before, await PlacementAsync(edges, known));
+        var fresh = Enumerable.Range(0, 20).Select(i => $"fresh-{i}").ToList();
+        var placed = await PlacementAsync(edges, fresh);
+        var byEndpoint = new[] { a, b, c }.ToDictionary(x => x.Endpoint, x => x.Name);
+        Assert.All(fresh, key => Assert.Equal(byEndpoint[RendezvousHash.Pick(key, byEndpoint.Keys)!], placed[key]));
+        foreach (var edge in edges)
+        {
+            Assert.True((await edge.DiagAsync("/diag/affinity")).GetProperty("fallbacks").GetInt64() >= fresh.Count);
+        }
+    }
+
+    [Fact]
     public async Task CookieAffinity_FirstAnswerSetsCookie_LaterRequestsStick()
     {
         await using var a = await TestBackend.StartAsync("a");
