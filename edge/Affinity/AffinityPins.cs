@@ -42,6 +42,12 @@ internal sealed partial class AffinityPins(
             return cached;
         }
 
+        // A full cache must not turn into a grain call per request: keys beyond it use the hash alone.
+        if (pin is null && _pins.Count >= options.Value.MaxEntries)
+        {
+            return Rendezvous(key, available);
+        }
+
         Interlocked.Increment(ref _lookups);
         try
         {
@@ -60,7 +66,7 @@ internal sealed partial class AffinityPins(
 
         // The grain was slow or unreachable, or named a destination this edge does not have available yet.
         Interlocked.Increment(ref _fallbacks);
-        var fallback = Find(available, RendezvousHash.Pick(key, available.Select(d => d.DestinationId)));
+        var fallback = Rendezvous(key, available);
         if (fallback is not null)
         {
             Store(cacheKey, new Pin(fallback.DestinationId, spec.Ttl, now, now + (long)(ProvisionalFor.TotalSeconds * time.TimestampFrequency)));
@@ -76,6 +82,9 @@ internal sealed partial class AffinityPins(
             _pins[cacheKey] = pin;
         }
     }
+
+    private static DestinationState? Rendezvous(string key, IReadOnlyList<DestinationState> available) =>
+        Find(available, RendezvousHash.Pick(key, available.Select(d => d.DestinationId)));
 
     private static DestinationState? Find(IReadOnlyList<DestinationState> available, string? id)
     {

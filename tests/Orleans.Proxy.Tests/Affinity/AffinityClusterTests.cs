@@ -170,6 +170,29 @@ public sealed class AffinityClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task FullCache_KeysBeyondIt_RendezvousHashWithoutGrainCalls()
+    {
+        await using var a = await TestBackend.StartAsync("a");
+        await using var b = await TestBackend.StartAsync("b");
+        await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
+        var edge = await cluster.StartEdgeAsync(new Dictionary<string, string?>(PatientLookups) { ["Affinity:MaxEntries"] = "5" });
+        await cluster.PublishAsync(Routes(HeaderAffinity(probes: false), a, b));
+        await Eventually.Until(async () => await DestinationCountOnAsync(edge) == 2, "the edge serves the backend");
+
+        var keys = Enumerable.Range(0, 20).Select(i => $"k-{i}").ToList();
+        var first = await PlacementAsync([edge], keys);
+        var lookups = (await edge.DiagAsync("/diag/affinity")).GetProperty("grainLookups").GetInt64();
+
+        // Served again: the cached keys from the cache, the others from the hash; no grain call either way.
+        Assert.Equal(first, await PlacementAsync([edge], keys));
+        var affinity = await edge.DiagAsync("/diag/affinity");
+        Assert.Equal(5, affinity.GetProperty("cachedKeys").GetInt32());
+        Assert.Equal(lookups, affinity.GetProperty("grainLookups").GetInt64());
+        var byEndpoint = new[] { a, b }.ToDictionary(x => x.Endpoint, x => x.Name);
+        Assert.All(keys, key => Assert.Equal(byEndpoint[RendezvousHash.Pick(key, byEndpoint.Keys)!], first[key]));
+    }
+
+    [Fact]
     public async Task CookieAffinity_FirstAnswerSetsCookie_LaterRequestsStick()
     {
         await using var a = await TestBackend.StartAsync("a");
