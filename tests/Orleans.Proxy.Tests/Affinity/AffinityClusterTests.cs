@@ -193,6 +193,28 @@ public sealed class AffinityClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ClientIpAffinity_SameClientAddress_SameDestinationThroughEveryEdge()
+    {
+        await using var a = await TestBackend.StartAsync("a");
+        await using var b = await TestBackend.StartAsync("b");
+        await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
+        var edges = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => cluster.StartEdgeAsync(PatientLookups)));
+        // A forwarded-for header must not change the key: only the socket address counts.
+        await cluster.PublishAsync(Routes(new Dictionary<string, string> { ["nginx.ingress.kubernetes.io/upstream-hash-by"] = "$remote_addr" }, a, b));
+        await Eventually.Until(async () => await DestinationCountOnAsync(edges[1]) == 2, "the edges serve the backend");
+
+        var byEndpoint = new[] { a, b }.ToDictionary(x => x.Endpoint, x => x.Name);
+        var expected = byEndpoint[RendezvousHash.Pick("127.0.0.1", byEndpoint.Keys)!];
+        foreach (var edge in edges)
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                Assert.Equal(expected, await BackendFor(edge, ("X-Forwarded-For", $"203.0.113.{i}")));
+            }
+        }
+    }
+
+    [Fact]
     public async Task CookieAffinity_FirstAnswerSetsCookie_LaterRequestsStick()
     {
         await using var a = await TestBackend.StartAsync("a");
