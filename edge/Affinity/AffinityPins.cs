@@ -122,7 +122,7 @@ internal sealed partial class AffinityPins(
                     else if (pin.ProvisionalUntil is null && pin.LastUsed > pin.Touched && time.GetElapsedTime(pin.Touched, now) >= pin.Ttl / 4)
                     {
                         pin.Touched = now;
-                        _ = grains.GetGrain<IAffinityGrain>(cacheKey).Touch(pin.Ttl);
+                        grains.GetGrain<IAffinityGrain>(cacheKey).Touch(pin.Ttl).Ignore();
                     }
                 }
             }

@@ -44,7 +44,7 @@ internal sealed partial class HealthSync(
                 {
                     subscribed.Remove(gone);
                     verdicts.Remove(gone);
-                    _ = grains.GetGrain<IBackendHealthGrain>(gone).UnsubscribeHealth(observer);
+                    grains.GetGrain<IBackendHealthGrain>(gone).UnsubscribeHealth(observer).Ignore();
                 }
 
                 var due = wanted.Where(id => !subscribed.TryGetValue(id, out var at) || time.GetElapsedTime(at) >= renewal).ToList();

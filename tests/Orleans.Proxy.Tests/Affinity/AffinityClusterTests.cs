@@ -215,6 +215,43 @@ public sealed class AffinityClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task SlidingTtl_KeyInUseOutlivesTtl_IdleKeyIsForgotten()
+    {
+        await using var a = await TestBackend.StartAsync("a");
+        await using var b = await TestBackend.StartAsync("b");
+        await using var c = await TestBackend.StartAsync("c");
+        await using var d = await TestBackend.StartAsync("d");
+        await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
+        var first = await cluster.StartEdgeAsync(PatientLookups);
+        var annotations = HeaderAffinity(probes: false);
+        annotations["orleans-proxy.io/affinity-ttl"] = "4s";
+        await cluster.PublishAsync(Routes(annotations, a, b, c));
+        await Eventually.Until(async () => await DestinationCountOnAsync(first) == 3, "the edge serves three destinations");
+
+        // Keys that a fourth destination would take: only their pins keep them where they are.
+        var four = new[] { a, b, c, d }.ToDictionary(x => x.Endpoint, x => x.Name);
+        var keys = Enumerable.Range(0, 200).Select(i => $"s-{i}").Where(k => four[RendezvousHash.Pick(k, four.Keys)!] == "d").Take(6).ToList();
+        var (used, idle) = (keys.Take(3).ToList(), keys.Skip(3).ToList());
+        var before = await PlacementAsync([first], keys);
+        await cluster.PublishAsync(Routes(annotations, a, b, c, d));
+        await Eventually.Until(async () => await DestinationCountOnAsync(first) == 4, "the edge serves four destinations");
+
+        // Used through the first edge for twice the TTL (its cache refreshes the grains' TTL); the others idle.
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(8);
+        while (DateTime.UtcNow < until)
+        {
+            Assert.Equal(used.Select(k => before[k]), await Task.WhenAll(used.Select(k => BackendFor(first, ("X-User", k)))));
+            await Task.Delay(250);
+        }
+
+        var second = await cluster.StartEdgeAsync(PatientLookups);
+        await Eventually.Until(async () => await DestinationCountOnAsync(second) == 4, "the new edge serves four destinations");
+        var after = await PlacementAsync([second], keys);
+        Assert.All(used, k => Assert.Equal(before[k], after[k]));
+        Assert.All(idle, k => Assert.Equal("d", after[k]));
+    }
+
+    [Fact]
     public async Task CookieAffinity_FirstAnswerSetsCookie_LaterRequestsStick()
     {
         await using var a = await TestBackend.StartAsync("a");
