@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Orleans.Proxy.Edge.Affinity;
+using Orleans.Proxy.Edge.Health;
 using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Edge.Routing;
@@ -60,10 +62,8 @@ internal static class DiagnosticsEndpoints
             cache.Current.Hosts.TryGetValue(host.ToLowerInvariant(), out var routes)
                 ? Results.Ok(routes)
                 : Results.NotFound(new { error = $"host '{host}' is not in this edge's routing table" }));
-        diag.MapGet("/backends/{**id}", (string id, RouteTableCache cache) =>
-            cache.Current.Backends.TryGetValue(id, out var backend)
-                ? Results.Ok(backend)
-                : Results.NotFound(new { error = $"backend '{id}' is not in this edge's routing table (ids look like namespace/service:port)" }));
+        diag.MapBackendDiagnostics();
+        diag.MapAffinityDiagnostics();
         diag.MapGet("/rejections", (RouteTableCache cache) => cache.Current.Catalog.Rejections);
         diag.MapGet("/explain", async (string host, string path, HttpRequest request, RequestExplainer explainer) =>
             Results.Ok(await explainer.ExplainAsync(host, path.StartsWith('/') ? path : "/" + path, request.Query["header"].OfType<string>())));

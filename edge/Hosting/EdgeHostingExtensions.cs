@@ -8,8 +8,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Proxy.Edge.AccessLog;
+using Orleans.Proxy.Edge.Affinity;
 using Orleans.Proxy.Edge.Demo;
 using Orleans.Proxy.Edge.Diagnostics;
+using Orleans.Proxy.Edge.Health;
 using Orleans.Proxy.Edge.IngressFeatures;
 using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Edge.Routing;
@@ -70,6 +72,7 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddReverseProxy().LoadFromMemory([], []).AddIngressFeatures();
         builder.AddEdgeDiagnostics();
         builder.AddAccessLog();
+        builder.Services.AddEdgeHealth(configuration).AddEdgeAffinity(configuration);
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddEdgeTls();
 
@@ -83,13 +86,7 @@ public static partial class EdgeHostingExtensions
         app.UseAccessLog();
         app.UseRouting();
         app.UseSharedRateLimiting();
-        app.MapReverseProxyWithExplain(proxy =>
-        {
-            proxy.UseIngressFeatures();
-            proxy.UseSessionAffinity();
-            proxy.UseLoadBalancing();
-            proxy.UsePassiveHealthChecks();
-        });
+        app.MapReverseProxyWithExplain(ProxyPipeline.Configure);
         return app;
     }
 

@@ -40,11 +40,22 @@ internal sealed partial class RouteTableCache(
             LogInvalid(item, reason);
         }
 
-        // The table first: whoever sees YARP serve a route then finds it in the diagnostics too.
-        InvalidRoutes = invalid;
+        // The table first: YARP serves the new routes while Update is still running (tens of ms);
+        // diagnostics and pipeline steps (affinity, passive health) read a route's settings from it.
+        var previous = Volatile.Read(ref _table);
         Volatile.Write(ref _table, table);
+        try
+        {
+            yarp.Update(validRoutes, validClusters);
+        }
+        catch
+        {
+            Volatile.Write(ref _table, previous);
+            throw;
+        }
+
+        InvalidRoutes = invalid;
         AppliedAt = time.GetUtcNow();
-        yarp.Update(validRoutes, validClusters);
         metrics.ConfigApplied(identity.Id);
         LogApplied(table.Catalog.Generation, validRoutes.Count, validClusters.Count);
     }

@@ -53,6 +53,7 @@ internal static class YarpConfigBuilder
         {
             ClusterId = backend.ClusterId,
             LoadBalancingPolicy = LoadBalancingPolicies.RoundRobin,
+            HealthCheck = Health.HealthExtensions.HealthCheckFor(backend),
             Destinations = backend.Destinations.ToDictionary(d => d.Id, d => new DestinationConfig { Address = d.Address }, StringComparer.Ordinal),
             // As ingress-nginx (proxy_ssl_verify off by default), a TLS backend's certificate is not verified.
             HttpClient = tls ? new HttpClientConfig { DangerousAcceptAnyServerCertificate = true } : null,

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using Orleans.Proxy.Affinity;
+using Orleans.Proxy.Health;
 
 namespace Orleans.Proxy.Routing;
 
@@ -41,6 +43,7 @@ public sealed record RouteSpec(
     /// <summary>Rate limits every request of the route must pass (rate limiting, Ids 10-19); empty: none.</summary>
     [Id(10)]
     public ImmutableArray<RateLimiting.RateLimitSpec> RateLimits { get; init; } = [];
+
     // ingress-nginx annotations (Ids 30-49).
 
     /// <summary>When set, the request path must match this case-insensitive regex, anchored at the start; <see cref="Path"/> is then its literal '/'-prefix.</summary>
@@ -85,6 +88,10 @@ public sealed record RouteSpec(
     /// </summary>
     [Id(39)]
     public string? TlsCertificate { get; init; }
+
+    /// <summary>Sticky sessions for this route; null: off.</summary>
+    [Id(20)]
+    public AffinitySpec? Affinity { get; init; }
 }
 
 /// <summary>
@@ -152,6 +159,14 @@ public sealed record BackendSpec(
     /// <summary>Longest silence while reading the response or sending the request; null: the proxy's default.</summary>
     [Id(22)]
     public TimeSpan? ActivityTimeout { get; init; }
+
+    /// <summary>Active health checks by the backend grain; null: off.</summary>
+    [Id(10)]
+    public HealthCheckSpec? HealthCheck { get; init; }
+
+    /// <summary>Passive health from the edges' request outcomes; null: off.</summary>
+    [Id(11)]
+    public PassiveHealthSpec? PassiveHealth { get; init; }
 }
 
 /// <summary>An object, or one field of it, that was refused, and why.</summary>

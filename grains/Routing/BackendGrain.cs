@@ -1,6 +1,6 @@
 namespace Orleans.Proxy.Routing;
 
-internal sealed class BackendGrain : Grain, IBackendGrain
+internal sealed partial class BackendGrain : Grain, IBackendGrain
 {
     private BackendSpec? _backend;
 
@@ -12,6 +12,7 @@ internal sealed class BackendGrain : Grain, IBackendGrain
         }
 
         _backend = backend;
+        OnBackendChanged(backend);
         return Task.FromResult(true);
     }
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Proxy.Silo.Diagnostics;
+using Orleans.Proxy.Routing;
 using Orleans.Proxy.Silo.Files;
 using Orleans.Proxy.Silo.Kubernetes.Controller;
 using Orleans.Proxy.Silo.Kubernetes.Membership;
@@ -43,6 +44,7 @@ public static class SiloHostingExtensions
         });
         builder.Services.AddOrleansProxyGrainServices();
         builder.Services.AddRouteSources(builder.Configuration);
+        builder.Services.AddBackendProbes();
         return builder;
     }
 

@@ -36,10 +36,37 @@ internal static class Annotations
     public const string NginxLimitBurstMultiplier = "nginx.ingress.kubernetes.io/limit-burst-multiplier";
 
     public const string NginxLimitWhitelist = "nginx.ingress.kubernetes.io/limit-whitelist";
+    // Health checks and session affinity. Health settings belong to the backend (Service port) of the
+    // Ingress's paths; affinity to its routes.
 
-    /// <summary>Every name under <see cref="Prefix"/> the converter understands; anything else is reported.</summary>
-    // ingress-nginx compatibility (NginxAnnotations.cs): the subset users rely on most.
+    /// <summary>HTTP path to probe; setting it turns active health checks on.</summary>
+    public const string HealthCheckPath = Prefix + "health-check-path";
+    public const string HealthCheckInterval = Prefix + "health-check-interval";
+    public const string HealthCheckTimeout = Prefix + "health-check-timeout";
+    public const string HealthCheckHealthyThreshold = Prefix + "health-check-healthy-threshold";
+    public const string HealthCheckUnhealthyThreshold = Prefix + "health-check-unhealthy-threshold";
+
+    /// <summary>"true": passive health on with defaults; any other passive-health-* setting also turns it on.</summary>
+    public const string PassiveHealth = Prefix + "passive-health";
+    public const string PassiveHealth5xx = Prefix + "passive-health-5xx";
+    public const string PassiveHealthFailureRate = Prefix + "passive-health-failure-rate";
+    public const string PassiveHealthMinRequests = Prefix + "passive-health-min-requests";
+    public const string PassiveHealthWindow = Prefix + "passive-health-window";
+    public const string PassiveHealthReactivation = Prefix + "passive-health-reactivation-period";
+
+    /// <summary>"cookie", "header:NAME" or "client-ip".</summary>
+    public const string Affinity = Prefix + "affinity";
+    public const string AffinityCookieName = Prefix + "affinity-cookie-name";
+    public const string AffinityTtl = Prefix + "affinity-ttl";
+
+    /// <summary>ingress-nginx names read as the same settings (ours win when both are set).</summary>
     public const string NginxPrefix = "nginx.ingress.kubernetes.io/";
+    public const string NginxAffinity = NginxPrefix + "affinity";
+    public const string NginxSessionCookieName = NginxPrefix + "session-cookie-name";
+    public const string NginxSessionCookieMaxAge = NginxPrefix + "session-cookie-max-age";
+    public const string NginxUpstreamHashBy = NginxPrefix + "upstream-hash-by";
+
+    // ingress-nginx compatibility (NginxAnnotations.cs): the subset users rely on most.
     public const string NginxRewriteTarget = NginxPrefix + "rewrite-target";
     public const string NginxUseRegex = NginxPrefix + "use-regex";
     public const string NginxSslRedirect = NginxPrefix + "ssl-redirect";
@@ -86,5 +113,19 @@ internal static class Annotations
         // ingress-nginx names read by the rate-limit and affinity features.
         NginxPrefix + "limit-rps", NginxPrefix + "limit-rpm", NginxPrefix + "limit-burst-multiplier", NginxPrefix + "limit-whitelist",
         NginxPrefix + "affinity", NginxPrefix + "session-cookie-name", NginxPrefix + "session-cookie-max-age", NginxPrefix + "upstream-hash-by",
+        HealthCheckPath,
+        HealthCheckInterval,
+        HealthCheckTimeout,
+        HealthCheckHealthyThreshold,
+        HealthCheckUnhealthyThreshold,
+        PassiveHealth,
+        PassiveHealth5xx,
+        PassiveHealthFailureRate,
+        PassiveHealthMinRequests,
+        PassiveHealthWindow,
+        PassiveHealthReactivation,
+        Affinity,
+        AffinityCookieName,
+        AffinityTtl,
     };
 }

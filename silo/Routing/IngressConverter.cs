@@ -54,6 +54,7 @@ internal static partial class IngressConverter
         var matchers = ReadMatchers(annotations);
         var rateLimits = RateLimitAnnotations.Read(annotations, key);
         var nginx = NginxAnnotations.Read(annotations);
+        var healthAffinity = HealthAffinityAnnotations.Read(annotations);
         context.Rejections.AddRange(annotations.Finish());
         if (matchers is null || nginx is null)
         {
@@ -77,8 +78,10 @@ internal static partial class IngressConverter
                 {
                     IsDefaultBackend = true,
                     RateLimits = rateLimits,
+                    Affinity = healthAffinity.Affinity,
                 };
                 context.ApplyBackendSettings(source, clusterId, nginx.Backend);
+                context.SetBackendHealth(source, clusterId, healthAffinity);
                 context.AddRoute(nginx.ApplyTo(route, hostHasTls: false), "spec.defaultBackend");
             }
         }
@@ -143,7 +146,7 @@ internal static partial class IngressConverter
                     continue;
                 }
 
-                var route = nginx.ApplyTo(new RouteSpec($"{key}#{r}.{p}", host, routePath, kind, headers, query, clusterId, source) { PathRegex = pathRegex, TlsCertificate = certificates.GetValueOrDefault(host), RateLimits = rateLimits }, certificates.ContainsKey(host));
+                var route = nginx.ApplyTo(new RouteSpec($"{key}#{r}.{p}", host, routePath, kind, headers, query, clusterId, source) { PathRegex = pathRegex, TlsCertificate = certificates.GetValueOrDefault(host), RateLimits = rateLimits, Affinity = healthAffinity.Affinity }, certificates.ContainsKey(host));
                 if (nginx.Canary is { } canary)
                 {
                     context.AttachCanary(route, canary, pathField);
@@ -152,6 +155,7 @@ internal static partial class IngressConverter
 
                 context.ApplyBackendSettings(source, clusterId, nginx.Backend);
                 context.AddRoute(route, pathField);
+                context.SetBackendHealth(source, clusterId, healthAffinity);
             }
         }
     }
@@ -274,6 +278,7 @@ internal static partial class IngressConverter
         private readonly Dictionary<string, (NginxBackendSettings Settings, string Source)> _backendSettings = new(StringComparer.Ordinal);
         private readonly Dictionary<string, RouteSpec> _routesByMatch = new(StringComparer.Ordinal);
         private RouteSpec? _defaultBackend;
+        private readonly SortedDictionary<string, (HealthAffinitySettings Settings, string Source)> _backendHealth = new(StringComparer.Ordinal);
 
         public List<Rejection> Rejections { get; } = [];
 
@@ -468,9 +473,31 @@ internal static partial class IngressConverter
             return [.. destinations.Values];
         }
 
+        /// <summary>Health settings are the backend's: the first Ingress (oldest) that sets them for it wins.</summary>
+        public void SetBackendHealth(string source, string clusterId, HealthAffinitySettings settings)
+        {
+            if (!settings.HasHealth)
+            {
+                return;
+            }
+
+            if (!_backendHealth.TryGetValue(clusterId, out var existing))
+            {
+                _backendHealth[clusterId] = (settings, source);
+            }
+            else if (existing.Source != source && (existing.Settings.HealthCheck != settings.HealthCheck || existing.Settings.PassiveHealth != settings.PassiveHealth))
+            {
+                Reject(source, "metadata.annotations", $"backend {clusterId} already has other health-check settings from {existing.Source}; these are ignored (set them on one Ingress)");
+            }
+        }
+
+        private BackendSpec WithHealth(BackendSpec backend) => _backendHealth.TryGetValue(backend.ClusterId, out var health)
+            ? backend with { HealthCheck = health.Settings.HealthCheck, PassiveHealth = health.Settings.PassiveHealth }
+            : backend;
+
         public DesiredState ToDesiredState() => new(
             _hosts.ToImmutableSortedDictionary(h => h.Key, h => h.Value.OrderBy(r => r.RouteId, StringComparer.Ordinal).ToImmutableArray(), StringComparer.Ordinal),
-            _backends.ToImmutableSortedDictionary(StringComparer.Ordinal),
+            _backends.ToImmutableSortedDictionary(b => b.Key, b => WithHealth(b.Value), StringComparer.Ordinal),
             [.. Rejections])
         {
             Certificates = Tls.Certificates,

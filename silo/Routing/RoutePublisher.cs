@@ -84,7 +84,8 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
         var changed = new List<TValue>();
         foreach (var (key, content) in desired)
         {
-            var fingerprint = Fingerprint(content);
+            // The whole value at version 0, so settings beside the content (e.g. health checks) count as changes too.
+            var fingerprint = Fingerprint(create(key, 0, content));
             if (current.TryGetValue(key, out var existing) && existing.Fingerprint == fingerprint)
             {
                 continue;

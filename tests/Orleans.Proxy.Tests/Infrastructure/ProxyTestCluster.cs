@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Proxy.Routing;
 using Orleans.Proxy.Silo.Routing;
 using Orleans.TestingHost;
 
@@ -32,6 +33,7 @@ internal sealed class ProxyTestCluster : IAsyncDisposable
         builder.ConfigureSiloHost((_, host) =>
         {
             host.Services.AddOrleansProxyGrainServices();
+            host.Services.AddBackendProbes();
             configureSiloServices?.Invoke(host.Services);
         });
 

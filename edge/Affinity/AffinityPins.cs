@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Proxy.Affinity;
+using Yarp.ReverseProxy.Model;
+
+namespace Orleans.Proxy.Edge.Affinity;
+
+/// <summary>
+/// This edge's cache of affinity pins. A hit (the steady state) makes no grain call. A miss, or a
+/// pinned destination this edge no longer has available, asks the key's grain once with a short
+/// timeout; if that fails, the rendezvous hash over the available destinations answers and is cached
+/// briefly, then the grain is asked again. Keys in use extend their grain's TTL in the background.
+/// </summary>
+internal sealed partial class AffinityPins(
+    IGrainFactory grains,
+    TimeProvider time,
+    IOptions<AffinityOptions> options,
+    ILogger<AffinityPins> logger) : BackgroundService
+{
+    /// <summary>How long a fallback answer is used before the grain is asked again.</summary>
+    private static readonly TimeSpan ProvisionalFor = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<string, Pin> _pins = new(StringComparer.Ordinal);
+    private long _lookups;
+    private long _fallbacks;
+
+    public int Count => _pins.Count;
+
+    public long Lookups => Interlocked.Read(ref _lookups);
+
+    public long Fallbacks => Interlocked.Read(ref _fallbacks);
+
+    public async ValueTask<DestinationState?> PickAsync(string clusterId, string key, AffinitySpec spec, IReadOnlyList<DestinationState> available)
+    {
+        var cacheKey = IAffinityGrain.Key(clusterId, key);
+        var now = time.GetTimestamp();
+        if (_pins.TryGetValue(cacheKey, out var pin) && pin.IsFresh(now, time) && Find(available, pin.DestinationId) is { } cached)
+        {
+            pin.LastUsed = now;
+            return cached;
+        }
+
+        // A full cache must not turn into a grain call per request: keys beyond it use the hash alone.
+        if (pin is null && _pins.Count >= options.Value.MaxEntries)
+        {
+            return Rendezvous(key, available);
+        }
+
+        Interlocked.Increment(ref _lookups);
+        try
+        {
+            var resolved = await grains.GetGrain<IAffinityGrain>(cacheKey).Resolve(spec.Ttl).WaitAsync(options.Value.LookupTimeout);
+            if (Find(available, resolved.DestinationId) is { } pinned)
+            {
+                Store(cacheKey, new Pin(pinned.DestinationId, spec.Ttl, now, provisionalUntil: null));
+                return pinned;
+            }
+        }
+        catch (Exception e)
+        {
+            // Whatever the failure (timeout, no silo, client shutting down), the rendezvous hash is the answer.
+            LogLookupFailed(clusterId, e.GetType().Name);
+        }
+
+        // The grain was slow or unreachable, or named a destination this edge does not have available yet.
+        Interlocked.Increment(ref _fallbacks);
+        var fallback = Rendezvous(key, available);
+        if (fallback is not null)
+        {
+            Store(cacheKey, new Pin(fallback.DestinationId, spec.Ttl, now, now + (long)(ProvisionalFor.TotalSeconds * time.TimestampFrequency)));
+        }
+
+        return fallback;
+    }
+
+    private void Store(string cacheKey, Pin pin)
+    {
+        if (_pins.Count < options.Value.MaxEntries || _pins.ContainsKey(cacheKey))
+        {
+            _pins[cacheKey] = pin;
+        }
+    }
+
+    private static DestinationState? Rendezvous(string key, IReadOnlyList<DestinationState> available) =>
+        Find(available, RendezvousHash.Pick(key, available.Select(d => d.DestinationId)));
+
+    private static DestinationState? Find(IReadOnlyList<DestinationState> available, string? id)
+    {
+        if (string.IsNullOrEmpty(id))
+        {
+            return null;
+        }
+
+        for (var i = 0; i < available.Count; i++)
+        {
+            if (string.Equals(available[i].DestinationId, id, StringComparison.Ordinal))
+            {
+                return available[i];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Every second: forget keys idle past their TTL, and extend the grain's TTL of keys in use (at most four times per TTL).</summary>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var now = time.GetTimestamp();
+                foreach (var (cacheKey, pin) in _pins)
+                {
+                    if (time.GetElapsedTime(pin.LastUsed, now) > pin.Ttl)
+                    {
+                        _pins.TryRemove(new KeyValuePair<string, Pin>(cacheKey, pin));
+                    }
+                    else if (pin.ProvisionalUntil is null && pin.LastUsed > pin.Touched && time.GetElapsedTime(pin.Touched, now) >= pin.Ttl / 4)
+                    {
+                        pin.Touched = now;
+                        grains.GetGrain<IAffinityGrain>(cacheKey).Touch(pin.Ttl).Ignore();
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private sealed class Pin(string destinationId, TimeSpan ttl, long now, long? provisionalUntil)
+    {
+        public string DestinationId { get; } = destinationId;
+
+        public TimeSpan Ttl { get; } = ttl;
+
+        public long? ProvisionalUntil { get; } = provisionalUntil;
+
+        public long LastUsed { get; set; } = now;
+
+        public long Touched { get; set; } = now;
+
+        public bool IsFresh(long now, TimeProvider time) =>
+            (ProvisionalUntil is null || now < ProvisionalUntil) && time.GetElapsedTime(LastUsed, now) <= Ttl;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Affinity lookup for {ClusterId} fell back to the rendezvous hash: {Reason}")]
+    private partial void LogLookupFailed(string clusterId, string reason);
+}

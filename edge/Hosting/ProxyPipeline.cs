@@ -1,0 +1,26 @@
+using Orleans.Proxy.Edge.IngressFeatures;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Proxy.Edge.Affinity;
+using Orleans.Proxy.Edge.Health;
+using Yarp.ReverseProxy.Model;
+
+namespace Orleans.Proxy.Edge.Hosting;
+
+/// <summary>YARP's proxy pipeline with the edge's own steps in place.</summary>
+internal static class ProxyPipeline
+{
+    public static void Configure(IReverseProxyApplicationBuilder proxy)
+    {
+        var reporter = proxy.ApplicationServices.GetRequiredService<PassiveHealthReporter>();
+        var affinity = proxy.ApplicationServices.GetRequiredService<AffinityMiddleware>();
+        // Redirects, source ranges, body size and canary choice come before any backend is picked.
+        proxy.UseIngressFeatures();
+        // Then: it sees the final outcome of the request.
+        proxy.Use((context, next) => reporter.InvokeAsync(context, next));
+        proxy.UseSessionAffinity();
+        // Before load balancing: narrows the (already health-filtered) destinations to the pinned one.
+        proxy.Use((context, next) => affinity.InvokeAsync(context, next));
+        proxy.UseLoadBalancing();
+        proxy.UsePassiveHealthChecks();
+    }
+}

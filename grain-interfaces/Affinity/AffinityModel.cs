@@ -1,0 +1,32 @@
+namespace Orleans.Proxy.Affinity;
+
+/// <summary>Where a route's affinity key comes from.</summary>
+public enum AffinityMode
+{
+    /// <summary>A cookie the edge issues on the first request (random value) and the client returns.</summary>
+    Cookie = 0,
+    /// <summary>A request header, e.g. a user or tenant id; no header, no affinity.</summary>
+    Header = 1,
+    /// <summary>The client's address as the edge's socket sees it.</summary>
+    ClientIp = 2,
+}
+
+/// <summary>Sticky sessions for one route.</summary>
+/// <param name="Name">Cookie name (<see cref="AffinityMode.Cookie"/>) or header name (<see cref="AffinityMode.Header"/>); empty for client IP.</param>
+/// <param name="Ttl">A key not used for this long is forgotten (sliding); also the cookie's Max-Age.</param>
+[GenerateSerializer, Immutable, Alias("op.AffinitySpec")]
+public sealed record AffinitySpec(
+    [property: Id(0)] AffinityMode Mode,
+    [property: Id(1)] string Name,
+    [property: Id(2)] TimeSpan Ttl)
+{
+    public const string DefaultCookieName = "op-affinity";
+    public static readonly TimeSpan DefaultTtl = TimeSpan.FromMinutes(30);
+}
+
+/// <summary>The destination a key is pinned to; empty when the backend has no available destination.</summary>
+/// <param name="Repins">How often this key has been moved off an unavailable destination (diagnostics).</param>
+[GenerateSerializer, Immutable, Alias("op.AffinityPin")]
+public sealed record AffinityPin(
+    [property: Id(0)] string DestinationId,
+    [property: Id(1)] int Repins);
