@@ -60,5 +60,6 @@ internal static class DiagnosticsEndpoints
                 ? Results.Ok(backend)
                 : Results.NotFound(new { error = $"backend '{id}' is not in this edge's routing table (ids look like namespace/service:port)" }));
         diag.MapGet("/rejections", (RouteTableCache cache) => cache.Current.Catalog.Rejections);
+        diag.MapGrainCallDiagnostics();
     }
 }

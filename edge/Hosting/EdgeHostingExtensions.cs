@@ -61,6 +61,7 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddSingleton<CatalogSync>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogSync>());
         builder.Services.AddSingleton<BearerTokenFilter>();
+        builder.Services.AddGrainCallCounter();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddHostedService<StartupBanner>();
 
