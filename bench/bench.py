@@ -26,6 +26,8 @@ HOST = "bench.local"
 CHURN_HOST = "churn.local"
 CHURN_WINDOW = 20          # paths kept in the churn file, so a change stays probe-able for 2 s
 BASE_PORT = 18080          # backend; proxies follow; diagnostics and silos at +100, +200, ...
+# Log lines with milliseconds, to follow a route change through the silo and the edge.
+DOTNET_ENV = {"Logging__Console__TimestampFormat": "HH:mm:ss.fff "}
 
 
 def log(message):
@@ -278,7 +280,7 @@ def start_targets(args, out, scenarios):
         routes = out / f"routes-{name}"
         write_routes(routes, scenarios, backend_port)
         proc = Proc(name, ["dotnet", str(dll), "--Edge:Mode=Embedded", f"--Routes:Directory={routes}",
-                           *edge_args(port, port + 100, port + 200, port + 300, f"bench-{name}")], out, env=env, cwd=pathlib.Path(dll).parent)
+                           *edge_args(port, port + 100, port + 200, port + 300, f"bench-{name}")], out, env=DOTNET_ENV | env, cwd=pathlib.Path(dll).parent)
         target = Target(name, port, proc, is_edge=True, diag_port=port + 100)
         target.routes_dir = routes
         targets.append(target)
@@ -288,9 +290,9 @@ def start_targets(args, out, scenarios):
     routes = out / "routes-edge-client"
     write_routes(routes, scenarios, backend_port)
     silo = Proc("silo", ["dotnet", str(silo_dll), f"--Routes:Directory={routes}", f"--Urls=http://127.0.0.1:{port + 400}",
-                         *edge_args(port, port + 100, port + 200, port + 300, "bench-client")[5:]], out, cwd=silo_dll.parent)
+                         *edge_args(port, port + 100, port + 200, port + 300, "bench-client")[5:]], out, env=DOTNET_ENV, cwd=silo_dll.parent)
     client = Proc("edge-client", ["dotnet", str(edge_dll), "--Edge:Mode=Client", *edge_args(port, port + 100, port + 200, port + 300, "bench-client")],
-                  out, cwd=edge_dll.parent)
+                  out, env=DOTNET_ENV, cwd=edge_dll.parent)
     target = Target("edge-client", port, client, is_edge=True, diag_port=port + 100, extra=[silo])
     target.routes_dir = routes
     targets.append(target)
@@ -397,6 +399,23 @@ class Churn:
             else:
                 time.sleep(0.002)
         conn.close()
+
+
+def served_generations(log_path, since, until):
+    """Seconds from the route source publishing a generation (its number is the publish time in
+    microseconds) to this edge logging that it serves it, for the generations served in [since, until]."""
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    delays, stamp = [], None
+    for line in log_path.read_text(errors="replace").splitlines():
+        m = re.match(r"(\d\d):(\d\d):(\d\d\.\d+) ", line)
+        if m:
+            h, mi, sec = int(m.group(1)), int(m.group(2)), float(m.group(3))
+            stamp = datetime.datetime(today.year, today.month, today.day, h, mi, tzinfo=datetime.timezone.utc).timestamp() + sec
+            continue
+        m = re.search(r"Serving routing generation (\d+)", line)
+        if m and stamp is not None and since <= stamp <= until:
+            delays.append(stamp - int(m.group(1)) / 1e6)
+    return delays
 
 
 def grain_calls(target):
@@ -521,10 +540,12 @@ def main():
                 for t in ts[shift:] + ts[:shift]:
                     before = grain_calls(t) if t.is_edge and s.get("grain_calls") else None
                     if s.get("churn"):
+                        since = time.time()
                         with Churn(t, churn_n) as churn:
                             r = run_wrk(args, t, s, args.duration)
                         churn_n = churn.n
                         r["visibility_ms"] = [v * 1000 for v in churn.visible.values()]
+                        r["publish_to_serve_ms"] = [v * 1000 for v in served_generations(t.proc.log_path, since, time.time() + 1)]
                         r["changes"] = len(churn.written)
                     else:
                         r = run_wrk(args, t, s, args.duration)
@@ -584,7 +605,9 @@ def render(args, scenarios, runnable, unavailable, targets, results, peak, idle,
             notes = []
             if "visibility_ms" in rs[0]:
                 vis = [v for r in rs for v in r["visibility_ms"]]
-                notes.append(f"{sum(r['changes'] for r in rs)} route changes, visible p99 {fmt(p99(vis), '.0f')} ms, max {fmt(max(vis, default=None), '.0f')} ms")
+                served = [v for r in rs for v in r.get("publish_to_serve_ms", [])]
+                notes.append(f"{sum(r['changes'] for r in rs)} route changes, write-to-served p99 {fmt(p99(vis), '.0f')} ms "
+                             f"(max {fmt(max(vis, default=None), '.0f')}); publish-to-served p99 {fmt(p99(served), '.0f')} ms over {len(served)} generations")
             calls = [r.get("grain_calls") for r in rs if "grain_calls" in r]
             if calls:
                 total = sum(sum(c.values()) for c in calls)
