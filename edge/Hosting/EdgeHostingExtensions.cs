@@ -104,6 +104,7 @@ public static partial class EdgeHostingExtensions
             throw new OptionsValidationException(EdgeOptions.Section, typeof(EdgeOptions), errors);
         }
 
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = edge.InlineScheduling);
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var listeners = kestrel.ApplicationServices.GetRequiredService<EdgeListeners>();
