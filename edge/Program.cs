@@ -1,5 +1,6 @@
 using Orleans.Proxy.Edge.Hosting;
 
+InlineSocketCompletions.EnableUnlessSet();
 var builder = WebApplication.CreateBuilder(EdgeArguments.Normalize(args));
 builder.AddOrleansProxyEdge();
 var app = builder.Build();
