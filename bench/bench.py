@@ -84,6 +84,17 @@ class Proc:
                 continue
         return total / 1024
 
+    def cpu_seconds(self):
+        """User + system CPU time of the process tree so far: per request, the cost that machine noise barely moves."""
+        total = 0
+        for pid in self.tree():
+            try:
+                fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                continue
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         if self.alive():
             try:
@@ -333,6 +344,7 @@ def parse_wrk(text):
 
 
 def run_wrk(args, target, scenario, duration):
+    cpu_before = target.proc.cpu_seconds()
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration}s", "--latency", "--timeout", "5s",
            "-H", f"Host: {scenario.get('host', HOST)}"]
     for header in scenario.get("headers", []):
@@ -342,6 +354,7 @@ def run_wrk(args, target, scenario, duration):
     cmd.append(f"http://127.0.0.1:{target.port}{scenario.get('path', '/')}")
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30)
     result = parse_wrk(out.stdout)
+    result["cpu_us_per_req"] = (target.proc.cpu_seconds() - cpu_before) * 1e6 / result["requests"] if result["requests"] else None
     result["wrk"] = out.stdout + out.stderr
     return result
 
@@ -486,7 +499,7 @@ def fmt(value, spec):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--duration", type=int, default=5, help="seconds per measurement")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unrecorded load per target and scenario before round 1")
     parser.add_argument("--connections", type=int, default=32)
@@ -555,7 +568,7 @@ def main():
                     r.update(round=rnd, scenario=s["name"], target=t.name, load=pathlib.Path("/proc/loadavg").read_text().split()[0])
                     results.append(r)
                     extra = f", {len(r['visibility_ms'])} changes, max visibility {max(r['visibility_ms'], default=0):.0f} ms" if "visibility_ms" in r else ""
-                    log(f"round {rnd + 1} {s['name']:<16} {t.name:<12} {r['rps']:>9.0f} req/s p50 {fmt(r['p50_ms'], '.2f')} ms "
+                    log(f"round {rnd + 1} {s['name']:<16} {t.name:<12} {r['rps']:>9.0f} req/s {fmt(r['cpu_us_per_req'], '.0f')} CPU-us/req p50 {fmt(r['p50_ms'], '.2f')} ms "
                         f"p99 {fmt(r['p99_ms'], '.2f')} ms failed {r['non2xx'] + r['socket_errors']}{extra}")
 
         peak = {t.name: t.proc.memory_mb("VmHWM") for t in targets}
@@ -580,18 +593,19 @@ def render(args, scenarios, runnable, unavailable, targets, results, peak, idle,
     def of(s, t):
         return [r for r in results if r["scenario"] == s and r["target"] == t]
 
-    def per_round_ratio(s, t, ref_s, ref_t):
+    def per_round_ratio(s, t, ref_s, ref_t, key="rps"):
         ratios = []
         for rnd in range(args.rounds):
-            a = [r["rps"] for r in of(s, t) if r["round"] == rnd]
-            b = [r["rps"] for r in of(ref_s, ref_t) if r["round"] == rnd]
-            if a and b and b[0]:
+            a = [r[key] for r in of(s, t) if r["round"] == rnd]
+            b = [r[key] for r in of(ref_s, ref_t) if r["round"] == rnd]
+            if a and b and a[0] and b[0]:
                 ratios.append(a[0] / b[0])
         return median(ratios)
 
     lines = [f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, {args.rounds} rounds, medians over rounds; "
              f"load average at start {' '.join(load_before)}; {uptime}", ""]
-    header = f"{'scenario':<16} {'target':<12} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'failed':>6} {'peak RSS':>9} {'/raw-yarp':>9} {'/nginx':>7}  notes"
+    header = (f"{'scenario':<16} {'target':<12} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'failed':>6} {'peak RSS':>9} {'CPU us/req':>10} "
+              f"{'/raw-yarp':>9} {'/nginx':>7} {'raw-yarp CPU/this':>17}  notes")
     lines += [header, "-" * len(header)]
     for s in runnable:
         names = {r["target"] for r in results if r["scenario"] == s["name"]}
@@ -620,9 +634,12 @@ def render(args, scenarios, runnable, unavailable, targets, results, peak, idle,
             failed = sum(r["non2xx"] + r["socket_errors"] for r in rs)
             ratio_raw = per_round_ratio(s["name"], t.name, ref, "raw-yarp") if t.is_edge else None
             ratio_nginx = per_round_ratio(s["name"], t.name, ref_nginx, "nginx") if t.is_edge else None
+            # Requests per CPU second relative to raw YARP (1.00 = as cheap per request): steadier than req/s on a shared machine.
+            cpu_ratio = per_round_ratio(ref, "raw-yarp", s["name"], t.name, "cpu_us_per_req") if t.is_edge else None
             lines.append(f"{s['name']:<16} {t.name:<12} {median([r['rps'] for r in rs]):>9.0f} {fmt(median([r['p50_ms'] for r in rs]), '>7.2f')} "
                          f"{fmt(median([r['p99_ms'] for r in rs]), '>7.2f')} {failed:>6} {peak.get(t.name, 0):>6.0f} MB "
-                         f"{fmt(ratio_raw, '>9.2f')} {fmt(ratio_nginx, '>7.2f')}  {'; '.join(notes)}")
+                         f"{fmt(median([r['cpu_us_per_req'] for r in rs]), '>10.0f')} "
+                         f"{fmt(ratio_raw, '>9.2f')} {fmt(ratio_nginx, '>7.2f')} {fmt(cpu_ratio, '>17.2f')}  {'; '.join(notes)}")
     lines.append("")
     for name, reason in unavailable.items():
         lines.append(f"scenario {name}: not run ({reason})")
