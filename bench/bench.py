@@ -440,23 +440,32 @@ def grain_calls(target):
 
 
 def scenario_availability(targets, scenario):
-    """A pluggable scenario runs only where the edge accepted its routes and serves its host."""
+    """A pluggable scenario runs on the edges that accepted its routes and pass its checks; {edge: why not} for the others."""
+    refused = {}
     for t in targets:
         if not t.is_edge:
             continue
-        status, body = get(t.diag_port, "/diag/rejections", host="127.0.0.1")
-        rejections = json.loads(body) if status == 200 else []
-        for name in scenario.get("objects", []):
-            for r in rejections:
-                if r.get("object", "").endswith(name):
-                    return f"{t.name} rejects {r['object']} {r.get('field')}: {r.get('reason')}"
-        for check in scenario.get("checks", []) + [{"host": scenario.get("host", HOST), "path": scenario.get("path", "/"), "status": 200}]:
+        refused[t.name] = edge_refusal(t, scenario)
+    return {name: reason for name, reason in refused.items() if reason}
+
+
+def edge_refusal(t, scenario):
+    status, body = get(t.diag_port, "/diag/rejections", host="127.0.0.1")
+    rejections = json.loads(body) if status == 200 else []
+    for name in scenario.get("objects", []):
+        for r in rejections:
+            if r.get("object", "").endswith(name):
+                return f"rejects {r['object']} {r.get('field')}: {r.get('reason')}"
+    for check in scenario.get("checks", []) + [{"host": scenario.get("host", HOST), "path": scenario.get("path", "/"), "status": 200}]:
+        wanted = check.get("status")
+        for _ in range(check.get("repeat", 1)):   # e.g. until a limit's burst is used up
             status, _, headers = get(t.port, check.get("path", "/"), check["host"], with_headers=True)
-            wanted = check.get("status")
-            if wanted is not None and status not in (wanted if isinstance(wanted, list) else [wanted]):
-                return f"{t.name} answers {status} for {check['host']}{check.get('path', '/')}, not {wanted}: {check.get('why', '')}"
-            if "header" in check and not any(k.lower() == check["header"].lower() and check["contains"] in v for k, v in headers):
-                return f"{t.name}: no {check['header']} with {check['contains']} for {check['host']}: {check.get('why', '')}"
+            if wanted is None or status in (wanted if isinstance(wanted, list) else [wanted]):
+                break
+        if wanted is not None and status not in (wanted if isinstance(wanted, list) else [wanted]):
+            return f"answers {status} for {check['host']}{check.get('path', '/')}, not {wanted}: {check.get('why', '')}"
+        if "header" in check and not any(k.lower() == check["header"].lower() and check["contains"] in v for k, v in headers):
+            return f"no {check['header']} with {check['contains']} for {check['host']}: {check.get('why', '')}"
     return None
 
 
@@ -527,16 +536,17 @@ def main():
         targets = start_targets(args, out, load_scenarios(None))
         if args.targets:
             targets = [t for t in targets if t.name in args.targets or t.name == "raw-yarp"]
-        unavailable = {}
+        unavailable = {}   # scenario -> {edge: why it does not run there}
         for s in scenarios:
-            reason = scenario_availability(targets, s) if s.get("routes_dir") else None
-            if reason:
-                unavailable[s["name"]] = reason
-                log(f"scenario {s['name']} not available: {reason}")
-        runnable = [s for s in scenarios if s["name"] not in unavailable]
+            refused = scenario_availability(targets, s) if s.get("routes_dir") else {}
+            for name, reason in refused.items():
+                log(f"scenario {s['name']} not run on {name}: {reason}")
+            unavailable[s["name"]] = refused
 
         def pairs(s):
-            return [t for t in targets if s.get("targets", "all") == "all" or t.is_edge or (t.name == "raw-yarp" and s.get("targets") == "edges-and-raw-yarp")]
+            return [t for t in targets if (s.get("targets", "all") == "all" or t.is_edge) and t.name not in unavailable[s["name"]]]
+
+        runnable = [s for s in scenarios if any(t.is_edge for t in pairs(s))]
 
         log("warm-up")
         for s in runnable:
@@ -581,7 +591,7 @@ def main():
         (out / "table.txt").write_text(table + "\n")
         (out / "raw.json").write_text(json.dumps({"args": vars(args) | {"edge_variant": [list(v) for v in args.edge_variant]},
                                                   "load_before": load_before, "load_after": load_after, "uptime": uptime,
-                                                  "peak_rss_mb": peak, "idle_rss_mb": idle, "unavailable": unavailable,
+                                                  "peak_rss_mb": peak, "idle_rss_mb": idle, "not_run": unavailable,
                                                   "results": results}, indent=1, default=str))
         log(f"raw results: {out}/raw.json")
     finally:
@@ -641,8 +651,9 @@ def render(args, scenarios, runnable, unavailable, targets, results, peak, idle,
                          f"{fmt(median([r['cpu_us_per_req'] for r in rs]), '>10.0f')} "
                          f"{fmt(ratio_raw, '>9.2f')} {fmt(ratio_nginx, '>7.2f')} {fmt(cpu_ratio, '>17.2f')}  {'; '.join(notes)}")
     lines.append("")
-    for name, reason in unavailable.items():
-        lines.append(f"scenario {name}: not run ({reason})")
+    for name, refused in unavailable.items():
+        for edge, reason in refused.items():
+            lines.append(f"scenario {name} not run on {edge}: {reason}")
     lines.append("edge idle RSS (routes loaded, before load): " + ", ".join(f"{k} {v:.0f} MB" for k, v in idle.items()) + " (target < 150 MB)")
     if "silo" in peak:
         lines.append(f"separate silo peak RSS: {peak['silo']:.0f} MB (not counted in edge-client)")
