@@ -1,9 +1,17 @@
+using Orleans.Proxy.Silo.Diagnostics;
 using Orleans.Proxy.Silo.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddOrleansProxySilo();
-builder.Services.AddHealthChecks();
-var app = builder.Build();
-app.MapHealthChecks("/health/live");
-app.MapHealthChecks("/health/ready");
-app.Run();
+return StartupErrors.Run(() =>
+{
+    var builder = WebApplication.CreateBuilder(DiagnosticsHostingExtensions.NormalizeArguments(args));
+    builder.AddOrleansProxySilo();
+    builder.AddProxyDiagnostics("orleans-proxy-silo");
+    builder.Services.AddHealthChecks();
+    var app = builder.Build();
+    app.MapProxyDiagnostics(endpoints =>
+    {
+        endpoints.MapHealthChecks("/health/live");
+        endpoints.MapHealthChecks("/health/ready");
+    });
+    app.Run();
+});

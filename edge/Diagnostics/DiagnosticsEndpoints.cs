@@ -4,10 +4,11 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Edge.Routing;
+using Orleans.Proxy.Silo.Diagnostics;
 
 namespace Orleans.Proxy.Edge.Diagnostics;
 
-/// <summary>The edge's diagnostics API: what this edge serves and how it is connected.</summary>
+/// <summary>The edge's diagnostics API: what this edge serves, how it is connected, and where a request would go.</summary>
 internal static class DiagnosticsEndpoints
 {
     public static void MapEdgeDiagnostics(this IEndpointRouteBuilder endpoints)
@@ -17,8 +18,9 @@ internal static class DiagnosticsEndpoints
             ? Results.Json(new { status = "not ready", reason = "no routing table loaded from the cluster yet" }, statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Ok(new { status = "ready", generation = cache.Current.Catalog.Generation }));
 
-        var diag = endpoints.MapGroup("/diag").AddEndpointFilter<BearerTokenFilter>();
-        diag.MapGet("/edge", (RouteTableCache cache, ClusterConnection connection, CatalogSync sync, EdgeIdentity identity, IOptions<EdgeOptions> options) =>
+        // The token is checked for the whole diagnostics listener (DiagnosticsToken).
+        var diag = endpoints.MapGroup("/diag");
+        diag.MapGet("/edge", (RouteTableCache cache, ClusterConnection connection, CatalogSync sync, EdgeIdentity identity, IOptions<EdgeOptions> options, IEnumerable<IEdgeDiagnostics> sections) =>
         {
             var table = cache.Current;
             return new
@@ -40,6 +42,7 @@ internal static class DiagnosticsEndpoints
                 backends = table.Backends.Count,
                 rejections = table.Catalog.Rejections.Length,
                 invalidRoutes = cache.InvalidRoutes,
+                sections = sections.ToDictionary(s => s.Section, s => s.Describe(), StringComparer.Ordinal),
             };
         });
         diag.MapGet("/hosts", (RouteTableCache cache) =>
@@ -60,6 +63,8 @@ internal static class DiagnosticsEndpoints
                 ? Results.Ok(backend)
                 : Results.NotFound(new { error = $"backend '{id}' is not in this edge's routing table (ids look like namespace/service:port)" }));
         diag.MapGet("/rejections", (RouteTableCache cache) => cache.Current.Catalog.Rejections);
+        diag.MapGet("/explain", async (string host, string path, HttpRequest request, RequestExplainer explainer) =>
+            Results.Ok(await explainer.ExplainAsync(host, path.StartsWith('/') ? path : "/" + path, request.Query["header"].OfType<string>())));
         diag.MapGrainCallDiagnostics();
     }
 }

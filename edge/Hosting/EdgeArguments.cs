@@ -1,3 +1,5 @@
+using Orleans.Proxy.Silo.Diagnostics;
+
 namespace Orleans.Proxy.Edge.Hosting;
 
 /// <summary>Short flags for the command line, mapped to configuration keys.</summary>
@@ -8,9 +10,8 @@ internal static class EdgeArguments
         ["--demo"] = "--Edge:Demo=true",
         ["--embedded"] = "--Edge:Mode=Embedded",
         ["--client"] = "--Edge:Mode=Client",
-        ["--diag-insecure"] = "--Diagnostics:Insecure=true",
     };
 
     public static string[] Normalize(string[] args) =>
-        [.. args.Select(a => Flags.TryGetValue(a, out var mapped) ? mapped : a)];
+        [.. DiagnosticsHostingExtensions.NormalizeArguments(args).Select(a => Flags.TryGetValue(a, out var mapped) ? mapped : a)];
 }

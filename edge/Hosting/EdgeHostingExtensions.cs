@@ -7,10 +7,13 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Proxy.Edge.AccessLog;
 using Orleans.Proxy.Edge.Demo;
 using Orleans.Proxy.Edge.Diagnostics;
 using Orleans.Proxy.Edge.Routing;
+using Orleans.Proxy.Silo.Diagnostics;
 using Orleans.Proxy.Silo.Hosting;
+using Orleans.Proxy.Silo.Kubernetes.Membership;
 using Orleans.Proxy.Silo.Routing;
 
 namespace Orleans.Proxy.Edge.Hosting;
@@ -33,6 +36,7 @@ public static partial class EdgeHostingExtensions
         var edge = configuration.GetSection(EdgeOptions.Section).Get<EdgeOptions>() ?? new EdgeOptions();
         var diagnostics = configuration.GetSection(DiagnosticsOptions.Section).Get<DiagnosticsOptions>() ?? new DiagnosticsOptions();
         ConfigureListeners(builder, edge, diagnostics);
+        builder.AddProxyDiagnostics("orleans-proxy-edge");
         if (edge.Demo)
         {
             builder.Services.AddHostedService<DemoBackends>();
@@ -52,7 +56,6 @@ public static partial class EdgeHostingExtensions
         }
 
         builder.Services.AddOptions<EdgeOptions>().Bind(configuration.GetSection(EdgeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<DiagnosticsOptions>().Bind(configuration.GetSection(DiagnosticsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EdgeIdentity>();
         builder.Services.AddSingleton<EdgeListeners>();
@@ -60,38 +63,31 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddSingleton<RouteTableCache>();
         builder.Services.AddSingleton<CatalogSync>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogSync>());
-        builder.Services.AddSingleton<BearerTokenFilter>();
         builder.Services.AddGrainCallCounter();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
+        builder.AddEdgeDiagnostics();
+        builder.AddAccessLog();
         builder.Services.AddHostedService<StartupBanner>();
 
         return builder;
     }
 
-    /// <summary>Diagnostics on their own listener; everything else on the public listener goes to YARP.</summary>
+    /// <summary>Diagnostics on their own listener; everything else on the public listener is logged and goes to YARP.</summary>
     public static WebApplication MapOrleansProxyEdge(this WebApplication app)
     {
-        app.MapWhen(context => context.IsDiagnosticsConnection(), diagnostics =>
-        {
-            diagnostics.UseRouting();
-            diagnostics.UseEndpoints(endpoints => endpoints.MapEdgeDiagnostics());
-        });
+        app.MapProxyDiagnostics(endpoints => endpoints.MapEdgeDiagnostics());
+        app.UseAccessLog();
         app.UseRouting();
-        app.MapReverseProxy();
+        app.MapReverseProxyWithExplain();
         return app;
     }
 
     private static void ConfigureListeners(WebApplicationBuilder builder, EdgeOptions edge, DiagnosticsOptions diagnostics)
     {
         var errors = new List<string>();
-        if (!EdgeListeners.TryParseAddress(edge.Address, out var publicAddress))
+        if (!DiagnosticsListener.TryParseAddress(edge.Address, out var publicAddress))
         {
             errors.Add($"Edge:Address '{edge.Address}' is not an IP address (use e.g. 0.0.0.0 or 127.0.0.1)");
-        }
-
-        if (!EdgeListeners.TryParseAddress(diagnostics.Address, out var diagnosticsAddress))
-        {
-            errors.Add($"Diagnostics:Address '{diagnostics.Address}' is not an IP address (use e.g. 0.0.0.0 or 127.0.0.1)");
         }
 
         if (edge.Port != 0 && edge.Port == diagnostics.Port)
@@ -109,7 +105,6 @@ public static partial class EdgeHostingExtensions
         {
             var listeners = kestrel.ApplicationServices.GetRequiredService<EdgeListeners>();
             kestrel.Listen(publicAddress, edge.Port, listen => listeners.Public = listen);
-            kestrel.Listen(diagnosticsAddress, diagnostics.Port, listen => listeners.Diagnostics = listen.MarkAsDiagnostics());
         });
     }
 
@@ -123,7 +118,15 @@ public static partial class EdgeHostingExtensions
                 o.ClusterId = cluster.ClusterId;
                 o.ServiceId = cluster.ServiceId;
             });
-            client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
+            if (cluster.Clustering == ClusteringMode.Kubernetes)
+            {
+                client.UseKubernetesClustering(builder.Configuration);
+            }
+            else
+            {
+                client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
+            }
+
             // Keep trying at start: an edge that comes up before the silos waits for them, unready.
             client.UseConnectionRetryFilter(async (exception, cancellationToken) =>
             {

@@ -1,32 +1,15 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Orleans.Proxy.Silo.Diagnostics;
 
 namespace Orleans.Proxy.Edge.Hosting;
 
 /// <summary>The two listeners; after start their endpoints carry the bound ports (port 0 in tests).</summary>
-internal sealed class EdgeListeners
+internal sealed class EdgeListeners(DiagnosticsBinding diagnostics)
 {
     public ListenOptions? Public { get; set; }
 
-    public ListenOptions? Diagnostics { get; set; }
-
     public IPEndPoint PublicEndpoint => Public?.IPEndPoint ?? throw new InvalidOperationException("The edge has not started");
 
-    public IPEndPoint DiagnosticsEndpoint => Diagnostics?.IPEndPoint ?? throw new InvalidOperationException("The edge has not started");
-
-    /// <summary>"0.0.0.0", "::", "*", "localhost" or an IP address.</summary>
-    public static bool TryParseAddress(string text, out IPAddress address)
-    {
-        switch (text)
-        {
-            case "*":
-                address = IPAddress.Any;
-                return true;
-            case "localhost":
-                address = IPAddress.Loopback;
-                return true;
-            default:
-                return IPAddress.TryParse(text, out address!);
-        }
-    }
+    public IPEndPoint DiagnosticsEndpoint => diagnostics.Endpoint;
 }

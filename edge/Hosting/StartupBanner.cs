@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Proxy.Edge.Diagnostics;
 using Orleans.Proxy.Silo.Routing;
 
 namespace Orleans.Proxy.Edge.Hosting;
@@ -11,17 +10,11 @@ internal sealed partial class StartupBanner(
     IHostApplicationLifetime lifetime,
     EdgeListeners listeners,
     IOptions<EdgeOptions> edge,
-    IOptions<DiagnosticsOptions> diagnostics,
     IOptions<RoutesOptions> routes,
     ILogger<StartupBanner> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (diagnostics.Value.Insecure)
-        {
-            LogInsecure();
-        }
-
         lifetime.ApplicationStarted.Register(() =>
         {
             var proxy = listeners.PublicEndpoint;
@@ -42,7 +35,4 @@ internal sealed partial class StartupBanner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo ready. Try: curl -H 'Host: demo.local' {Url}  (and {Url}api). Edit the route files in {Routes} and the change is served within a second. Routing table: curl {Diag}")]
     private partial void LogDemo(string url, string routes, string diag);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Diagnostics API has no token (--diag-insecure): for local use only, never expose this port")]
-    private partial void LogInsecure();
 }

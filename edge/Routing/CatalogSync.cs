@@ -41,6 +41,7 @@ internal sealed partial class CatalogSync(
         var observer = grains.CreateObjectReference<IRouteCatalogObserver>(this);
         var poll = TimeSpan.Zero;
         long lastSubscribe = 0;
+        long reported = -1;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -52,12 +53,18 @@ internal sealed partial class CatalogSync(
                     // Renew on every poll, and also under a steady stream of pushes, before the subscription expires.
                     if (snapshot is null || time.GetElapsedTime(lastSubscribe) >= options.Value.PollInterval)
                     {
-                        var current = await catalog.Subscribe(identity.Id, observer);
+                        var current = await catalog.Subscribe(identity.Id, reported = cache.Current.Catalog.Generation, observer);
                         lastSubscribe = time.GetTimestamp();
                         snapshot = snapshot is null || current.Generation > snapshot.Generation ? current : snapshot;
                     }
 
                     await SyncAsync(snapshot);
+                    // Tell the catalog what is served now rather than at the next poll, so the cluster view shows no false lag.
+                    if (cache.Current.Catalog.Generation != reported)
+                    {
+                        await catalog.Subscribe(identity.Id, reported = cache.Current.Catalog.Generation, observer);
+                        lastSubscribe = time.GetTimestamp();
+                    }
                     if (connection.MarkConnected())
                     {
                         LogConnected(identity.Id);

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Proxy.Diagnostics;
+using Orleans.Proxy.Edge.Hosting;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Orleans.Proxy.Edge.Routing;
@@ -8,7 +10,13 @@ namespace Orleans.Proxy.Edge.Routing;
 /// through YARP's in-memory provider, which applies the difference in place: no reload, open
 /// connections and in-flight requests carry on.
 /// </summary>
-internal sealed partial class RouteTableCache(InMemoryConfigProvider yarp, IConfigValidator validator, TimeProvider time, ILogger<RouteTableCache> logger)
+internal sealed partial class RouteTableCache(
+    InMemoryConfigProvider yarp,
+    IConfigValidator validator,
+    TimeProvider time,
+    ProxyMetrics metrics,
+    EdgeIdentity identity,
+    ILogger<RouteTableCache> logger)
 {
     private RouteTable _table = RouteTable.Empty;
 
@@ -24,44 +32,41 @@ internal sealed partial class RouteTableCache(InMemoryConfigProvider yarp, IConf
     {
         var (routes, clusters) = YarpConfigBuilder.Build(table);
         var invalid = new Dictionary<string, string>(StringComparer.Ordinal);
-        var validClusters = new List<ClusterConfig>(clusters.Count);
-        foreach (var cluster in clusters)
-        {
-            var errors = await validator.ValidateClusterAsync(cluster);
-            if (errors.Count == 0)
-            {
-                validClusters.Add(cluster);
-            }
-            else
-            {
-                invalid[$"cluster {cluster.ClusterId}"] = string.Join("; ", errors.Select(e => e.Message));
-            }
-        }
-
-        var validRoutes = new List<RouteConfig>(routes.Count);
-        foreach (var route in routes)
-        {
-            var errors = await validator.ValidateRouteAsync(route);
-            if (errors.Count == 0)
-            {
-                validRoutes.Add(route);
-            }
-            else
-            {
-                invalid[$"route {route.RouteId}"] = string.Join("; ", errors.Select(e => e.Message));
-            }
-        }
+        var validClusters = await KeepValidAsync(clusters, validator.ValidateClusterAsync, c => $"cluster {c.ClusterId}", invalid);
+        var validRoutes = await KeepValidAsync(routes, validator.ValidateRouteAsync, r => $"route {r.RouteId}", invalid);
 
         foreach (var (item, reason) in invalid)
         {
             LogInvalid(item, reason);
         }
 
-        yarp.Update(validRoutes, validClusters);
+        // The table first: whoever sees YARP serve a route then finds it in the diagnostics too.
         InvalidRoutes = invalid;
         Volatile.Write(ref _table, table);
         AppliedAt = time.GetUtcNow();
+        yarp.Update(validRoutes, validClusters);
+        metrics.ConfigApplied(identity.Id);
         LogApplied(table.Catalog.Generation, validRoutes.Count, validClusters.Count);
+    }
+
+    /// <summary>YARP rejects a whole update for one invalid item; drop that item alone instead.</summary>
+    private static async Task<List<T>> KeepValidAsync<T>(List<T> items, Func<T, ValueTask<IList<Exception>>> validate, Func<T, string> describe, Dictionary<string, string> invalid)
+    {
+        var valid = new List<T>(items.Count);
+        foreach (var item in items)
+        {
+            var errors = await validate(item);
+            if (errors.Count == 0)
+            {
+                valid.Add(item);
+            }
+            else
+            {
+                invalid[describe(item)] = string.Join("; ", errors.Select(e => e.Message));
+            }
+        }
+
+        return valid;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving routing generation {Generation}: {Routes} routes, {Clusters} clusters")]

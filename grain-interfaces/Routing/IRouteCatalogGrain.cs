@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Orleans.Proxy.Routing;
 
 /// <summary>Receives catalog changes pushed by <see cref="IRouteCatalogGrain"/>.</summary>
@@ -22,9 +24,16 @@ public interface IRouteCatalogGrain : IGrainWithStringKey
     [Alias("GetSnapshot"), ResponseTimeout("00:00:05")]
     Task<CatalogSnapshot> GetSnapshot();
 
-    /// <summary>Registers or renews an observer (it expires unless renewed) and returns the current catalog.</summary>
+    /// <summary>
+    /// Registers or renews an observer (it expires unless renewed) and returns the current catalog.
+    /// The edge reports the generation it serves, for the cluster's view of connected edges.
+    /// </summary>
     [Alias("Subscribe"), ResponseTimeout("00:00:05")]
-    Task<CatalogSnapshot> Subscribe(string edgeId, IRouteCatalogObserver observer);
+    Task<CatalogSnapshot> Subscribe(string edgeId, long appliedGeneration, IRouteCatalogObserver observer);
+
+    /// <summary>The edges that subscribed within the observer expiry, with how far behind each is.</summary>
+    [Alias("GetEdges"), ResponseTimeout("00:00:05")]
+    Task<ImmutableArray<EdgeStatus>> GetEdges();
 
     [Alias("Unsubscribe"), ResponseTimeout("00:00:05")]
     Task Unsubscribe(IRouteCatalogObserver observer);
@@ -41,3 +50,15 @@ public interface IHostRouteGrain : IGrainWithStringKey
     [Alias("GetRoutes"), ResponseTimeout("00:00:05")]
     Task<HostRoutes> GetRoutes();
 }
+
+/// <summary>An edge as the catalog last heard from it.</summary>
+/// <param name="AppliedGeneration">The catalog generation the edge reported serving.</param>
+/// <param name="GenerationsBehind">Generations published after it (counted over the recent history the catalog keeps).</param>
+/// <param name="BehindSince">When the first generation it has not applied was published; null when up to date.</param>
+[GenerateSerializer, Immutable, Alias("op.EdgeStatus")]
+public sealed record EdgeStatus(
+    [property: Id(0)] string EdgeId,
+    [property: Id(1)] long AppliedGeneration,
+    [property: Id(2)] DateTimeOffset LastSeen,
+    [property: Id(3)] int GenerationsBehind,
+    [property: Id(4)] DateTimeOffset? BehindSince);

@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
+using Orleans.Proxy.Diagnostics;
 using Orleans.Utilities;
 
 namespace Orleans.Proxy.Routing;
@@ -12,13 +14,22 @@ internal sealed partial class RouteCatalogGrain : Grain, IRouteCatalogGrain
     /// <summary>Edges renew well within this; a crashed edge's observer is dropped after it.</summary>
     internal static readonly TimeSpan ObserverExpiry = TimeSpan.FromMinutes(3);
 
+    /// <summary>Recent generations kept to say how far behind an edge is; older lag reads "at least" this many.</summary>
+    private const int GenerationHistory = 256;
+
     private readonly ILogger<RouteCatalogGrain> _logger;
+    private readonly ProxyMetrics _metrics;
+    private readonly TimeProvider _time;
     private readonly ObserverManager<IRouteCatalogObserver> _observers;
+    private readonly Dictionary<string, (long Applied, DateTimeOffset LastSeen)> _edges = new(StringComparer.Ordinal);
+    private readonly Queue<(long Generation, DateTimeOffset PublishedAt)> _history = new();
     private CatalogSnapshot _snapshot = CatalogSnapshot.Empty;
 
-    public RouteCatalogGrain(ILogger<RouteCatalogGrain> logger)
+    public RouteCatalogGrain(ILogger<RouteCatalogGrain> logger, ProxyMetrics metrics, TimeProvider time)
     {
         _logger = logger;
+        _metrics = metrics;
+        _time = time;
         _observers = new ObserverManager<IRouteCatalogObserver>(ObserverExpiry, logger);
     }
 
@@ -30,16 +41,29 @@ internal sealed partial class RouteCatalogGrain : Grain, IRouteCatalogGrain
         }
 
         _snapshot = snapshot;
+        _history.Enqueue((snapshot.Generation, _time.GetUtcNow()));
+        while (_history.Count > GenerationHistory)
+        {
+            _history.Dequeue();
+        }
+
         LogPublished(_logger, snapshot.Generation, snapshot.Hosts.Count, snapshot.Backends.Count, _observers.Count);
         _observers.Notify(o => o.OnCatalogChanged(snapshot));
+        foreach (var (edgeId, edge) in _edges)
+        {
+            _metrics.ConfigLag(edgeId, Behind(edge.Applied).Count);
+        }
+
         return Task.FromResult(true);
     }
 
     public Task<CatalogSnapshot> GetSnapshot() => Task.FromResult(_snapshot);
 
-    public Task<CatalogSnapshot> Subscribe(string edgeId, IRouteCatalogObserver observer)
+    public Task<CatalogSnapshot> Subscribe(string edgeId, long appliedGeneration, IRouteCatalogObserver observer)
     {
         _observers.Subscribe(observer, observer);
+        _edges[edgeId] = (appliedGeneration, _time.GetUtcNow());
+        _metrics.ConfigLag(edgeId, Behind(appliedGeneration).Count);
         return Task.FromResult(_snapshot);
     }
 
@@ -47,6 +71,47 @@ internal sealed partial class RouteCatalogGrain : Grain, IRouteCatalogGrain
     {
         _observers.Unsubscribe(observer);
         return Task.CompletedTask;
+    }
+
+    public Task<ImmutableArray<EdgeStatus>> GetEdges()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var gone in _edges.Where(e => now - e.Value.LastSeen > ObserverExpiry).Select(e => e.Key).ToList())
+        {
+            _edges.Remove(gone);
+        }
+
+        return Task.FromResult(_edges
+            .OrderBy(e => e.Key, StringComparer.Ordinal)
+            .Select(e =>
+            {
+                var (count, since) = Behind(e.Value.Applied);
+                return new EdgeStatus(e.Key, e.Value.Applied, e.Value.LastSeen, count, since);
+            })
+            .ToImmutableArray());
+    }
+
+    /// <summary>Generations published after <paramref name="applied"/>, and when the first of them was.</summary>
+    private (int Count, DateTimeOffset? Since) Behind(long applied)
+    {
+        var count = 0;
+        DateTimeOffset? since = null;
+        foreach (var (generation, publishedAt) in _history)
+        {
+            if (generation > applied)
+            {
+                count++;
+                since ??= publishedAt;
+            }
+        }
+
+        // Behind a catalog published before this activation's history began (e.g. after a silo restart).
+        if (count == 0 && applied < _snapshot.Generation)
+        {
+            count = 1;
+        }
+
+        return (count, since);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Catalog generation {Generation} published: {Hosts} hosts, {Backends} backends, pushed to {Observers} edges")]

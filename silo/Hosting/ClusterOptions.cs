@@ -30,4 +30,7 @@ public sealed class ProxyClusterOptions
 public enum ClusteringMode
 {
     Localhost,
+
+    /// <summary>Membership in a ConfigMap and heartbeat Leases (section Cluster:Kubernetes); silos use Orleans' Kubernetes hosting.</summary>
+    Kubernetes,
 }

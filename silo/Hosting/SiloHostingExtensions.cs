@@ -4,7 +4,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
+using Orleans.Proxy.Silo.Diagnostics;
 using Orleans.Proxy.Silo.Files;
+using Orleans.Proxy.Silo.Kubernetes.Membership;
 using Orleans.Proxy.Silo.Routing;
 
 namespace Orleans.Proxy.Silo.Hosting;
@@ -23,8 +26,21 @@ public static class SiloHostingExtensions
                 o.ClusterId = cluster.ClusterId;
                 o.ServiceId = cluster.ServiceId;
             });
-            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort));
+            if (cluster.Clustering == ClusteringMode.Kubernetes)
+            {
+                silo.UseKubernetesClustering(builder.Configuration, cluster.SiloPort, cluster.GatewayPort);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort));
+            }
+
+            if (builder.Configuration.GetValue($"{DiagnosticsOptions.Section}:{nameof(DiagnosticsOptions.Dashboard)}", true))
+            {
+                silo.AddDashboard();
+            }
         });
+        builder.Services.AddOrleansProxyGrainServices();
         builder.Services.AddRouteSources(builder.Configuration);
         return builder;
     }

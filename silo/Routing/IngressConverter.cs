@@ -19,6 +19,9 @@ internal static partial class IngressConverter
 
     private const string ServiceNameLabel = "kubernetes.io/service-name";
 
+    /// <summary>Keeps route ordering arithmetic (path length x 8 within a host rank) in range.</summary>
+    private const int MaxPathLength = 8192;
+
     public static DesiredState Convert(ClusterObjects objects)
     {
         var context = new ConversionContext(objects);
@@ -182,6 +185,12 @@ internal static partial class IngressConverter
         if (!routePath.StartsWith('/'))
         {
             error = $"path '{routePath}' must be an absolute path starting with '/'";
+            return false;
+        }
+
+        if (routePath.Length > MaxPathLength)
+        {
+            error = $"path is {routePath.Length} characters long; at most {MaxPathLength} are allowed";
             return false;
         }
 

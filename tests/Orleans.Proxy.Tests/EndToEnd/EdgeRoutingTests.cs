@@ -49,6 +49,22 @@ public sealed class EdgeRoutingTests
     }
 
     [Fact]
+    public async Task Proxy_OversizedHeaders_Answers431AndTouchesNoBackend()
+    {
+        await using var web = await TestBackend.StartAsync("web");
+        using var routes = new TempDirectory();
+        routes.Write("all.yaml", Manifests.ServiceFor("web", web) + "---\n" + Manifests.Ingress("web", "web.test", ("/", "Prefix", "web")));
+        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path);
+        await edge.WaitForBackendAsync("web.test", "/", "web");
+        var before = web.Requests;
+
+        using var response = await edge.GetAsync("web.test", "/", ("X-Huge", new string('x', 64 * 1024)));
+
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
+        Assert.Equal(before, web.Requests);
+    }
+
+    [Fact]
     public async Task Proxy_DefaultBackend_ServesHostsWithoutRules()
     {
         await using var web = await TestBackend.StartAsync("web");

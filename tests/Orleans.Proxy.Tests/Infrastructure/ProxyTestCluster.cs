@@ -29,10 +29,11 @@ internal sealed class ProxyTestCluster : IAsyncDisposable
     public static async Task<ProxyTestCluster> StartAsync(int silos = 2, Action<IServiceCollection>? configureSiloServices = null)
     {
         var builder = new InProcessTestClusterBuilder((short)silos);
-        if (configureSiloServices is not null)
+        builder.ConfigureSiloHost((_, host) =>
         {
-            builder.ConfigureSiloHost((_, host) => configureSiloServices(host.Services));
-        }
+            host.Services.AddOrleansProxyGrainServices();
+            configureSiloServices?.Invoke(host.Services);
+        });
 
         var cluster = builder.Build();
         await cluster.DeployAsync();

@@ -24,6 +24,9 @@ internal sealed class TestBackend : IAsyncDisposable
 
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>"METHOD /path" of every request received.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Seen { get; } = new();
+
     /// <summary>"127.0.0.1:port", the form the converter gives destination ids.</summary>
     public string Endpoint => $"127.0.0.1:{Port}";
 
@@ -37,7 +40,9 @@ internal sealed class TestBackend : IAsyncDisposable
         app.Run(async context =>
         {
             Interlocked.Increment(ref backend._requests);
+            backend.Seen.Enqueue($"{context.Request.Method} {context.Request.Path}");
             context.Response.Headers["X-Backend"] = name;
+            context.Response.Headers["X-Seen-Traceparent"] = context.Request.Headers["traceparent"];
             await context.Response.WriteAsync($"{name} {context.Request.Host} {context.Request.Path}{context.Request.QueryString}");
         });
         await app.StartAsync();

@@ -4,7 +4,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Orleans.Proxy.Edge.AccessLog;
 using Orleans.Proxy.Edge.Hosting;
 
 namespace Orleans.Proxy.Tests.Infrastructure;
@@ -25,6 +27,9 @@ internal sealed class TestEdge : IAsyncDisposable
 
     public WebApplication App { get; }
 
+    /// <summary>This edge's name in the cluster's diagnostics.</summary>
+    public string Id => App.Services.GetRequiredService<EdgeIdentity>().Id;
+
     public HttpClient Public { get; }
 
     public HttpClient Diagnostics { get; }
@@ -32,11 +37,13 @@ internal sealed class TestEdge : IAsyncDisposable
     /// <summary>Cluster ports of an embedded edge, so a client edge can join it.</summary>
     public int GatewayPort { get; private init; }
 
+    public int SiloPort { get; private init; }
+
     /// <summary>An edge with a silo in-process, reading routes from <paramref name="routesDirectory"/>.</summary>
-    public static async Task<TestEdge> StartEmbeddedAsync(string routesDirectory, IDictionary<string, string?>? settings = null)
+    public static async Task<TestEdge> StartEmbeddedAsync(string routesDirectory, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null, int? siloPort = null, int? gatewayPort = null)
     {
-        var siloPort = FreePorts.Next();
-        var gatewayPort = FreePorts.Next();
+        siloPort ??= FreePorts.Next();
+        gatewayPort ??= FreePorts.Next();
         var edge = await StartAsync(new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["Edge:Mode"] = "Embedded",
@@ -44,17 +51,22 @@ internal sealed class TestEdge : IAsyncDisposable
             ["Cluster:SiloPort"] = $"{siloPort}",
             ["Cluster:PrimarySiloPort"] = $"{siloPort}",
             ["Cluster:GatewayPort"] = $"{gatewayPort}",
-        }, configureServices: null);
-        return new TestEdge(edge.App) { GatewayPort = gatewayPort };
+        }, configureServices);
+        return new TestEdge(edge.App) { GatewayPort = gatewayPort.Value, SiloPort = siloPort.Value };
     }
 
     /// <summary>An edge that is a pure Orleans client of the silo behind <paramref name="gatewayPort"/>.</summary>
-    public static Task<TestEdge> StartClientAsync(int gatewayPort) =>
+    public static Task<TestEdge> StartClientAsync(int gatewayPort, string? edgeId = null) =>
         StartAsync(new Dictionary<string, string?>
         {
             ["Edge:Mode"] = "Client",
+            ["Edge:Id"] = edgeId,
             ["Cluster:GatewayPort"] = $"{gatewayPort}",
         }, configureServices: null);
+
+    /// <summary>An edge that is a pure Orleans client, clustering as <paramref name="settings"/> say (e.g. Cluster:Clustering).</summary>
+    public static Task<TestEdge> StartClientAsync(IDictionary<string, string?> settings) =>
+        StartAsync(new Dictionary<string, string?>(settings) { ["Edge:Mode"] = "Client" }, configureServices: null);
 
     /// <summary>An edge using an existing cluster client (a TestingHost cluster's).</summary>
     public static Task<TestEdge> StartWithClientAsync(IClusterClient client) =>
@@ -80,6 +92,8 @@ internal sealed class TestEdge : IAsyncDisposable
         });
         builder.Configuration.AddInMemoryCollection(settings);
         configureServices?.Invoke(builder.Services);
+        // Access log lines go nowhere unless a test captures them.
+        builder.Services.TryAddSingleton(new AccessLogOutput(TextWriter.Null));
         builder.AddOrleansProxyEdge();
         var app = builder.Build();
         app.MapOrleansProxyEdge();
@@ -106,8 +120,15 @@ internal sealed class TestEdge : IAsyncDisposable
         return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
     }
 
-    public async Task<JsonElement> DiagAsync(string path) =>
-        await Diagnostics.GetFromJsonAsync<JsonElement>(path);
+    /// <summary>GET on the diagnostics port; a failure names the status and the answer.</summary>
+    public async Task<JsonElement> DiagAsync(string path)
+    {
+        using var response = await Diagnostics.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        return response.IsSuccessStatusCode
+            ? JsonDocument.Parse(body).RootElement.Clone()
+            : throw new HttpRequestException($"GET {path}: {(int)response.StatusCode} {body}", null, response.StatusCode);
+    }
 
     /// <summary>Waits until a GET through this edge is answered by <paramref name="backendName"/>.</summary>
     public Task WaitForBackendAsync(string host, string path, string backendName) =>

@@ -1,9 +1,10 @@
+using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-namespace Orleans.Proxy.Edge.Diagnostics;
+namespace Orleans.Proxy.Silo.Diagnostics;
 
 /// <summary>
 /// Marks connections accepted on the diagnostics listener. The mark is set by Kestrel on the
@@ -21,6 +22,22 @@ internal static class DiagnosticsListener
             return next(connection);
         });
         return listen;
+    }
+
+    /// <summary>"0.0.0.0", "::", "*", "localhost" or an IP address (for the public and the diagnostics listeners).</summary>
+    public static bool TryParseAddress(string text, out IPAddress address)
+    {
+        switch (text)
+        {
+            case "*":
+                address = IPAddress.Any;
+                return true;
+            case "localhost":
+                address = IPAddress.Loopback;
+                return true;
+            default:
+                return IPAddress.TryParse(text, out address!);
+        }
     }
 
     public static bool IsDiagnosticsConnection(this HttpContext context) =>

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Orleans.Proxy.Edge.Diagnostics;
+namespace Orleans.Proxy.Silo.Diagnostics;
 
 /// <summary>Section "Diagnostics": the diagnostics listener, never the public one.</summary>
 public sealed class DiagnosticsOptions : IValidatableObject
@@ -22,6 +22,9 @@ public sealed class DiagnosticsOptions : IValidatableObject
 
     /// <summary>No token: for local use only (--diag-insecure).</summary>
     public bool Insecure { get; set; }
+
+    /// <summary>The Orleans dashboard at /dashboard, where a silo runs in the process.</summary>
+    public bool Dashboard { get; set; } = true;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

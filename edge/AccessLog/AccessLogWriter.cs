@@ -1,0 +1,102 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Proxy.Diagnostics;
+using Orleans.Proxy.Edge.Hosting;
+
+namespace Orleans.Proxy.Edge.AccessLog;
+
+/// <summary>Where the lines go: stdout, or a test's writer. Written from one thread, a batch per call.</summary>
+internal sealed record AccessLogOutput(TextWriter Writer);
+
+/// <summary>
+/// A bounded queue and one background writer. The request path only enqueues; when the writer
+/// falls behind and the queue is full the line is dropped and counted, never waited for.
+/// </summary>
+internal sealed class AccessLogWriter(AccessLogOutput output, ProxyMetrics metrics, EdgeIdentity identity, IOptions<AccessLogOptions> options) : BackgroundService
+{
+    private readonly Channel<AccessLogEntry> _queue = Channel.CreateBounded<AccessLogEntry>(new BoundedChannelOptions(options.Value.QueueCapacity)
+    {
+        FullMode = BoundedChannelFullMode.Wait, // with TryWrite: refuse when full, so the drop is counted
+        SingleReader = true,
+    });
+
+    public void TryWrite(in AccessLogEntry entry)
+    {
+        if (!_queue.Writer.TryWrite(entry))
+        {
+            metrics.AccessLogDropped(identity.Id);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using var json = new Utf8JsonWriter(buffer);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                Drain(buffer, json);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        // Lines queued by requests that finished during shutdown.
+        Drain(buffer, json);
+    }
+
+    private void Drain(ArrayBufferWriter<byte> buffer, Utf8JsonWriter json)
+    {
+        while (_queue.Reader.TryRead(out var entry))
+        {
+            Format(json, entry);
+            json.Flush();
+            json.Reset();
+            buffer.Write("\n"u8);
+            if (buffer.WrittenCount >= 32 * 1024)
+            {
+                Flush(buffer);
+            }
+        }
+
+        Flush(buffer);
+    }
+
+    private void Flush(ArrayBufferWriter<byte> buffer)
+    {
+        if (buffer.WrittenCount == 0)
+        {
+            return;
+        }
+
+        // One Write call per batch: Console.Out is synchronized, so lines never interleave with log messages.
+        output.Writer.Write(Encoding.UTF8.GetString(buffer.WrittenSpan));
+        output.Writer.Flush();
+        buffer.ResetWrittenCount();
+    }
+
+    internal static void Format(Utf8JsonWriter json, in AccessLogEntry e)
+    {
+        json.WriteStartObject();
+        json.WriteString("time", e.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+        json.WriteString("method", e.Method);
+        json.WriteString("host", e.Host);
+        json.WriteString("path", e.Path);
+        json.WriteString("route", e.Route);
+        json.WriteString("cluster", e.Cluster);
+        json.WriteString("destination", e.Destination);
+        json.WriteNumber("status", e.Status);
+        json.WriteNumber("durationMs", Math.Round(e.DurationMs, 3));
+        json.WriteNumber("bytes", e.Bytes);
+        json.WriteString("clientIp", e.ClientIp?.ToString());
+        json.WriteString("rateLimit", e.RateLimit);
+        json.WriteEndObject();
+    }
+}

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Proxy.Diagnostics;
+
+namespace Orleans.Proxy;
+
+public static class GrainServices
+{
+    /// <summary>What the proxy's grains need from the silo's container (the silo host and test clusters call this).</summary>
+    public static IServiceCollection AddOrleansProxyGrainServices(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ProxyMetrics>();
+        return services;
+    }
+}
