@@ -300,7 +300,8 @@ def start_targets(args, out, scenarios):
     port = BASE_PORT + 4 + len(edges)
     routes = out / "routes-edge-client"
     write_routes(routes, scenarios, backend_port)
-    silo = Proc("silo", ["dotnet", str(silo_dll), f"--Routes:Directory={routes}", f"--Urls=http://127.0.0.1:{port + 400}",
+    silo = Proc("silo", ["dotnet", str(silo_dll), f"--Routes:Directory={routes}", f"--Diagnostics:Port={port + 400}",
+                         "--Diagnostics:Address=127.0.0.1", "--Diagnostics:Insecure=true",
                          *edge_args(port, port + 100, port + 200, port + 300, "bench-client")[5:]], out, env=DOTNET_ENV, cwd=silo_dll.parent)
     client = Proc("edge-client", ["dotnet", str(edge_dll), "--Edge:Mode=Client", *edge_args(port, port + 100, port + 200, port + 300, "bench-client")],
                   out, env=DOTNET_ENV, cwd=edge_dll.parent)
