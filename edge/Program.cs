@@ -7,6 +7,7 @@ if (DiagnosticsCommand.IsCommand(args))
     return await DiagnosticsCommand.RunAsync(args[1..], Console.Out);
 }
 
+InlineSocketCompletions.EnableUnlessSet();
 return StartupErrors.Run(() =>
 {
     var builder = WebApplication.CreateBuilder(EdgeArguments.Normalize(args));

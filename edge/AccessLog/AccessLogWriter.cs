@@ -25,6 +25,8 @@ internal sealed class AccessLogWriter(AccessLogOutput output, ProxyMetrics metri
         SingleReader = true,
     });
 
+    private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(100);
+
     public void TryWrite(in AccessLogEntry entry)
     {
         if (!_queue.Writer.TryWrite(entry))
@@ -42,6 +44,8 @@ internal sealed class AccessLogWriter(AccessLogOutput output, ProxyMetrics metri
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
                 Drain(buffer, json);
+                // Batches: one wake-up and one write per interval under load, instead of one per request.
+                await Task.Delay(BatchInterval, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

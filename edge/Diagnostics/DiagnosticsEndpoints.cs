@@ -69,5 +69,6 @@ internal static class DiagnosticsEndpoints
             Results.Ok(await explainer.ExplainAsync(host, path.StartsWith('/') ? path : "/" + path, request.Query["header"].OfType<string>())));
         diag.MapRateLimitDiagnostics();
         diag.MapTlsDiagnostics();
+        diag.MapGrainCallDiagnostics();
     }
 }

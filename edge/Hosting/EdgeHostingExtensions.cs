@@ -69,6 +69,7 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddSingleton<CatalogSync>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogSync>());
         builder.AddSharedRateLimiting();
+        builder.Services.AddGrainCallCounter();
         builder.Services.AddReverseProxy().LoadFromMemory([], []).AddIngressFeatures();
         builder.AddEdgeDiagnostics();
         builder.AddAccessLog();
@@ -113,6 +114,7 @@ public static partial class EdgeHostingExtensions
             throw new OptionsValidationException(EdgeOptions.Section, typeof(EdgeOptions), errors);
         }
 
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = edge.InlineScheduling);
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var listeners = kestrel.ApplicationServices.GetRequiredService<EdgeListeners>();

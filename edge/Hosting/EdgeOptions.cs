@@ -29,6 +29,13 @@ public sealed class EdgeOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Kestrel runs request continuations on the socket's I/O thread instead of queueing them to the
+    /// thread pool (SocketTransportOptions.UnsafePreferInlineScheduling). Safe here because nothing on
+    /// the edge's request path blocks a thread; it saves a thread-pool hop per read and write.
+    /// </summary>
+    public bool InlineScheduling { get; set; } = true;
+
     /// <summary>Start demo backends on loopback and serve the sample routes.</summary>
     public bool Demo { get; set; }
 }
