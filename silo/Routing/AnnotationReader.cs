@@ -1,3 +1,5 @@
+using System.Net;
+using System.Collections.Immutable;
 using System.Text.RegularExpressions;
 using Orleans.Proxy.Routing;
 
@@ -38,6 +40,39 @@ internal sealed class AnnotationReader(string source, IDictionary<string, string
     /// <summary>The trimmed value, or null when the annotation is absent or blank.</summary>
     public string? Value(string annotation) =>
         annotations is not null && annotations.TryGetValue(annotation, out var text) && !string.IsNullOrWhiteSpace(text) ? text.Trim() : null;
+
+    /// <summary>
+    /// A comma-separated list of CIDR ranges or addresses, normalized to CIDR; empty when absent;
+    /// null (and a rejection ending with <paramref name="consequence"/>) when an item does not parse.
+    /// </summary>
+    public ImmutableArray<string>? Networks(string annotation, string consequence)
+    {
+        var text = Value(annotation);
+        if (text is null)
+        {
+            return [];
+        }
+
+        var ranges = ImmutableArray.CreateBuilder<string>();
+        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (IPNetwork.TryParse(item, out var network))
+            {
+                ranges.Add(network.ToString());
+            }
+            else if (IPAddress.TryParse(item, out var address))
+            {
+                ranges.Add(new IPNetwork(address, address.GetAddressBytes().Length * 8).ToString());
+            }
+            else
+            {
+                Reject(annotation, $"'{item}' is not an IP address or CIDR range (e.g. 10.0.0.0/8); {consequence}");
+                return null;
+            }
+        }
+
+        return ranges.ToImmutable();
+    }
 
     /// <summary>The names present on the object.</summary>
     public IEnumerable<string> Names => annotations?.Keys ?? [];

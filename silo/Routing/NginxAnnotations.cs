@@ -255,34 +255,8 @@ internal static partial class NginxAnnotations
         return null;
     }
 
-    private static ImmutableArray<string>? ReadSourceRanges(AnnotationReader annotations, string name)
-    {
-        var text = annotations.Value(name);
-        if (text is null)
-        {
-            return [];
-        }
-
-        var ranges = ImmutableArray.CreateBuilder<string>();
-        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (IPNetwork.TryParse(item, out var network))
-            {
-                ranges.Add(network.ToString());
-            }
-            else if (IPAddress.TryParse(item, out var address))
-            {
-                ranges.Add(new IPNetwork(address, address.GetAddressBytes().Length * 8).ToString());
-            }
-            else
-            {
-                annotations.Reject(name, $"'{item}' is not an IP address or CIDR range (e.g. 10.0.0.0/8); the Ingress is refused, since serving it without the rule would widen access");
-                return null;
-            }
-        }
-
-        return ranges.ToImmutable();
-    }
+    private static ImmutableArray<string>? ReadSourceRanges(AnnotationReader annotations, string name) =>
+        annotations.Networks(name, "the Ingress is refused, since serving it without the rule would widen access");
 
     private static TimeSpan? ReadSeconds(AnnotationReader annotations, string name)
     {

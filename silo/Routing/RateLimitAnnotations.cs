@@ -138,34 +138,8 @@ internal static partial class RateLimitAnnotations
         return (RateLimitKeyKind.ClientIp, null);
     }
 
-    private static ImmutableArray<string> ReadWhitelist(AnnotationReader annotations, string annotation)
-    {
-        var text = annotations.Value(annotation);
-        if (text is null)
-        {
-            return [];
-        }
-
-        var ranges = ImmutableArray.CreateBuilder<string>();
-        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (IPNetwork.TryParse(item, out var network))
-            {
-                ranges.Add(network.ToString());
-            }
-            else if (IPAddress.TryParse(item, out var address))
-            {
-                ranges.Add(new IPNetwork(address, address.GetAddressBytes().Length * 8).ToString());
-            }
-            else
-            {
-                annotations.Reject(annotation, $"'{item}' is not a CIDR range or IP address (expected e.g. \"10.0.0.0/8, 192.168.1.7\"); no address is exempt");
-                return [];
-            }
-        }
-
-        return ranges.ToImmutable();
-    }
+    private static ImmutableArray<string> ReadWhitelist(AnnotationReader annotations, string annotation) =>
+        annotations.Networks(annotation, "no address is exempt") ?? [];
 
     [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")]
     private static partial Regex HeaderNamePattern();
