@@ -24,7 +24,7 @@ public sealed record TlsCertificateSpec(
     [property: Id(1)] long Version,
     [property: Id(2)] string Fingerprint,
     [property: Id(3)] string CertificatePem,
-    [property: Id(4)] string KeyPem)
+    [property: Id(4)] string KeyPem) : IVersioned
 {
     public static TlsCertificateSpec Empty(string secretKey) => new(secretKey, 0, string.Empty, string.Empty, string.Empty);
 }

@@ -126,7 +126,7 @@ public enum BackendProtocol
 public sealed record HostRoutes(
     [property: Id(0)] string Host,
     [property: Id(1)] long Version,
-    [property: Id(2)] ImmutableArray<RouteSpec> Routes)
+    [property: Id(2)] ImmutableArray<RouteSpec> Routes) : IVersioned
 {
     public static HostRoutes Empty(string host) => new(host, 0, []);
 }
@@ -143,7 +143,7 @@ public sealed record DestinationSpec([property: Id(0)] string Id, [property: Id(
 public sealed record BackendSpec(
     [property: Id(0)] string ClusterId,
     [property: Id(1)] long Version,
-    [property: Id(2)] ImmutableArray<DestinationSpec> Destinations)
+    [property: Id(2)] ImmutableArray<DestinationSpec> Destinations) : IVersioned
 {
     public static BackendSpec Empty(string clusterId) => new(clusterId, 0, []);
 

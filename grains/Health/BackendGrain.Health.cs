@@ -43,7 +43,7 @@ internal sealed partial class BackendGrain(IHttpClientFactory httpClients, ILogg
 
     public Task ReportPassive(string edgeId, ImmutableArray<PassiveCount> counts)
     {
-        if (_backend?.PassiveHealth is not { } spec)
+        if (_backend.Value?.PassiveHealth is not { } spec)
         {
             return Task.CompletedTask;
         }
@@ -66,7 +66,7 @@ internal sealed partial class BackendGrain(IHttpClientFactory httpClients, ILogg
     {
         var now = _time.GetUtcNow();
         var verdict = Verdict;
-        var window = _backend?.PassiveHealth?.Window ?? PassiveHealthSpec.DefaultWindow;
+        var window = _backend.Value?.PassiveHealth?.Window ?? PassiveHealthSpec.DefaultWindow;
         var destinations = _health.Values.OrderBy(s => s.Id, StringComparer.Ordinal).Select(s =>
         {
             var (requests, failures) = s.WindowTotals(now, window);

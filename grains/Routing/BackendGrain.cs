@@ -2,19 +2,18 @@ namespace Orleans.Proxy.Routing;
 
 internal sealed partial class BackendGrain : Grain, IBackendGrain
 {
-    private BackendSpec? _backend;
+    private readonly NewestVersion<BackendSpec> _backend = new();
 
     public Task<bool> SetBackend(BackendSpec backend)
     {
-        if (_backend is not null && backend.Version <= _backend.Version)
+        if (!_backend.TrySet(backend))
         {
             return Task.FromResult(false);
         }
 
-        _backend = backend;
         OnBackendChanged(backend);
         return Task.FromResult(true);
     }
 
-    public Task<BackendSpec> GetBackend() => Task.FromResult(_backend ?? BackendSpec.Empty(this.GetPrimaryKeyString()));
+    public Task<BackendSpec> GetBackend() => Task.FromResult(_backend.Value ?? BackendSpec.Empty(this.GetPrimaryKeyString()));
 }

@@ -2,18 +2,9 @@ namespace Orleans.Proxy.Routing;
 
 internal sealed class HostRouteGrain : Grain, IHostRouteGrain
 {
-    private HostRoutes? _routes;
+    private readonly NewestVersion<HostRoutes> _routes = new();
 
-    public Task<bool> SetRoutes(HostRoutes routes)
-    {
-        if (_routes is not null && routes.Version <= _routes.Version)
-        {
-            return Task.FromResult(false);
-        }
+    public Task<bool> SetRoutes(HostRoutes routes) => Task.FromResult(_routes.TrySet(routes));
 
-        _routes = routes;
-        return Task.FromResult(true);
-    }
-
-    public Task<HostRoutes> GetRoutes() => Task.FromResult(_routes ?? HostRoutes.Empty(this.GetPrimaryKeyString()));
+    public Task<HostRoutes> GetRoutes() => Task.FromResult(_routes.Value ?? HostRoutes.Empty(this.GetPrimaryKeyString()));
 }

@@ -2,18 +2,9 @@ namespace Orleans.Proxy.Routing;
 
 internal sealed class TlsCertificateGrain : Grain, ITlsCertificateGrain
 {
-    private TlsCertificateSpec? _certificate;
+    private readonly NewestVersion<TlsCertificateSpec> _certificate = new();
 
-    public Task<bool> SetCertificate(TlsCertificateSpec certificate)
-    {
-        if (_certificate is not null && certificate.Version <= _certificate.Version)
-        {
-            return Task.FromResult(false);
-        }
+    public Task<bool> SetCertificate(TlsCertificateSpec certificate) => Task.FromResult(_certificate.TrySet(certificate));
 
-        _certificate = certificate;
-        return Task.FromResult(true);
-    }
-
-    public Task<TlsCertificateSpec> GetCertificate() => Task.FromResult(_certificate ?? TlsCertificateSpec.Empty(this.GetPrimaryKeyString()));
+    public Task<TlsCertificateSpec> GetCertificate() => Task.FromResult(_certificate.Value ?? TlsCertificateSpec.Empty(this.GetPrimaryKeyString()));
 }
