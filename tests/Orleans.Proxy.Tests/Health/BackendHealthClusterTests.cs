@@ -28,8 +28,7 @@ public sealed class BackendHealthClusterTests(ITestOutputHelper output)
         var diag = await others[0].DiagAsync($"/diag/backends/{ClusterId}");
         var destination = diag.GetProperty("destinations")[0];
         Assert.Equal("Healthy", destination.GetProperty("active").GetString());
-        Assert.True(destination.GetProperty("recentProbes").GetArrayLength() > 0);
-        Assert.Equal("200", destination.GetProperty("recentProbes")[0].GetProperty("outcome").GetString());
+        Assert.Contains(destination.GetProperty("recentProbes").EnumerateArray(), p => p.GetProperty("outcome").GetString() == "200");
     }
 
     [Fact]
