@@ -51,7 +51,8 @@ public sealed class EdgeDiagnosticsTests
     public async Task PublicPort_DiagnosticsPaths_Answer404()
     {
         using var routes = new TempDirectory();
-        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path);
+        // The dashboard is off by default on the edge; turned on, it is on the diagnostics port only.
+        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path, new Dictionary<string, string?> { ["Diagnostics:Dashboard"] = "true" });
         await Eventually.Until(async () => (await edge.Diagnostics.GetAsync("/health/ready")).IsSuccessStatusCode, "the edge is ready");
 
         foreach (var path in new[] { "/diag/edge", "/diag/explain?host=a&path=/", "/diag/cluster/hosts", "/metrics", "/dashboard/" })
