@@ -22,11 +22,14 @@ public sealed class ClientModeTests
             "the client edge notices the cluster is gone");
         // Fail static: still serving, and still ready.
         Assert.StartsWith("200 web ", await client.GetBodyAsync("app.test", "/"));
-        Assert.True((await client.Diagnostics.GetAsync("/health/ready")).IsSuccessStatusCode);
+        using var ready = await client.Diagnostics.GetAsync("/health/ready");
+        Assert.True(ready.IsSuccessStatusCode, $"{(int)ready.StatusCode} {await ready.Content.ReadAsStringAsync()}");
 
         routes.Write("ingress.yaml", Manifests.Ingress("app", "app.test", ("/", "Prefix", "next")));
         await using var restarted = await TestEdge.StartEmbeddedAsync(routes.Path, siloPort: siloHost.SiloPort, gatewayPort: siloHost.GatewayPort);
         await client.WaitForBackendAsync("app.test", "/", "next");
-        Assert.True((await client.DiagAsync("/diag/edge")).GetProperty("connection").GetProperty("connected").GetBoolean());
+        // The edge marks itself connected right after applying what it fetched.
+        await Eventually.Until(async () => (await client.DiagAsync("/diag/edge")).GetProperty("connection").GetProperty("connected").GetBoolean(),
+            "the client edge reports it is connected again");
     }
 }
