@@ -119,7 +119,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
             // Only a partition that never had a lease waits, and only for the call already under way.
             if (_leased || _fallback || _call is null)
             {
-                _leases.CountRejected();
+                _leases.CountRejected(Spec.PolicyId);
                 return lease;
             }
 
@@ -168,7 +168,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
             _tokens -= permitCount;
             if (permitCount > 0)
             {
-                _leases.CountLeaseAdmitted();
+                _leases.CountLeaseAdmitted(Spec.PolicyId);
             }
 
             return Acquired.Instance;
@@ -180,14 +180,14 @@ internal sealed class LeasedRateLimiter : RateLimiter
             if (_fallbackTokens >= permitCount)
             {
                 _fallbackTokens -= permitCount;
-                _leases.CountFallbackAdmitted();
+                _leases.CountFallbackAdmitted(Spec.PolicyId);
                 return Acquired.Instance;
             }
         }
 
         if (countRejection)
         {
-            _leases.CountRejected();
+            _leases.CountRejected(Spec.PolicyId);
         }
 
         return Rejected(RetryAfter(now, permitCount));
@@ -258,10 +258,12 @@ internal sealed class LeasedRateLimiter : RateLimiter
         // Leave the caller's lock first: the result is applied under the lock on another thread.
         await Task.Yield();
         _leases.CountBackgroundCall();
+        var started = _time.GetTimestamp();
         try
         {
             var grant = await _leases.Grain(GrainKey).AcquireLease(new LeaseRequest(
                 _leases.EdgeId, Spec.RatePerSecond, Spec.Capacity, requested, rate, _leaseLength, returned));
+            _leases.LeaseRefilled(Spec.PolicyId, _time.GetElapsedTime(started), succeeded: true);
             _leases.ObserveEdges(grant.EdgesSharing);
             lock (_lock)
             {
@@ -283,6 +285,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
         }
         catch (Exception error)
         {
+            _leases.LeaseRefilled(Spec.PolicyId, _time.GetElapsedTime(started), succeeded: false);
             lock (_lock)
             {
                 // Returned tokens are not sent again: the bucket may have taken them already, and

@@ -1,3 +1,4 @@
+using Orleans.Proxy.Diagnostics;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
@@ -20,6 +21,7 @@ internal sealed partial class RateLimitLeases
     private readonly ILogger<RateLimitLeases> _logger;
     private readonly ConcurrentDictionary<LeasedRateLimiter, byte> _live = new();
     private readonly Counter<long> _grainCalls;
+    private readonly ProxyMetrics _metrics;
     private long _grainCallCount;
     private long _requestWaits;
     private long _fallbackAdmitted;
@@ -28,9 +30,10 @@ internal sealed partial class RateLimitLeases
     private int _inFallback;
     private int _knownEdges = 1;
 
-    public RateLimitLeases(IGrainFactory grains, EdgeIdentity identity, IOptions<RateLimitingOptions> options, TimeProvider time, IMeterFactory meters, ILogger<RateLimitLeases> logger)
+    public RateLimitLeases(IGrainFactory grains, EdgeIdentity identity, IOptions<RateLimitingOptions> options, TimeProvider time, IMeterFactory meters, ProxyMetrics metrics, ILogger<RateLimitLeases> logger)
     {
         _grains = grains;
+        _metrics = metrics;
         _logger = logger;
         EdgeId = identity.Id;
         Options = options.Value;
@@ -79,6 +82,7 @@ internal sealed partial class RateLimitLeases
     public void CountRequestWait()
     {
         Interlocked.Increment(ref _requestWaits);
+        _metrics.RequestPathGrainCall("ratelimit");
         _grainCalls.Add(1, new KeyValuePair<string, object?>("path", "request"));
     }
 
@@ -88,11 +92,25 @@ internal sealed partial class RateLimitLeases
         _grainCalls.Add(1, new KeyValuePair<string, object?>("path", "background"));
     }
 
-    public void CountFallbackAdmitted() => Interlocked.Increment(ref _fallbackAdmitted);
+    public void LeaseRefilled(string policy, TimeSpan duration, bool succeeded) => _metrics.LeaseRefilled(policy, duration, succeeded);
 
-    public void CountLeaseAdmitted() => Interlocked.Increment(ref _leaseAdmitted);
+    public void CountFallbackAdmitted(string policy)
+    {
+        Interlocked.Increment(ref _fallbackAdmitted);
+        _metrics.RateLimitDecision(policy, admitted: true);
+    }
 
-    public void CountRejected() => Interlocked.Increment(ref _rejected);
+    public void CountLeaseAdmitted(string policy)
+    {
+        Interlocked.Increment(ref _leaseAdmitted);
+        _metrics.RateLimitDecision(policy, admitted: true);
+    }
+
+    public void CountRejected(string policy)
+    {
+        Interlocked.Increment(ref _rejected);
+        _metrics.RateLimitDecision(policy, admitted: false);
+    }
 
     public void ObserveEdges(int edges)
     {

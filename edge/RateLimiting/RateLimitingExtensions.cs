@@ -1,3 +1,6 @@
+using OpenTelemetry.Metrics;
+using Microsoft.AspNetCore.RateLimiting;
+using Orleans.Proxy.Edge.AccessLog;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -23,6 +26,7 @@ public static class RateLimitingExtensions
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<ClientIpResolver>();
         builder.Services.AddSingleton<RateLimitLeases>();
+        builder.Services.ConfigureOpenTelemetryMeterProvider((_, metrics) => metrics.AddMeter(RateLimitLeases.MeterName));
         builder.Services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -47,6 +51,11 @@ public static class RateLimitingExtensions
             if (context.Items.TryGetValue(DecisionStarted, out var started) && started is long start)
             {
                 decisions.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
+            }
+
+            if (context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>() is not null)
+            {
+                context.Features.Get<IAccessLogFeature>()?.RateLimit = "admitted";
             }
 
             return next(context);

@@ -1,3 +1,4 @@
+using Orleans.Proxy.Edge.AccessLog;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -107,6 +108,7 @@ internal sealed class SharedRateLimiterPolicy(RateLimitLeases leases, ClientIpRe
     {
         var response = context.HttpContext.Response;
         response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.HttpContext.Features.Get<IAccessLogFeature>()?.RateLimit = "rejected";
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
         var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
         response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
