@@ -40,6 +40,8 @@ public static class DiagnosticsHostingExtensions
         services.TryAddSingleton<DiagnosticsToken>();
         services.TryAddSingleton<DiagnosticsBinding>();
         services.TryAddSingleton<ProxyMetrics>();
+        services.AddBackendDiagnosticsSection<BackendHealthDiagnostics>();
+        services.AddClusterDiagnosticsView<RateLimitDiagnostics>();
         services.AddHostedService<InsecureDiagnosticsWarning>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.WebHost.ConfigureKestrel((_, kestrel) =>

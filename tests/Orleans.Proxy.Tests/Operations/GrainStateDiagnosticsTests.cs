@@ -1,0 +1,36 @@
+using Orleans.Proxy.Tests.Infrastructure;
+using static Orleans.Proxy.Tests.Health.HealthTestSetup;
+
+namespace Orleans.Proxy.Tests.Operations;
+
+/// <summary>The cluster view shows what the health and rate-limit grains hold.</summary>
+public sealed class GrainStateDiagnosticsTests
+{
+    [Fact]
+    public async Task ClusterView_HealthAndRateLimitGrains_ShownPerDestinationAndPerEdge()
+    {
+        await using var a = await TestBackend.StartAsync("a");
+        await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
+        var edge = await cluster.StartEdgeAsync();
+        var annotations = FastProbes();
+        annotations["orleans-proxy.io/rate-limit-rps"] = "1000";
+        await cluster.PublishAsync(Routes(annotations, a));
+        await edge.WaitForBackendAsync(AppHost, "/", "a");
+
+        await Eventually.Until(async () =>
+        {
+            var backend = await edge.DiagAsync($"/diag/cluster/backends/{ClusterId}");
+            var health = backend.GetProperty("sections").GetProperty("health");
+            return health.GetArrayLength() == 1
+                && health[0].GetProperty("destination").GetString() == a.Endpoint
+                && health[0].GetProperty("available").GetBoolean()
+                && health[0].GetProperty("lastProbe").GetString()!.StartsWith("200 ", StringComparison.Ordinal);
+        }, "the cluster view shows the probe verdict of the backend's grain");
+
+        var rows = await edge.DiagAsync($"/diag/cluster/views/ratelimits?policy={Manifests.Namespace}/web/rate-limit&partition=127.0.0.1");
+        Assert.Equal(1, rows.GetArrayLength());
+        Assert.Equal(edge.Id, rows[0].GetProperty("edge").GetString());
+        Assert.Equal(1000, rows[0].GetProperty("capacity").GetInt32());
+        Assert.True(rows[0].GetProperty("held").GetInt32() >= 0);
+    }
+}
