@@ -30,3 +30,10 @@ public sealed record AffinitySpec(
 public sealed record AffinityPin(
     [property: Id(0)] string DestinationId,
     [property: Id(1)] int Repins);
+
+/// <summary>What an affinity grain holds, read without side effects; <see cref="DestinationId"/> null: no pin.</summary>
+[GenerateSerializer, Immutable, Alias("op.AffinityPeek")]
+public sealed record AffinityPeek(
+    [property: Id(0)] string? DestinationId,
+    [property: Id(1)] DateTimeOffset? LastUsed,
+    [property: Id(2)] int Repins);

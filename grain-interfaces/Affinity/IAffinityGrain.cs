@@ -19,6 +19,10 @@ public interface IAffinityGrain : IGrainWithStringKey
     [Alias("Resolve"), ResponseTimeout("00:00:01")]
     Task<AffinityPin> Resolve(TimeSpan ttl);
 
+    /// <summary>For diagnostics: the pinned destination and when it was last used, without pinning or extending anything.</summary>
+    [Alias("Peek"), ResponseTimeout("00:00:05")]
+    Task<AffinityPeek> Peek();
+
     /// <summary>Extends the TTL of a key still in use on an edge; fire and forget.</summary>
     [Alias("Touch"), OneWay]
     Task Touch(TimeSpan ttl);

@@ -46,6 +46,9 @@ internal sealed partial class AffinityGrain(IGrainFactory grains, ILogger<Affini
         return new AffinityPin(_pinned ?? string.Empty, _repins);
     }
 
+    public Task<AffinityPeek> Peek() =>
+        Task.FromResult(new AffinityPeek(_pinned, _pinned is null ? null : _lastUsed, _repins));
+
     public Task Touch(TimeSpan ttl)
     {
         Touched(_time.GetUtcNow(), ttl);

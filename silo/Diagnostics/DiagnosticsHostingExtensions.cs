@@ -42,6 +42,7 @@ public static class DiagnosticsHostingExtensions
         services.TryAddSingleton<ProxyMetrics>();
         services.AddBackendDiagnosticsSection<BackendHealthDiagnostics>();
         services.AddClusterDiagnosticsView<RateLimitDiagnostics>();
+        services.AddClusterDiagnosticsView<AffinityDiagnostics>();
         services.AddHostedService<InsecureDiagnosticsWarning>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.WebHost.ConfigureKestrel((_, kestrel) =>

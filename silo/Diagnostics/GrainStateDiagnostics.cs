@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Orleans.Proxy.Affinity;
 using Orleans.Proxy.Health;
 using Orleans.Proxy.RateLimiting;
 
@@ -62,5 +63,38 @@ internal sealed class RateLimitDiagnostics(IGrainFactory grains) : IClusterDiagn
             ["heldUntil"] = e.HeldUntil,
             ["recentRate"] = Math.Round(e.RecentRate, 1),
         })];
+    }
+}
+
+/// <summary>
+/// Where a sticky-session key is pinned: /diag/cluster/views/affinity?cluster=ns/service:port&amp;key=...
+/// (read only: looking does not pin the key or extend its TTL). No pin: the key's next request takes
+/// the rendezvous hash over the healthy destinations.
+/// </summary>
+internal sealed class AffinityDiagnostics(IGrainFactory grains) : IClusterDiagnosticsView
+{
+    public string Name => "affinity";
+
+    public async Task<IReadOnlyList<IReadOnlyDictionary<string, object?>>> QueryAsync(IQueryCollection query, CancellationToken cancellationToken)
+    {
+        var cluster = query["cluster"].ToString();
+        var key = query["key"].ToString();
+        if (cluster.Length == 0 || key.Length == 0)
+        {
+            throw new BadHttpRequestException("affinity needs ?cluster=namespace/service:port&key=... (the cookie value, header value or client address)");
+        }
+
+        var peek = await grains.GetGrain<IAffinityGrain>(IAffinityGrain.Key(cluster, key)).Peek();
+        return
+        [
+            new Dictionary<string, object?>
+            {
+                ["cluster"] = cluster,
+                ["key"] = key,
+                ["pinned"] = peek.DestinationId,
+                ["lastUsed"] = peek.LastUsed,
+                ["repins"] = peek.Repins,
+            },
+        ];
     }
 }

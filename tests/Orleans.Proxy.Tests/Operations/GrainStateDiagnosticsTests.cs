@@ -14,6 +14,7 @@ public sealed class GrainStateDiagnosticsTests
         var edge = await cluster.StartEdgeAsync();
         var annotations = FastProbes();
         annotations["orleans-proxy.io/rate-limit-rps"] = "1000";
+        annotations["orleans-proxy.io/affinity"] = "header:X-User";
         await cluster.PublishAsync(Routes(annotations, a));
         await edge.WaitForBackendAsync(AppHost, "/", "a");
 
@@ -32,5 +33,12 @@ public sealed class GrainStateDiagnosticsTests
         Assert.Equal(edge.Id, rows[0].GetProperty("edge").GetString());
         Assert.Equal(1000, rows[0].GetProperty("capacity").GetInt32());
         Assert.True(rows[0].GetProperty("held").GetInt32() >= 0);
+
+        var unknown = await edge.DiagAsync($"/diag/cluster/views/affinity?cluster={ClusterId}&key=bob");
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, unknown[0].GetProperty("pinned").ValueKind);
+        Assert.StartsWith("200 a ", await edge.GetBodyAsync(AppHost, "/", ("X-User", "alice")));
+        await Eventually.Until(async () =>
+            (await edge.DiagAsync($"/diag/cluster/views/affinity?cluster={ClusterId}&key=alice"))[0].GetProperty("pinned").GetString() == a.Endpoint,
+            "the cluster view shows where the key is pinned");
     }
 }
