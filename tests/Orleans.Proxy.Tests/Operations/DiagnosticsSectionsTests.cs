@@ -29,7 +29,7 @@ public sealed class DiagnosticsSectionsTests
         Assert.Equal(web.Endpoint, backend.GetProperty("sections").GetProperty("grain-destinations")[0].GetProperty("destination").GetString());
         var view = await edge.DiagAsync("/diag/cluster/views/host-versions?host=sections.test");
         Assert.Equal(version, view[0].GetProperty("version").GetInt64());
-        Assert.Equal(["host-versions"], (await edge.DiagAsync("/diag/cluster/views")).EnumerateArray().Select(v => v.GetString()));
+        Assert.Equal(["affinity", "host-versions", "ratelimits"], (await edge.DiagAsync("/diag/cluster/views")).EnumerateArray().Select(v => v.GetString()));
         Assert.Equal(version, (await edge.DiagAsync("/diag/edge")).GetProperty("sections").GetProperty("served")[0].GetProperty("version").GetInt64());
         var explain = await edge.DiagAsync("/diag/explain?host=sections.test&path=/a");
         Assert.Equal("test/web:80", explain.GetProperty("sections").GetProperty("matched")[0].GetProperty("cluster").GetString());
