@@ -214,6 +214,14 @@ internal sealed class LeasedRateLimiter : RateLimiter
         }
 
         var expected = _recentRate > 0 ? Math.Max(1, _recentRate * _leaseLength.TotalSeconds) : FirstLeaseSize();
+        // While the shared bucket has plenty left, hold twice the expected need: a sudden jump in load
+        // then spends the spare instead of being refused before the refill lands. The grain debits what
+        // it grants and caps each edge at its share, so this never admits more than the limit.
+        if (_leased && _grainTokensLeft >= 4 * expected)
+        {
+            expected *= 2;
+        }
+
         var lowWater = Math.Max(1, expected * 0.3);
         var expiresSoon = _time.GetElapsedTime(now, _expiresAt) < _leaseLength * 0.5;
         if (_leased && _tokens > lowWater && !expiresSoon)
