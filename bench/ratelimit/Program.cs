@@ -253,6 +253,8 @@ internal sealed class Edge : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Edge:Mode"] = "Client",
+            // One line per request to the console would measure the console, not the limiter.
+            ["AccessLog:Enabled"] = "false",
             ["Edge:Address"] = "127.0.0.1",
             ["Edge:Port"] = $"{port}",
             ["Diagnostics:Address"] = "127.0.0.1",
