@@ -47,9 +47,20 @@ internal sealed partial class CatalogSync(
             while (!stoppingToken.IsCancellationRequested)
             {
                 var pushed = await _pushed.WaitAsync(poll, stoppingToken);
+                // Pushes that arrived meanwhile are folded into the newest one, which Exchange returns.
+                while (pushed && _pushed.Wait(0))
+                {
+                }
+
                 try
                 {
                     var snapshot = pushed ? Interlocked.Exchange(ref _pushedSnapshot, null) : null;
+                    if (pushed && snapshot is null)
+                    {
+                        // Its snapshot was taken with an earlier signal: nothing new to apply.
+                        continue;
+                    }
+
                     // Renew on every poll, and also under a steady stream of pushes, before the subscription expires.
                     if (snapshot is null || time.GetElapsedTime(lastSubscribe) >= options.Value.PollInterval)
                     {
