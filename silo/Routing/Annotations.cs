@@ -29,13 +29,13 @@ internal static class Annotations
     public const string RateLimitWhitelist = Prefix + "rate-limit-whitelist";
 
     /// <summary>ingress-nginx names, read with ingress-nginx's meaning (not under our prefix).</summary>
-    public const string NginxLimitRps = "nginx.ingress.kubernetes.io/limit-rps";
+    public const string NginxLimitRps = NginxPrefix + "limit-rps";
 
-    public const string NginxLimitRpm = "nginx.ingress.kubernetes.io/limit-rpm";
+    public const string NginxLimitRpm = NginxPrefix + "limit-rpm";
 
-    public const string NginxLimitBurstMultiplier = "nginx.ingress.kubernetes.io/limit-burst-multiplier";
+    public const string NginxLimitBurstMultiplier = NginxPrefix + "limit-burst-multiplier";
 
-    public const string NginxLimitWhitelist = "nginx.ingress.kubernetes.io/limit-whitelist";
+    public const string NginxLimitWhitelist = NginxPrefix + "limit-whitelist";
     // Health checks and session affinity. Health settings belong to the backend (Service port) of the
     // Ingress's paths; affinity to its routes.
 
@@ -111,8 +111,8 @@ internal static class Annotations
         NginxProxyBodySize, NginxBackendProtocol, NginxCanary, NginxCanaryWeight, NginxCanaryByHeader,
         NginxCanaryByHeaderValue, NginxCanaryByCookie, NginxPermanentRedirect, NginxAppRoot,
         // ingress-nginx names read by the rate-limit and affinity features.
-        NginxPrefix + "limit-rps", NginxPrefix + "limit-rpm", NginxPrefix + "limit-burst-multiplier", NginxPrefix + "limit-whitelist",
-        NginxPrefix + "affinity", NginxPrefix + "session-cookie-name", NginxPrefix + "session-cookie-max-age", NginxPrefix + "upstream-hash-by",
+        NginxLimitRps, NginxLimitRpm, NginxLimitBurstMultiplier, NginxLimitWhitelist,
+        NginxAffinity, NginxSessionCookieName, NginxSessionCookieMaxAge, NginxUpstreamHashBy,
         HealthCheckPath,
         HealthCheckInterval,
         HealthCheckTimeout,
