@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Orleans.Proxy.IntegrationTests.Infrastructure;
+
+using Orleans.Proxy.Testing;
+
+namespace Orleans.Proxy.IntegrationTests.Tls;
+
+/// <summary>Real TLS handshakes with SNI on 127.0.0.1 against an embedded edge whose certificates come from Secrets.</summary>
+public sealed class TlsTerminationTests
+{
+    private const string Host = "secure.test";
+
+    [Fact]
+    public async Task Https_SecretInSpecTls_ServedBySniOverHttp1AndHttp2AndRotatedWithoutRestart()
+    {
+        await using var web = await TestBackend.StartAsync("web");
+        using var first = SelfSigned(Host);
+        using var routes = new TempDirectory();
+        routes.Write("services.yaml", Manifests.ServiceFor("web", web));
+        routes.Write("secret.yaml", TlsSecret("secure-tls", first));
+        routes.Write("ingress.yaml", Manifests.Ingress("secure", Host, ("/", "Prefix", "web")).Replace("spec:\n", $"spec:\n  tls:\n  - hosts: [{Host}]\n    secretName: secure-tls\n", StringComparison.Ordinal));
+        var httpsPort = FreePorts.Next();
+        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path, new Dictionary<string, string?> { ["Edge:HttpsPort"] = $"{httpsPort}" });
+
+        await Eventually.Until(async () => (await GetAsync(httpsPort, Host, HttpVersion.Version11)).Certificate == first.Thumbprint, "the first certificate is served");
+        var http1 = await GetAsync(httpsPort, Host, HttpVersion.Version11);
+        Assert.Equal((HttpStatusCode.OK, "1.1"), (http1.Status, http1.Version));
+        Assert.StartsWith($"web {Host} /", http1.Body);
+        var http2 = await GetAsync(httpsPort, Host, HttpVersion.Version20);
+        Assert.Equal((HttpStatusCode.OK, "2.0", first.Thumbprint), (http2.Status, http2.Version, http2.Certificate));
+        var served = Assert.Single((await edge.DiagAsync("/diag/certificates")).EnumerateArray());
+        Assert.Equal((Host, first.Thumbprint), (served.GetProperty("host").GetString(), served.GetProperty("thumbprint").GetString()));
+
+        // spec.tls turns on ssl-redirect for the host, as with ingress-nginx.
+        using var plain = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = edge.Public.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/x");
+        request.Headers.Host = Host;
+        using var redirect = await plain.SendAsync(request);
+        Assert.Equal(HttpStatusCode.PermanentRedirect, redirect.StatusCode);
+        Assert.Equal($"https://{Host}/x", redirect.Headers.Location?.OriginalString);
+
+        // No certificate for this name: the handshake fails rather than presenting another host's.
+        await Assert.ThrowsAsync<HttpRequestException>(() => GetAsync(httpsPort, "other.test", HttpVersion.Version11));
+
+        using var second = SelfSigned(Host);
+        routes.Write("secret.yaml", TlsSecret("secure-tls", second));
+        await Eventually.Until(async () => (await GetAsync(httpsPort, Host, HttpVersion.Version20)).Certificate == second.Thumbprint, "the rotated certificate is served");
+    }
+
+    private static X509Certificate2 SelfSigned(string host)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={host}", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName(host);
+        request.CertificateExtensions.Add(san.Build());
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+    }
+
+    private static string TlsSecret(string name, X509Certificate2 certificate)
+    {
+        var pem = Convert.ToBase64String(Encoding.ASCII.GetBytes(certificate.ExportCertificatePem()));
+        var key = Convert.ToBase64String(Encoding.ASCII.GetBytes(certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem()));
+        return $"""
+            apiVersion: v1
+            kind: Secret
+            metadata:
+              name: {name}
+              namespace: {Manifests.Namespace}
+            type: kubernetes.io/tls
+            data:
+              tls.crt: {pem}
+              tls.key: {key}
+
+            """;
+    }
+
+    /// <summary>A new connection (so a new handshake) with SNI <paramref name="serverName"/>; returns the certificate the edge presented.</summary>
+    private static async Task<(HttpStatusCode Status, string Version, string Body, string? Certificate)> GetAsync(int port, string serverName, Version version)
+    {
+        string? presented = null;
+        using var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                TargetHost = serverName,
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    presented = certificate is null ? null : new X509Certificate2(certificate).Thumbprint;
+                    return true;
+                },
+            },
+        };
+        using var client = new HttpClient(handler);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"https://127.0.0.1:{port}/") { Version = version, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        request.Headers.Host = serverName;
+        using var response = await client.SendAsync(request);
+        return (response.StatusCode, response.Version.ToString(), await response.Content.ReadAsStringAsync(), presented);
+    }
+}
