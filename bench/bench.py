@@ -276,6 +276,7 @@ def start_targets(args, out, scenarios):
     wait_until("backend", lambda: get(backend_port)[0] == 200, 10, backend)
 
     edge_dll = REPO / "edge/bin/Release/net10.0/Orleans.Proxy.Edge.dll"
+    embedded_dll = REPO / "embedded/bin/Release/net10.0/Orleans.Proxy.Embedded.dll"
     silo_dll = REPO / "silo/bin/Release/net10.0/Orleans.Proxy.Silo.dll"
     raw_dll = BENCH / "RawYarp/bin/Release/net10.0/RawYarp.dll"
     targets = [Target("backend", backend_port, backend)]
@@ -285,12 +286,12 @@ def start_targets(args, out, scenarios):
                                                                      f"--Backend=http://127.0.0.1:{backend_port}", f"--Host={HOST}"], out, cwd=raw_dll.parent)))
 
     # Embedded edge (and variants: the same edge with other environment variables or another build).
-    edges = [("edge", {}, edge_dll)] + [(name, env, dll) for name, env, dll in args.edge_variant]
+    edges = [("edge", {}, embedded_dll)] + [(name, env, dll) for name, env, dll in args.edge_variant]
     for i, (name, env, dll) in enumerate(edges):
         port = BASE_PORT + 4 + i
         routes = out / f"routes-{name}"
         write_routes(routes, scenarios, backend_port)
-        proc = Proc(name, ["dotnet", str(dll), "--Edge:Mode=Embedded", f"--Routes:Directory={routes}",
+        proc = Proc(name, ["dotnet", str(dll), f"--Routes:Directory={routes}",
                            *edge_args(port, port + 100, port + 200, port + 300, f"bench-{name}")], out, env=DOTNET_ENV | env, cwd=pathlib.Path(dll).parent)
         target = Target(name, port, proc, is_edge=True, diag_port=port + 100)
         target.routes_dir = routes
@@ -303,7 +304,7 @@ def start_targets(args, out, scenarios):
     silo = Proc("silo", ["dotnet", str(silo_dll), f"--Routes:Directory={routes}", f"--Diagnostics:Port={port + 400}",
                          "--Diagnostics:Address=127.0.0.1", "--Diagnostics:Insecure=true",
                          *edge_args(port, port + 100, port + 200, port + 300, "bench-client")[5:]], out, env=DOTNET_ENV, cwd=silo_dll.parent)
-    client = Proc("edge-client", ["dotnet", str(edge_dll), "--Edge:Mode=Client", *edge_args(port, port + 100, port + 200, port + 300, "bench-client")],
+    client = Proc("edge-client", ["dotnet", str(edge_dll), *edge_args(port, port + 100, port + 200, port + 300, "bench-client")],
                   out, env=DOTNET_ENV, cwd=edge_dll.parent)
     target = Target("edge-client", port, client, is_edge=True, diag_port=port + 100, extra=[silo])
     target.routes_dir = routes
@@ -523,7 +524,7 @@ def main():
     for spec in args.edge_variant:
         name, _, settings = spec.partition(":")
         env = dict(kv.split("=", 1) for kv in settings.split(",") if kv)
-        dll = env.pop("dll", str(REPO / "edge/bin/Release/net10.0/Orleans.Proxy.Edge.dll"))
+        dll = env.pop("dll", str(REPO / "embedded/bin/Release/net10.0/Orleans.Proxy.Embedded.dll"))
         variants.append((name, env, dll))
     args.edge_variant = variants
 

@@ -1,6 +1,7 @@
 using Orleans.Proxy.Edge.Diagnostics;
 using Orleans.Proxy.Edge.Hosting;
-using Orleans.Proxy.Silo.Hosting;
+using Orleans.Proxy.Hosting;
+using Orleans.Proxy.Hosting.Diagnostics;
 
 if (DiagnosticsCommand.IsCommand(args))
 {
@@ -10,7 +11,7 @@ if (DiagnosticsCommand.IsCommand(args))
 InlineSocketCompletions.EnableUnlessSet();
 return StartupErrors.Run(() =>
 {
-    var builder = WebApplication.CreateBuilder(EdgeArguments.Normalize(args));
+    var builder = WebApplication.CreateBuilder(DiagnosticsHostingExtensions.NormalizeArguments(args));
     builder.AddOrleansProxyEdge();
     var app = builder.Build();
     app.MapOrleansProxyEdge();

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Proxy.Edge.Hosting;
+using Orleans.Proxy.Hosting;
 using Orleans.Proxy.Silo.Hosting;
 
 // Shared rate limit bench. For 1, 2, 4 and 8 edges: admitted / limit over a measured window in the
@@ -252,7 +253,6 @@ internal sealed class Edge : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Edge:Mode"] = "Client",
             // One line per request to the console would measure the console, not the limiter.
             ["AccessLog:Enabled"] = "false",
             ["Edge:Address"] = "127.0.0.1",

@@ -7,7 +7,7 @@ using Orleans.Proxy.Edge.Health;
 using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Edge.Routing;
-using Orleans.Proxy.Silo.Diagnostics;
+using Orleans.Proxy.Hosting.Diagnostics;
 using Orleans.Proxy.Edge.Tls;
 
 namespace Orleans.Proxy.Edge.Diagnostics;
@@ -24,13 +24,12 @@ internal static class DiagnosticsEndpoints
 
         // The token is checked for the whole diagnostics listener (DiagnosticsToken).
         var diag = endpoints.MapGroup("/diag");
-        diag.MapGet("/edge", (RouteTableCache cache, ClusterConnection connection, CatalogSync sync, EdgeIdentity identity, IOptions<EdgeOptions> options, IEnumerable<IEdgeDiagnostics> sections) =>
+        diag.MapGet("/edge", (RouteTableCache cache, ClusterConnection connection, CatalogSync sync, EdgeIdentity identity, IEnumerable<IEdgeDiagnostics> sections) =>
         {
             var table = cache.Current;
             return new
             {
                 edgeId = identity.Id,
-                mode = options.Value.Mode.ToString(),
                 generation = table.Catalog.Generation,
                 appliedAt = cache.AppliedAt,
                 incomplete = sync.Incomplete,

@@ -9,56 +9,37 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Proxy.Edge.AccessLog;
 using Orleans.Proxy.Edge.Affinity;
-using Orleans.Proxy.Edge.Demo;
 using Orleans.Proxy.Edge.Diagnostics;
 using Orleans.Proxy.Edge.Health;
 using Orleans.Proxy.Edge.IngressFeatures;
 using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Edge.Tls;
-using Orleans.Proxy.Silo.Diagnostics;
-using Orleans.Proxy.Silo.Hosting;
-using Orleans.Proxy.Silo.Kubernetes.Membership;
-using Orleans.Proxy.Silo.Routing;
+using Orleans.Proxy.Hosting.Diagnostics;
+using Orleans.Proxy.Hosting;
+using Orleans.Proxy.Hosting.Kubernetes;
 
 namespace Orleans.Proxy.Edge.Hosting;
 
 public static partial class EdgeHostingExtensions
 {
     /// <summary>
-    /// The edge: YARP fed from the grains, the diagnostics listener, and the cluster connection
-    /// (a silo in this process in embedded mode, an Orleans client otherwise). A test may register
-    /// its own <see cref="IClusterClient"/> first; the edge then uses it.
+    /// The edge: YARP fed from the grains, the diagnostics listener, and an Orleans client of the
+    /// silo cluster. A host that registered an <see cref="IClusterClient"/> first (the embedded host's
+    /// in-process silo, a test's cluster) is used instead.
     /// </summary>
     public static WebApplicationBuilder AddOrleansProxyEdge(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
         AddEdgeDefaults(builder);
-        if (configuration.GetValue<bool>($"{EdgeOptions.Section}:{nameof(EdgeOptions.Demo)}"))
-        {
-            AddDemoDefaults(builder);
-        }
-
         var edge = configuration.GetSection(EdgeOptions.Section).Get<EdgeOptions>() ?? new EdgeOptions();
         var diagnostics = configuration.GetSection(DiagnosticsOptions.Section).Get<DiagnosticsOptions>() ?? new DiagnosticsOptions();
         ConfigureListeners(builder, edge, diagnostics);
         builder.AddProxyDiagnostics("orleans-proxy-edge");
-        if (edge.Demo)
-        {
-            builder.Services.AddHostedService<DemoBackends>();
-        }
-
-        // The silo (or client) is registered before the edge's services, so it is up before they call it.
+        // The client is registered before the edge's services, so it is up before they call it.
         if (!builder.Services.Any(s => s.ServiceType == typeof(IClusterClient)))
         {
-            if (edge.Mode == EdgeMode.Embedded)
-            {
-                builder.AddOrleansProxySilo();
-            }
-            else
-            {
-                AddClusterClient(builder);
-            }
+            AddClusterClient(builder);
         }
 
         builder.Services.AddOptions<EdgeOptions>().Bind(configuration.GetSection(EdgeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -153,29 +134,10 @@ public static partial class EdgeHostingExtensions
     }
 
     /// <summary>
-    /// Where the edge's defaults differ from the silo's; any configuration source overrides them.
+    /// Where the edge's defaults differ from the silo's (the embedded host applies them before it adds its silo); any configuration source overrides them.
     /// The Orleans dashboard (with its grain-call profiling) cost the embedded edge 72 MB of idle RSS
     /// and about a third of its throughput on the benchmark: opt in with Diagnostics:Dashboard=true.
     /// </summary>
-    private static void AddEdgeDefaults(WebApplicationBuilder builder)
-    {
-        var defaults = new Dictionary<string, string?>
-        {
-            [$"{DiagnosticsOptions.Section}:{nameof(DiagnosticsOptions.Dashboard)}"] = "false",
-        };
-        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
-    }
-
-    /// <summary>--demo: loopback listeners, sample routes, no diagnostics token. Explicit settings still win.</summary>
-    private static void AddDemoDefaults(WebApplicationBuilder builder)
-    {
-        var defaults = new Dictionary<string, string?>
-        {
-            [$"{EdgeOptions.Section}:{nameof(EdgeOptions.Address)}"] = "127.0.0.1",
-            [$"{DiagnosticsOptions.Section}:{nameof(DiagnosticsOptions.Address)}"] = "127.0.0.1",
-            [$"{DiagnosticsOptions.Section}:{nameof(DiagnosticsOptions.Insecure)}"] = "true",
-            [$"{RoutesOptions.Section}:{nameof(RoutesOptions.Directory)}"] = Path.Combine(AppContext.BaseDirectory, "samples", "demo"),
-        };
-        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
-    }
+    public static void AddEdgeDefaults(this WebApplicationBuilder builder) =>
+        builder.AddConfigurationDefaults(ProxyHostDefaults.Logging.Append(new KeyValuePair<string, string?>($"{DiagnosticsOptions.Section}:{nameof(DiagnosticsOptions.Dashboard)}", "false")));
 }

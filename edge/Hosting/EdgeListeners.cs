@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Orleans.Proxy.Silo.Diagnostics;
+using Orleans.Proxy.Hosting.Diagnostics;
 
 namespace Orleans.Proxy.Edge.Hosting;
 

@@ -7,9 +7,6 @@ public sealed class EdgeOptions
 {
     public const string Section = "Edge";
 
-    /// <summary>Embedded: a silo in this process (routes from files). Client: connect to a silo cluster.</summary>
-    public EdgeMode Mode { get; set; } = EdgeMode.Embedded;
-
     /// <summary>Address of the public (proxy) listener.</summary>
     [Required]
     public string Address { get; set; } = "0.0.0.0";
@@ -35,13 +32,4 @@ public sealed class EdgeOptions
     /// the edge's request path blocks a thread; it saves a thread-pool hop per read and write.
     /// </summary>
     public bool InlineScheduling { get; set; } = true;
-
-    /// <summary>Start demo backends on loopback and serve the sample routes.</summary>
-    public bool Demo { get; set; }
-}
-
-public enum EdgeMode
-{
-    Embedded,
-    Client,
 }

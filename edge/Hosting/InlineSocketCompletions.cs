@@ -7,7 +7,7 @@ namespace Orleans.Proxy.Edge.Hosting;
 /// at the first socket; so the edge process sets it before anything opens one, unless it is already set
 /// (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0 turns it off).
 /// </summary>
-internal static class InlineSocketCompletions
+public static class InlineSocketCompletions
 {
     private const string Variable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 

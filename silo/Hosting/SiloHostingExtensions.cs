@@ -4,14 +4,21 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Orleans.Dashboard;
-using Orleans.Proxy.Silo.Diagnostics;
+using Orleans.Proxy.Hosting.Diagnostics;
 using Orleans.Proxy.Routing;
-using Orleans.Proxy.Silo.Files;
-using Orleans.Proxy.Silo.Kubernetes.Controller;
-using Orleans.Proxy.Silo.Kubernetes.Membership;
-using Orleans.Proxy.Silo.Routing;
+using Orleans.Proxy.Translation.Files;
+using Orleans.Proxy.Silo.RouteSources.Files;
+using Orleans.Proxy.Silo.RouteSources.Kubernetes;
+using Orleans.Proxy.Hosting.Kubernetes;
+using Orleans.Proxy.Silo.Membership;
+using Orleans.Proxy.Translation.Annotations;
+using Orleans.Proxy.Translation.Ingress;
+using Orleans.Proxy.Silo.Publishing;
 
+using Orleans.Proxy.Hosting;
 namespace Orleans.Proxy.Silo.Hosting;
 
 public static class SiloHostingExtensions
@@ -40,6 +47,7 @@ public static class SiloHostingExtensions
             if (builder.Configuration.GetValue($"{DiagnosticsOptions.Section}:{nameof(DiagnosticsOptions.Dashboard)}", true))
             {
                 silo.AddDashboard();
+                silo.Services.AddSingleton<IDiagnosticsEndpointContributor, DashboardEndpoints>();
             }
         });
         builder.Services.AddOrleansProxyGrainServices();
@@ -85,5 +93,11 @@ public static class SiloHostingExtensions
             throw new OptionsValidationException(ProxyClusterOptions.Section, typeof(ProxyClusterOptions),
                 results.Select(r => $"{ProxyClusterOptions.Section}:{string.Join(',', r.MemberNames)}: {r.ErrorMessage}"));
         }
+    }
+
+    /// <summary>The Orleans dashboard on the diagnostics listener, behind its token, where a silo runs.</summary>
+    private sealed class DashboardEndpoints : IDiagnosticsEndpointContributor
+    {
+        public void Map(IEndpointRouteBuilder endpoints) => endpoints.MapOrleansDashboard("/dashboard");
     }
 }

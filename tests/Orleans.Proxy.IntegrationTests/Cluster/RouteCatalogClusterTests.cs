@@ -100,6 +100,6 @@ public sealed class RouteCatalogClusterTests
         Assert.Equal(7, (await catalog.GetSnapshot()).Generation);
     }
 
-    private static Silo.Routing.DesiredState Converted(string yaml) =>
-        Silo.Routing.IngressConverter.Convert(Silo.Files.KubernetesYamlReader.Read("test.yaml", yaml).Objects);
+    private static Translation.Ingress.DesiredState Converted(string yaml) =>
+        Translation.Ingress.IngressConverter.Convert(Translation.Files.KubernetesYamlReader.Read("test.yaml", yaml).Objects);
 }

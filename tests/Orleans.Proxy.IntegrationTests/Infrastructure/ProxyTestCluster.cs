@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Proxy.Routing;
-using Orleans.Proxy.Silo.Routing;
+using Orleans.Proxy.Translation.Annotations;
+using Orleans.Proxy.Translation.Ingress;
+using Orleans.Proxy.Silo.Publishing;
 using Orleans.TestingHost;
 
 namespace Orleans.Proxy.IntegrationTests.Infrastructure;
@@ -52,7 +54,7 @@ internal sealed class ProxyTestCluster : IAsyncDisposable
     /// <summary>Converts manifests (YAML) and publishes them, as the file source would.</summary>
     public Task PublishAsync(string yaml, bool rewriteAll = false)
     {
-        var read = Silo.Files.KubernetesYamlReader.Read("test.yaml", yaml);
+        var read = Translation.Files.KubernetesYamlReader.Read("test.yaml", yaml);
         Assert.Empty(read.Rejections);
         return Publisher.PublishAsync(IngressConverter.Convert(read.Objects), rewriteAll, CancellationToken.None);
     }

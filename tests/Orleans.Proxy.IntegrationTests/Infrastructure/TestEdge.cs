@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Orleans.Proxy.Edge.AccessLog;
 using Orleans.Proxy.Edge.Hosting;
+using Orleans.Proxy.Embedded.Hosting;
 
 namespace Orleans.Proxy.IntegrationTests.Infrastructure;
 
@@ -46,12 +47,11 @@ internal sealed class TestEdge : IAsyncDisposable
         gatewayPort ??= FreePorts.Next();
         var edge = await StartAsync(new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
-            ["Edge:Mode"] = "Embedded",
             ["Routes:Directory"] = routesDirectory,
             ["Cluster:SiloPort"] = $"{siloPort}",
             ["Cluster:PrimarySiloPort"] = $"{siloPort}",
             ["Cluster:GatewayPort"] = $"{gatewayPort}",
-        }, configureServices);
+        }, configureServices, embedded: true);
         return new TestEdge(edge.App) { GatewayPort = gatewayPort.Value, SiloPort = siloPort.Value };
     }
 
@@ -59,24 +59,23 @@ internal sealed class TestEdge : IAsyncDisposable
     public static Task<TestEdge> StartClientAsync(int gatewayPort, string? edgeId = null) =>
         StartAsync(new Dictionary<string, string?>
         {
-            ["Edge:Mode"] = "Client",
             ["Edge:Id"] = edgeId,
             ["Cluster:GatewayPort"] = $"{gatewayPort}",
         }, configureServices: null);
 
     /// <summary>An edge that is a pure Orleans client, clustering as <paramref name="settings"/> say (e.g. Cluster:Clustering).</summary>
     public static Task<TestEdge> StartClientAsync(IDictionary<string, string?> settings) =>
-        StartAsync(new Dictionary<string, string?>(settings) { ["Edge:Mode"] = "Client" }, configureServices: null);
+        StartAsync(new Dictionary<string, string?>(settings), configureServices: null);
 
     /// <summary>An edge using an existing cluster client (a TestingHost cluster's), with optional extra settings.</summary>
     public static Task<TestEdge> StartWithClientAsync(IClusterClient client, IDictionary<string, string?>? settings = null) =>
-        StartAsync(new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["Edge:Mode"] = "Client" }, services =>
+        StartAsync(new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()), services =>
         {
             services.AddSingleton(client);
             services.AddSingleton<IGrainFactory>(client);
         });
 
-    private static async Task<TestEdge> StartAsync(Dictionary<string, string?> settings, Action<IServiceCollection>? configureServices)
+    private static async Task<TestEdge> StartAsync(Dictionary<string, string?> settings, Action<IServiceCollection>? configureServices, bool embedded = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -94,7 +93,15 @@ internal sealed class TestEdge : IAsyncDisposable
         configureServices?.Invoke(builder.Services);
         // Access log lines go nowhere unless a test captures them.
         builder.Services.TryAddSingleton(new AccessLogOutput(TextWriter.Null));
-        builder.AddOrleansProxyEdge();
+        if (embedded)
+        {
+            builder.AddOrleansProxyEmbedded();
+        }
+        else
+        {
+            builder.AddOrleansProxyEdge();
+        }
+
         var app = builder.Build();
         app.MapOrleansProxyEdge();
         await app.StartAsync();

@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Orleans.Proxy.Silo.Diagnostics;
+using Orleans.Proxy.Hosting.Diagnostics;
+using Orleans.Proxy.Hosting;
 using Orleans.Proxy.Silo.Hosting;
 
 namespace Orleans.Proxy.IntegrationTests.Infrastructure;

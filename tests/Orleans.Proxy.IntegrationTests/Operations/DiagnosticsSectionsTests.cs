@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Proxy.Edge.Diagnostics;
 using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Routing;
-using Orleans.Proxy.Silo.Diagnostics;
+using Orleans.Proxy.Hosting.Diagnostics;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
 
 using Orleans.Proxy.Testing;

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using Orleans.Proxy.RateLimiting;
-using Orleans.Proxy.Silo.Routing;
+using Orleans.Proxy.Translation.Annotations;
+using Orleans.Proxy.Translation.Ingress;
+using Orleans.Proxy.Silo.Publishing;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
 
 using Orleans.Proxy.Testing;
@@ -63,7 +65,7 @@ public sealed class SharedRateLimitClusterTests
         await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
         // The longest first-lease wait the options allow: on a loaded machine the first call must not
         // fall back to local buckets, which would be a different (documented) bound than this test's.
-        var edges = await StartAsync(cluster, web, 4, new() { [Annotations.RateLimitRps] = $"{rate}", [Annotations.RateLimitBurst] = $"{burst}" },
+        var edges = await StartAsync(cluster, web, 4, new() { [AnnotationNames.RateLimitRps] = $"{rate}", [AnnotationNames.RateLimitBurst] = $"{burst}" },
             new Dictionary<string, string?> { ["RateLimiting:FirstRequestTimeout"] = "00:00:01" });
 
         var load = RequestLoad.Start(edges, [4, 1, 1, 1], Limited, TimeSpan.FromSeconds(6), rate, burst);
@@ -109,7 +111,7 @@ public sealed class SharedRateLimitClusterTests
         const int rate = 50, burst = 25;
         await using var web = await TestBackend.StartAsync("web");
         await using var cluster = await ProxyTestCluster.StartAsync(silos: 2);
-        var edges = await StartAsync(cluster, web, 2, new() { [Annotations.RateLimitRps] = $"{rate}", [Annotations.RateLimitBurst] = $"{burst}" });
+        var edges = await StartAsync(cluster, web, 2, new() { [AnnotationNames.RateLimitRps] = $"{rate}", [AnnotationNames.RateLimitBurst] = $"{burst}" });
 
         var load = RequestLoad.Start(edges, [2, 1], Limited, TimeSpan.FromSeconds(7), rate, burst);
         await Task.Delay(TimeSpan.FromSeconds(2));
@@ -138,7 +140,7 @@ public sealed class SharedRateLimitClusterTests
         const int rate = 40, burst = 20;
         await using var web = await TestBackend.StartAsync("web");
         await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
-        var edges = await StartAsync(cluster, web, 2, new() { [Annotations.RateLimitRps] = $"{rate}", [Annotations.RateLimitBurst] = $"{burst}" });
+        var edges = await StartAsync(cluster, web, 2, new() { [AnnotationNames.RateLimitRps] = $"{rate}", [AnnotationNames.RateLimitBurst] = $"{burst}" });
         // Both edges lease from the bucket, so each learns that two edges share it.
         await RequestLoad.Start(edges, [1, 1], Limited, TimeSpan.FromSeconds(1.5), rate, burst).Completion;
 
@@ -167,7 +169,7 @@ public sealed class SharedRateLimitClusterTests
     {
         await using var web = await TestBackend.StartAsync("web");
         await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
-        var annotations = new Dictionary<string, string> { [Annotations.RateLimitRpm] = "60", [Annotations.RateLimitBurst] = "3" };
+        var annotations = new Dictionary<string, string> { [AnnotationNames.RateLimitRpm] = "60", [AnnotationNames.RateLimitBurst] = "3" };
         var direct = (await StartAsync(cluster, web, 1, annotations)).Single();
         var behindProxy = await cluster.StartEdgeAsync(new Dictionary<string, string?> { ["RateLimiting:TrustedProxies:0"] = "127.0.0.1/32" });
         await behindProxy.WaitForBackendAsync(Ready, "/", "web");
@@ -222,9 +224,9 @@ public sealed class SharedRateLimitClusterTests
         // limit-rpm 3 x multiplier 1 = 3 requests, then one every 20 s; limit-rps 100 x 1 never refuses here.
         var edge = (await StartAsync(cluster, web, 1, new()
         {
-            [Annotations.NginxLimitRps] = "100",
-            [Annotations.NginxLimitRpm] = "3",
-            [Annotations.NginxLimitBurstMultiplier] = "1",
+            [AnnotationNames.NginxLimitRps] = "100",
+            [AnnotationNames.NginxLimitRpm] = "3",
+            [AnnotationNames.NginxLimitBurstMultiplier] = "1",
         })).Single();
 
         var statuses = new List<HttpStatusCode>();
@@ -250,9 +252,9 @@ public sealed class SharedRateLimitClusterTests
         await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
         var edge = (await StartAsync(cluster, web, 1, new()
         {
-            [Annotations.RateLimitRpm] = "1",
-            [Annotations.RateLimitBurst] = "1",
-            [Annotations.RateLimitWhitelist] = "127.0.0.0/8",
+            [AnnotationNames.RateLimitRpm] = "1",
+            [AnnotationNames.RateLimitBurst] = "1",
+            [AnnotationNames.RateLimitWhitelist] = "127.0.0.0/8",
         })).Single();
 
         for (var i = 0; i < 5; i++)
@@ -268,7 +270,7 @@ public sealed class SharedRateLimitClusterTests
     {
         await using var web = await TestBackend.StartAsync("web");
         await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
-        var edges = await StartAsync(cluster, web, 2, new() { [Annotations.RateLimitRps] = "100", [Annotations.RateLimitKey] = "route" });
+        var edges = await StartAsync(cluster, web, 2, new() { [AnnotationNames.RateLimitRps] = "100", [AnnotationNames.RateLimitKey] = "route" });
         foreach (var edge in edges)
         {
             Assert.Equal(HttpStatusCode.OK, (await edge.GetAsync(Limited, "/")).StatusCode);

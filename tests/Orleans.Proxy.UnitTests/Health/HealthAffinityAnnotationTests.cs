@@ -1,7 +1,10 @@
 using Orleans.Proxy.Affinity;
 using Orleans.Proxy.Health;
-using Orleans.Proxy.Silo.Files;
-using Orleans.Proxy.Silo.Routing;
+using Orleans.Proxy.Translation.Files;
+using Orleans.Proxy.Silo.RouteSources.Files;
+using Orleans.Proxy.Translation.Annotations;
+using Orleans.Proxy.Translation.Ingress;
+using Orleans.Proxy.Silo.Publishing;
 
 using Orleans.Proxy.Testing;
 

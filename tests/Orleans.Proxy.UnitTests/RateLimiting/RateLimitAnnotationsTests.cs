@@ -1,7 +1,10 @@
 using Orleans.Proxy.RateLimiting;
 using Orleans.Proxy.Routing;
-using Orleans.Proxy.Silo.Files;
-using Orleans.Proxy.Silo.Routing;
+using Orleans.Proxy.Translation.Files;
+using Orleans.Proxy.Silo.RouteSources.Files;
+using Orleans.Proxy.Translation.Annotations;
+using Orleans.Proxy.Translation.Ingress;
+using Orleans.Proxy.Silo.Publishing;
 
 using Orleans.Proxy.Testing;
 
@@ -21,7 +24,7 @@ public sealed class RateLimitAnnotationsTests
     [Fact]
     public void Convert_OwnRps_OnePolicyWithBurstOfOnePeriodKeyedByClientIp()
     {
-        var (route, rejections) = Convert(new() { [Annotations.RateLimitRps] = "10" });
+        var (route, rejections) = Convert(new() { [AnnotationNames.RateLimitRps] = "10" });
 
         Assert.Empty(rejections);
         var spec = Assert.Single(route.RateLimits);
@@ -38,10 +41,10 @@ public sealed class RateLimitAnnotationsTests
     {
         var (route, rejections) = Convert(new()
         {
-            [Annotations.RateLimitRpm] = "600",
-            [Annotations.RateLimitBurst] = "50",
-            [Annotations.RateLimitKey] = key,
-            [Annotations.RateLimitWhitelist] = "10.0.0.0/8, 192.168.1.7",
+            [AnnotationNames.RateLimitRpm] = "600",
+            [AnnotationNames.RateLimitBurst] = "50",
+            [AnnotationNames.RateLimitKey] = key,
+            [AnnotationNames.RateLimitWhitelist] = "10.0.0.0/8, 192.168.1.7",
         });
 
         Assert.Empty(rejections);
@@ -56,9 +59,9 @@ public sealed class RateLimitAnnotationsTests
     {
         var (route, rejections) = Convert(new()
         {
-            [Annotations.NginxLimitRps] = "5",
-            [Annotations.NginxLimitRpm] = "300",
-            [Annotations.NginxLimitWhitelist] = "127.0.0.1",
+            [AnnotationNames.NginxLimitRps] = "5",
+            [AnnotationNames.NginxLimitRpm] = "300",
+            [AnnotationNames.NginxLimitWhitelist] = "127.0.0.1",
         });
 
         Assert.Empty(rejections);
@@ -71,7 +74,7 @@ public sealed class RateLimitAnnotationsTests
     [Fact]
     public void Convert_NginxBurstMultiplier_ScalesBurst()
     {
-        var (route, _) = Convert(new() { [Annotations.NginxLimitRps] = "4", [Annotations.NginxLimitBurstMultiplier] = "2" });
+        var (route, _) = Convert(new() { [AnnotationNames.NginxLimitRps] = "4", [AnnotationNames.NginxLimitBurstMultiplier] = "2" });
 
         Assert.Equal(8, Assert.Single(route.RateLimits).Burst);
     }
@@ -79,7 +82,7 @@ public sealed class RateLimitAnnotationsTests
     [Fact]
     public void Convert_NginxZero_NoLimitAsInIngressNginx()
     {
-        var (route, rejections) = Convert(new() { [Annotations.NginxLimitRps] = "0" });
+        var (route, rejections) = Convert(new() { [AnnotationNames.NginxLimitRps] = "0" });
 
         Assert.Empty(rejections);
         Assert.Empty(route.RateLimits);
@@ -92,10 +95,10 @@ public sealed class RateLimitAnnotationsTests
     [InlineData("1.5")]
     public void Convert_MalformedRps_RejectedAloneAndRouteStays(string value)
     {
-        var (route, rejections) = Convert(new() { [Annotations.RateLimitRps] = value });
+        var (route, rejections) = Convert(new() { [AnnotationNames.RateLimitRps] = value });
 
         var rejection = Assert.Single(rejections);
-        Assert.Equal(("Ingress test/app", $"metadata.annotations[{Annotations.RateLimitRps}]"), (rejection.Object, rejection.Field));
+        Assert.Equal(("Ingress test/app", $"metadata.annotations[{AnnotationNames.RateLimitRps}]"), (rejection.Object, rejection.Field));
         Assert.Contains($"'{value}'", rejection.Reason, StringComparison.Ordinal);
         Assert.Empty(route.RateLimits);
         Assert.Equal("test/web:80", route.ClusterId);
@@ -106,14 +109,14 @@ public sealed class RateLimitAnnotationsTests
     {
         var (route, rejections) = Convert(new()
         {
-            [Annotations.RateLimitRps] = "10",
-            [Annotations.RateLimitBurst] = "lots",
-            [Annotations.RateLimitKey] = "cookie:session",
-            [Annotations.RateLimitWhitelist] = "10.0.0.0/33",
+            [AnnotationNames.RateLimitRps] = "10",
+            [AnnotationNames.RateLimitBurst] = "lots",
+            [AnnotationNames.RateLimitKey] = "cookie:session",
+            [AnnotationNames.RateLimitWhitelist] = "10.0.0.0/33",
         });
 
         Assert.Equal(
-            [Annotations.RateLimitBurst, Annotations.RateLimitKey, Annotations.RateLimitWhitelist],
+            [AnnotationNames.RateLimitBurst, AnnotationNames.RateLimitKey, AnnotationNames.RateLimitWhitelist],
             rejections.Select(r => r.Field["metadata.annotations[".Length..^1]).Order(StringComparer.Ordinal));
         var spec = Assert.Single(route.RateLimits);
         Assert.Equal((10, RateLimitKeyKind.ClientIp), (spec.Burst, spec.Key));
@@ -123,16 +126,16 @@ public sealed class RateLimitAnnotationsTests
     [Fact]
     public void Convert_OwnRpsAndRpm_RpmRejectedPerSecondApplies()
     {
-        var (route, rejections) = Convert(new() { [Annotations.RateLimitRps] = "10", [Annotations.RateLimitRpm] = "60" });
+        var (route, rejections) = Convert(new() { [AnnotationNames.RateLimitRps] = "10", [AnnotationNames.RateLimitRpm] = "60" });
 
-        Assert.Equal($"metadata.annotations[{Annotations.RateLimitRpm}]", Assert.Single(rejections).Field);
+        Assert.Equal($"metadata.annotations[{AnnotationNames.RateLimitRpm}]", Assert.Single(rejections).Field);
         Assert.Equal(RateLimitPeriod.Second, Assert.Single(route.RateLimits).Period);
     }
 
     [Fact]
     public void Convert_BurstWithoutRate_Rejected()
     {
-        var (route, rejections) = Convert(new() { [Annotations.RateLimitBurst] = "10" });
+        var (route, rejections) = Convert(new() { [AnnotationNames.RateLimitBurst] = "10" });
 
         Assert.Contains("has no effect", Assert.Single(rejections).Reason, StringComparison.Ordinal);
         Assert.Empty(route.RateLimits);
@@ -141,9 +144,9 @@ public sealed class RateLimitAnnotationsTests
     [Fact]
     public void Convert_MalformedNginxMultiplier_RejectedDefaultApplies()
     {
-        var (route, rejections) = Convert(new() { [Annotations.NginxLimitRps] = "2", [Annotations.NginxLimitBurstMultiplier] = "x" });
+        var (route, rejections) = Convert(new() { [AnnotationNames.NginxLimitRps] = "2", [AnnotationNames.NginxLimitBurstMultiplier] = "x" });
 
-        Assert.Equal($"metadata.annotations[{Annotations.NginxLimitBurstMultiplier}]", Assert.Single(rejections).Field);
+        Assert.Equal($"metadata.annotations[{AnnotationNames.NginxLimitBurstMultiplier}]", Assert.Single(rejections).Field);
         Assert.Equal(10, Assert.Single(route.RateLimits).Burst);
     }
 }

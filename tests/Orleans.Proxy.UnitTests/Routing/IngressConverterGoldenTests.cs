@@ -1,8 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Orleans.Proxy.Silo.Files;
-using Orleans.Proxy.Silo.Routing;
+using Orleans.Proxy.Translation.Files;
+using Orleans.Proxy.Silo.RouteSources.Files;
+using Orleans.Proxy.Translation.Annotations;
+using Orleans.Proxy.Translation.Ingress;
+using Orleans.Proxy.Silo.Publishing;
 
 namespace Orleans.Proxy.UnitTests.Routing;
 

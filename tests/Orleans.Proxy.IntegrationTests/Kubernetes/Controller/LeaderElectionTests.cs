@@ -3,7 +3,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Proxy.Routing;
-using Orleans.Proxy.Silo.Kubernetes.Controller;
+using Orleans.Proxy.Silo.RouteSources.Kubernetes;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
 
 namespace Orleans.Proxy.IntegrationTests.Kubernetes.Controller;

@@ -3,7 +3,8 @@ using k8s.Models;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Hosting.Kubernetes;
-using Orleans.Proxy.Silo.Kubernetes.Membership;
+using Orleans.Proxy.Hosting.Kubernetes;
+using Orleans.Proxy.Silo.Membership;
 using Orleans.Proxy.IntegrationTests.Kubernetes.FakeApiServer;
 using YamlDotNet.RepresentationModel;
 

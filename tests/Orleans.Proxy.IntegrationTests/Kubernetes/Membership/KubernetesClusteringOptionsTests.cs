@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
-using Orleans.Proxy.Silo.Kubernetes.Membership;
+using Orleans.Proxy.Hosting.Kubernetes;
+using Orleans.Proxy.Silo.Membership;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
 
 namespace Orleans.Proxy.IntegrationTests.Kubernetes.Membership;

@@ -1,6 +1,7 @@
 using k8s.Models;
 using Orleans.Hosting.Kubernetes;
-using Orleans.Proxy.Silo.Kubernetes.Membership;
+using Orleans.Proxy.Hosting.Kubernetes;
+using Orleans.Proxy.Silo.Membership;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
 using Orleans.Proxy.IntegrationTests.Kubernetes.FakeApiServer;
 using Orleans.Proxy.IntegrationTests.Kubernetes.Kustomize;

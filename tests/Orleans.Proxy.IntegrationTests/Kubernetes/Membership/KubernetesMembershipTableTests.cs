@@ -3,7 +3,8 @@ using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
-using Orleans.Proxy.Silo.Kubernetes.Membership;
+using Orleans.Proxy.Hosting.Kubernetes;
+using Orleans.Proxy.Silo.Membership;
 using Orleans.Proxy.IntegrationTests.Kubernetes.FakeApiServer;
 using Orleans.Proxy.IntegrationTests.Kubernetes.Kustomize;
 

@@ -1,5 +1,5 @@
 using k8s.Models;
-using Orleans.Proxy.Silo.Kubernetes.Controller;
+using Orleans.Proxy.Silo.RouteSources.Kubernetes;
 
 namespace Orleans.Proxy.UnitTests.Kubernetes.Controller;
 

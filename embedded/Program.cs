@@ -1,0 +1,13 @@
+using Orleans.Proxy.Edge.Hosting;
+using Orleans.Proxy.Embedded.Hosting;
+using Orleans.Proxy.Hosting;
+
+InlineSocketCompletions.EnableUnlessSet();
+return StartupErrors.Run(() =>
+{
+    var builder = WebApplication.CreateBuilder(EmbeddedArguments.Normalize(args));
+    builder.AddOrleansProxyEmbedded();
+    var app = builder.Build();
+    app.MapOrleansProxyEdge();
+    app.Run();
+});

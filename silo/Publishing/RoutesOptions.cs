@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Orleans.Proxy.Silo.Publishing;
+
+/// <summary>Section "Routes": where routes come from and how often the grains are rewritten.</summary>
+public sealed class RoutesOptions
+{
+    public const string Section = "Routes";
+
+    /// <summary>Files: Ingress YAML from <see cref="Directory"/>. Kubernetes: the ingress controller (section IngressController).</summary>
+    public RouteSource Source { get; set; } = RouteSource.Files;
+
+    /// <summary>Folder of Kubernetes YAML files (file mode). Empty: no file source.</summary>
+    public string? Directory { get; set; }
+
+    /// <summary>Full rewrite of every grain, the safety net for state lost in a crash.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Quiet time after a file event before reading, so a half-written file is not read.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan FileDebounce { get; set; } = TimeSpan.FromMilliseconds(50);
+}
+
+public enum RouteSource
+{
+    Files,
+    Kubernetes,
+}

@@ -1,0 +1,116 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Proxy.Routing;
+using Orleans.Proxy.Translation.Annotations;
+using Orleans.Proxy.Translation.Ingress;
+using Orleans.Proxy.Silo.Publishing;
+
+using Orleans.Proxy.Translation.Files;
+namespace Orleans.Proxy.Silo.RouteSources.Files;
+
+/// <summary>
+/// Route source for file mode: every *.yaml, *.yml and *.json file in a folder, re-read on any
+/// change. A file that stops parsing keeps its last good content (an editor's half-written save
+/// must not drop routes) and is reported; a deleted file's objects go.
+/// </summary>
+internal sealed partial class FileRouteSource(
+    RouteReconciler reconciler,
+    IOptions<RoutesOptions> options,
+    ILogger<FileRouteSource> logger) : BackgroundService
+{
+    private static readonly string[] Patterns = ["*.yaml", "*.yml", "*.json"];
+    private readonly Dictionary<string, ClusterObjects> _lastGood = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var directory = Path.GetFullPath(options.Value.Directory!);
+        var changed = new SemaphoreSlim(0, int.MaxValue);
+        using var watcher = new FileSystemWatcher(directory) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.DirectoryName };
+        FileSystemEventHandler onChange = (_, _) => changed.Release();
+        watcher.Changed += onChange;
+        watcher.Created += onChange;
+        watcher.Deleted += onChange;
+        watcher.Renamed += (_, _) => changed.Release();
+        watcher.Error += (_, e) =>
+        {
+            LogWatchError(e.GetException(), directory);
+            changed.Release();
+        };
+        watcher.EnableRaisingEvents = true;
+        LogWatching(directory);
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            Load(directory);
+            await changed.WaitAsync(stoppingToken);
+            await Task.Delay(options.Value.FileDebounce, stoppingToken);
+            while (changed.CurrentCount > 0)
+            {
+                await changed.WaitAsync(stoppingToken);
+            }
+        }
+    }
+
+    private void Load(string directory)
+    {
+        var rejections = ImmutableArray.CreateBuilder<Rejection>();
+        var files = Patterns
+            .SelectMany(p => Directory.EnumerateFiles(directory, p, SearchOption.AllDirectories))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+        foreach (var gone in _lastGood.Keys.Except(files).ToList())
+        {
+            _lastGood.Remove(gone);
+        }
+
+        foreach (var file in files)
+        {
+            var name = Path.GetRelativePath(directory, file);
+            string text;
+            try
+            {
+                text = File.ReadAllText(file);
+            }
+            catch (IOException e)
+            {
+                rejections.Add(new Rejection(name, "file", $"cannot be read ({e.Message}); serving its last good content"));
+                continue;
+            }
+
+            var result = KubernetesYamlReader.Read(name, text);
+            rejections.AddRange(result.Rejections);
+            var parsedNothing = ReferenceEquals(result.Objects, ClusterObjects.Empty);
+            if (parsedNothing && _lastGood.ContainsKey(file))
+            {
+                rejections.Add(new Rejection(name, "file", "serving its last good content until it parses again"));
+                continue;
+            }
+
+            _lastGood[file] = result.Objects;
+        }
+
+        var objects = new ClusterObjects(
+            [.. _lastGood.Values.SelectMany(o => o.Ingresses)],
+            [.. _lastGood.Values.SelectMany(o => o.Services)],
+            [.. _lastGood.Values.SelectMany(o => o.EndpointSlices)])
+        {
+            Secrets = [.. _lastGood.Values.SelectMany(o => o.Secrets)],
+        };
+        var desired = IngressConverter.Convert(objects);
+        desired = desired with { Rejections = [.. rejections, .. desired.Rejections] };
+        LogLoaded(files.Count, objects.Ingresses.Length, desired.Hosts.Count, desired.Rejections.Length);
+        reconciler.SetDesired(desired);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Watching {Directory} for route files (*.yaml, *.yml, *.json)")]
+    private partial void LogWatching(string directory);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Read {Files} route files: {Ingresses} Ingresses, {Hosts} hosts, {Rejections} rejections")]
+    private partial void LogLoaded(int files, int ingresses, int hosts, int rejections);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Watching {Directory} failed; re-reading it")]
+    private partial void LogWatchError(Exception exception, string directory);
+}

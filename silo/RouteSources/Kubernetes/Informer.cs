@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace Orleans.Proxy.Silo.RouteSources.Kubernetes;
+
+/// <summary>
+/// List then watch one resource kind into a cache, as client-go's reflector does: the watch resumes
+/// from the last resourceVersion seen (events or bookmarks) when it ends or breaks; a 410 Gone
+/// (history compacted) or any failure relists, after which the cache is replaced whole. Every
+/// change calls <c>onChange</c>, which only enqueues: reconciling reads the cache. <c>trim</c> drops
+/// what the controller never reads before caching (the data of Secrets it cannot use).
+/// </summary>
+internal sealed partial class Informer<T>(
+    string kind,
+    Func<CancellationToken, Task<(IEnumerable<T> Items, string ResourceVersion)>> list,
+    Func<string, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> watch,
+    Action onChange,
+    ILogger logger,
+    Func<T, T>? trim = null)
+    where T : IKubernetesObject<V1ObjectMeta>
+{
+    private readonly ConcurrentDictionary<string, T> _cache = new(StringComparer.Ordinal);
+    private volatile bool _synced;
+
+    /// <summary>True once the first list has filled the cache.</summary>
+    public bool Synced => _synced;
+
+    public IReadOnlyCollection<T> Items => [.. _cache.Values];
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(200);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var (items, resourceVersion) = await list(cancellationToken);
+                Replace(items);
+                LogListed(kind, _cache.Count, resourceVersion);
+                backoff = TimeSpan.FromMilliseconds(200);
+                await WatchUntilGoneAsync(resourceVersion, cancellationToken);
+                LogRelist(kind);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Gone)
+            {
+                LogRelist(kind);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogFailed(e, kind, backoff);
+                await Task.Delay(backoff, cancellationToken);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+        }
+    }
+
+    /// <summary>Watches again and again from the last version seen; returns when the version has expired.</summary>
+    private async Task WatchUntilGoneAsync(string resourceVersion, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var gone = false;
+            var events = 0;
+            var started = Environment.TickCount64;
+            Exception? failure = null;
+            await foreach (var (type, item) in watch(resourceVersion, e =>
+                           {
+                               if (e is KubernetesException { Status.Code: (int)HttpStatusCode.Gone })
+                               {
+                                   gone = true;
+                               }
+                               else
+                               {
+                                   failure ??= e;
+                               }
+                           }, cancellationToken))
+            {
+                resourceVersion = item.Metadata?.ResourceVersion ?? resourceVersion;
+                events++;
+                switch (type)
+                {
+                    case WatchEventType.Added or WatchEventType.Modified:
+                        _cache[Key(item)] = trim is null ? item : trim(item);
+                        onChange();
+                        break;
+                    case WatchEventType.Deleted:
+                        _cache.TryRemove(Key(item), out _);
+                        onChange();
+                        break;
+                }
+            }
+
+            if (gone)
+            {
+                return;
+            }
+
+            if (failure is not null)
+            {
+                throw failure;
+            }
+
+            if (events == 0 && Environment.TickCount64 - started < 1000)
+            {
+                // A server that ends watches at once must not be hammered.
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+    }
+
+    private void Replace(IEnumerable<T> items)
+    {
+        var fresh = items.ToDictionary(Key, StringComparer.Ordinal);
+        foreach (var key in _cache.Keys.Where(k => !fresh.ContainsKey(k)))
+        {
+            _cache.TryRemove(key, out _);
+        }
+
+        foreach (var (key, item) in fresh)
+        {
+            _cache[key] = trim is null ? item : trim(item);
+        }
+
+        _synced = true;
+        onChange();
+    }
+
+    private static string Key(T item) => $"{item.Metadata?.NamespaceProperty}/{item.Metadata?.Name}";
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Listed {Kind}: {Count} objects at resourceVersion {ResourceVersion}")]
+    private partial void LogListed(string kind, int count, string resourceVersion);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Watch of {Kind} expired (410 Gone); relisting")]
+    private partial void LogRelist(string kind);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listing or watching {Kind} failed; relisting in {Backoff}")]
+    private partial void LogFailed(Exception exception, string kind, TimeSpan backoff);
+}

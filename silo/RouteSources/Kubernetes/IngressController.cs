@@ -1,0 +1,212 @@
+using k8s;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
+using k8s.Models;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Proxy.Translation.Annotations;
+using Orleans.Proxy.Translation.Ingress;
+using Orleans.Proxy.Silo.Publishing;
+
+namespace Orleans.Proxy.Silo.RouteSources.Kubernetes;
+
+/// <summary>
+/// The Kubernetes route source. Every replica keeps informer caches of IngressClasses, Ingresses,
+/// Services, EndpointSlices and TLS Secrets warm; only the Lease holder reconciles: it rebuilds the
+/// cluster objects from the caches, converts them as the file source does, hands the result to the
+/// <see cref="RouteReconciler"/>, and writes Ingress status and Events. A new leader rewrites every
+/// grain; a leader that loses its Lease withdraws its desired state, so it writes nothing more.
+/// </summary>
+internal sealed partial class IngressController(
+    IKubernetes client,
+    RouteReconciler reconciler,
+    IOptions<IngressControllerOptions> options,
+    TimeProvider time,
+    ILoggerFactory loggers) : BackgroundService
+{
+    private const string TlsSecretType = "kubernetes.io/tls";
+
+    private readonly ILogger _logger = loggers.CreateLogger<IngressController>();
+    private readonly SemaphoreSlim _queue = new(0, int.MaxValue);
+    private Informer<V1IngressClass>? _classes;
+    private Informer<V1Ingress>? _ingresses;
+    private Informer<V1Service>? _services;
+    private Informer<V1EndpointSlice>? _slices;
+    private Informer<V1Secret>? _secrets;
+    private volatile bool _leading;
+    private int _term;
+
+    /// <summary>True while this replica holds the Lease and writes.</summary>
+    public bool IsLeader => _leading;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var timeout = settings.WatchTimeoutSeconds;
+        _classes = new Informer<V1IngressClass>("IngressClass",
+            async ct => List(await client.NetworkingV1.ListIngressClassAsync(cancellationToken: ct)),
+            (rv, onError, ct) => client.NetworkingV1.WatchListIngressClassAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
+            Enqueue, _logger);
+        _ingresses = new Informer<V1Ingress>("Ingress",
+            async ct => List(await client.NetworkingV1.ListIngressForAllNamespacesAsync(cancellationToken: ct)),
+            (rv, onError, ct) => client.NetworkingV1.WatchListIngressForAllNamespacesAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
+            Enqueue, _logger);
+        _services = new Informer<V1Service>("Service",
+            async ct => List(await client.CoreV1.ListServiceForAllNamespacesAsync(cancellationToken: ct)),
+            (rv, onError, ct) => client.CoreV1.WatchListServiceForAllNamespacesAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
+            Enqueue, _logger);
+        _slices = new Informer<V1EndpointSlice>("EndpointSlice",
+            async ct => List(await client.DiscoveryV1.ListEndpointSliceForAllNamespacesAsync(cancellationToken: ct)),
+            (rv, onError, ct) => client.DiscoveryV1.WatchListEndpointSliceForAllNamespacesAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
+            Enqueue, _logger);
+        _secrets = new Informer<V1Secret>("Secret",
+            async ct => List(await client.CoreV1.ListSecretForAllNamespacesAsync(cancellationToken: ct)),
+            (rv, onError, ct) => client.CoreV1.WatchListSecretForAllNamespacesAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
+            Enqueue, _logger,
+            // Only TLS Secrets are read; others keep their name and type, so a wrong one is reported as such.
+            secret => secret.Type == TlsSecretType ? secret : new V1Secret
+            {
+                // Not even the annotations: kubectl's last-applied-configuration holds the data.
+                Metadata = new V1ObjectMeta { Name = secret.Metadata.Name, NamespaceProperty = secret.Metadata.NamespaceProperty, ResourceVersion = secret.Metadata.ResourceVersion },
+                Type = secret.Type,
+            });
+
+        var informers = new[] { _classes.RunAsync(stoppingToken), _ingresses.RunAsync(stoppingToken), _services.RunAsync(stoppingToken), _slices.RunAsync(stoppingToken), _secrets.RunAsync(stoppingToken) };
+        var election = ElectAsync(settings, stoppingToken);
+        await ReconcileLoopAsync(settings, stoppingToken);
+        await Task.WhenAll([.. informers, election]);
+    }
+
+    private static (IEnumerable<T>, string) List<T>(IItems<T> list)
+        where T : IKubernetesObject<V1ObjectMeta> =>
+        (list.Items, ((IMetadata<V1ListMeta>)list).Metadata?.ResourceVersion ?? "");
+
+    private void Enqueue() => _queue.Release();
+
+    private async Task ElectAsync(IngressControllerOptions settings, CancellationToken stoppingToken)
+    {
+        var leaseLock = new LeaseLock(client, settings.EffectiveLeaseNamespace, settings.LeaseName, settings.EffectiveIdentity);
+        using var elector = new LeaderElector(new LeaderElectionConfig(leaseLock)
+        {
+            LeaseDuration = settings.LeaseDuration,
+            RenewDeadline = settings.RenewDeadline,
+            RetryPeriod = settings.RetryPeriod,
+        });
+        elector.OnStartedLeading += () =>
+        {
+            LogLeading(settings.EffectiveIdentity, settings.LeaseName);
+            Interlocked.Increment(ref _term);
+            _leading = true;
+            Enqueue();
+        };
+        elector.OnStoppedLeading += () =>
+        {
+            // Stop writing at once: the reconciler forgets the desired state, so its timer rewrites nothing.
+            _leading = false;
+            reconciler.Withdraw();
+            LogStoppedLeading(settings.EffectiveIdentity);
+        };
+        elector.OnNewLeader += leader => LogNewLeader(leader);
+        elector.OnError += e => LogElectionError(e);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await elector.RunAndTryToHoldLeadershipForeverAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogElectionError(e);
+                await Task.Delay(settings.RetryPeriod, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _leading = false;
+    }
+
+    /// <summary>The work queue: every change is a signal; a burst is one rebuild of everything from the caches (level-based).</summary>
+    private async Task ReconcileLoopAsync(IngressControllerOptions settings, CancellationToken stoppingToken)
+    {
+        var status = new IngressStatusWriter(client, settings, time, _logger);
+        var reconciledTerm = 0;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await _queue.WaitAsync(stoppingToken);
+                await Task.Delay(settings.Debounce, stoppingToken);
+                while (_queue.CurrentCount > 0)
+                {
+                    await _queue.WaitAsync(stoppingToken);
+                }
+
+                var term = Volatile.Read(ref _term);
+                if (!_leading || !AllSynced())
+                {
+                    continue;
+                }
+
+                await TryReconcileAsync(async () =>
+                {
+                    var ours = IngressClassFilter.Ours(_classes!.Items, _ingresses!.Items, settings.ControllerName).ToList();
+                    var services = _services!.Items;
+                    var objects = new ClusterObjects([.. ours], [.. services], [.. _slices!.Items]) { Secrets = [.. _secrets!.Items] };
+                    var desired = IngressConverter.Convert(objects);
+                    reconciler.SetDesired(desired);
+                    if (term != reconciledTerm)
+                    {
+                        // A new leadership rewrites every grain: it cannot know what was written meanwhile.
+                        reconciler.RequestResync();
+                        status.Reset();
+                        reconciledTerm = term;
+                    }
+
+                    LogReconciled(ours.Count, desired.Hosts.Count, desired.Rejections.Length);
+                    await status.WriteAsync(ours, services, desired, stoppingToken);
+                }, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>One pass; a failure is logged and the pass retried, so the loop (and the silo) never stops on one bad object.</summary>
+    private async Task TryReconcileAsync(Func<Task> reconcile, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await reconcile();
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            LogReconcileFailed(e);
+            await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            Enqueue();
+        }
+    }
+
+    private bool AllSynced() => _classes!.Synced && _ingresses!.Synced && _services!.Synced && _slices!.Synced && _secrets!.Synced;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} holds the Lease {Lease}: reconciling and writing routes")]
+    private partial void LogLeading(string identity, string lease);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Identity} lost the Lease: no longer writing routes")]
+    private partial void LogStoppedLeading(string identity);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Leader election failed; retrying")]
+    private partial void LogElectionError(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reconciling failed; retrying in a second")]
+    private partial void LogReconcileFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingress controller leader is {Leader}")]
+    private partial void LogNewLeader(string leader);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reconciled {Ingresses} Ingresses of our class into {Hosts} hosts ({Rejections} rejections)")]
+    private partial void LogReconciled(int ingresses, int hosts, int rejections);
+}

@@ -1,0 +1,112 @@
+using System.Collections.Immutable;
+using k8s;
+using k8s.Models;
+using Orleans.Proxy.Routing;
+using Orleans.Proxy.Translation.Annotations;
+using Orleans.Proxy.Translation.Ingress;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Orleans.Proxy.Translation.Files;
+
+/// <summary>
+/// Reads Kubernetes manifests as <c>kubectl get ingress,svc,endpointslices -o yaml</c> prints
+/// them (a v1 List) or as people write them (one or more documents), into KubernetesClient's
+/// own model types. Kinds the proxy does not read are skipped.
+/// </summary>
+public static class KubernetesYamlReader
+{
+    public sealed record Result(ClusterObjects Objects, ImmutableArray<Rejection> Rejections);
+
+    public static Result Read(string sourceName, string yaml)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            return new Result(ClusterObjects.Empty,
+                [new Rejection(sourceName, $"line {e.Start.Line}, column {e.Start.Column}", $"YAML does not parse: {e.InnerException?.Message ?? e.Message}")]);
+        }
+
+        var ingresses = ImmutableArray.CreateBuilder<V1Ingress>();
+        var services = ImmutableArray.CreateBuilder<V1Service>();
+        var slices = ImmutableArray.CreateBuilder<V1EndpointSlice>();
+        var secrets = ImmutableArray.CreateBuilder<V1Secret>();
+        var rejections = ImmutableArray.CreateBuilder<Rejection>();
+
+        foreach (var node in stream.Documents.SelectMany(d => Flatten(d.RootNode)))
+        {
+            var apiVersion = Scalar(node, "apiVersion");
+            var kind = Scalar(node, "kind");
+            var where = $"{sourceName} (line {node.Start.Line})";
+            try
+            {
+                switch (kind, apiVersion)
+                {
+                    case ("Ingress", "networking.k8s.io/v1"):
+                        ingresses.Add(Deserialize<V1Ingress>(node));
+                        break;
+                    case ("Service", "v1"):
+                        services.Add(Deserialize<V1Service>(node));
+                        break;
+                    case ("EndpointSlice", "discovery.k8s.io/v1"):
+                        slices.Add(Deserialize<V1EndpointSlice>(node));
+                        break;
+                    case ("Secret", "v1"):
+                        secrets.Add(Deserialize<V1Secret>(node));
+                        break;
+                    case ("Ingress" or "EndpointSlice", _):
+                        rejections.Add(new Rejection(where, "apiVersion",
+                            $"{kind} apiVersion '{apiVersion}' is not supported; use {(kind == "Ingress" ? "networking.k8s.io/v1" : "discovery.k8s.io/v1")}"));
+                        break;
+                    case (null, _):
+                        rejections.Add(new Rejection(where, "kind", "the document has no 'kind'"));
+                        break;
+                    default:
+                        break;
+                }
+            }
+            catch (YamlException e)
+            {
+                rejections.Add(new Rejection(where, $"line {e.Start.Line}, column {e.Start.Column}",
+                    $"{kind} does not match the Kubernetes schema: {e.InnerException?.Message ?? e.Message}"));
+            }
+        }
+
+        return new Result(new ClusterObjects(ingresses.ToImmutable(), services.ToImmutable(), slices.ToImmutable()) { Secrets = secrets.ToImmutable() },
+            rejections.ToImmutable());
+    }
+
+    private static IEnumerable<YamlMappingNode> Flatten(YamlNode node)
+    {
+        if (node is not YamlMappingNode mapping)
+        {
+            yield break;
+        }
+
+        if (Scalar(mapping, "kind") == "List" && mapping.Children.TryGetValue(new YamlScalarNode("items"), out var items) && items is YamlSequenceNode sequence)
+        {
+            foreach (var item in sequence.Children.OfType<YamlMappingNode>())
+            {
+                yield return item;
+            }
+
+            yield break;
+        }
+
+        yield return mapping;
+    }
+
+    private static string? Scalar(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? (value as YamlScalarNode)?.Value : null;
+
+    private static T Deserialize<T>(YamlNode node)
+    {
+        using var writer = new StringWriter();
+        new YamlStream(new YamlDocument(node)).Save(writer, assignAnchors: false);
+        return KubernetesYaml.Deserialize<T>(writer.ToString());
+    }
+}

@@ -1,0 +1,19 @@
+using System.Collections.Immutable;
+using Orleans.Proxy.Routing;
+
+using Orleans.Proxy.Translation.Annotations;
+
+namespace Orleans.Proxy.Translation.Ingress;
+
+/// <summary>
+/// What the grains should hold: routes per host, backends per cluster (their <see cref="BackendSpec.Version"/>
+/// is 0: the publisher stamps it), and what was refused.
+/// </summary>
+public sealed record DesiredState(
+    ImmutableSortedDictionary<string, ImmutableArray<RouteSpec>> Hosts,
+    ImmutableSortedDictionary<string, BackendSpec> Backends,
+    ImmutableArray<Rejection> Rejections)
+{
+    /// <summary>TLS certificates by Secret ("namespace/name"), Version 0 as for backends.</summary>
+    public ImmutableSortedDictionary<string, TlsCertificateSpec> Certificates { get; init; } = ImmutableSortedDictionary<string, TlsCertificateSpec>.Empty;
+}

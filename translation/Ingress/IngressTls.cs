@@ -1,0 +1,119 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using k8s.Models;
+using Orleans.Proxy.Routing;
+
+using Orleans.Proxy.Translation.Annotations;
+
+namespace Orleans.Proxy.Translation.Ingress;
+
+/// <summary>
+/// spec.tls of the Ingresses of one conversion: each entry's Secret must be a kubernetes.io/tls
+/// Secret whose tls.crt and tls.key are a matching PEM certificate and key. A host takes the
+/// certificate of the oldest Ingress that names it; a bad or missing Secret is rejected alone.
+/// </summary>
+internal sealed class IngressTls(IEnumerable<V1Secret> secrets)
+{
+    private const string TlsSecretType = "kubernetes.io/tls";
+
+    private readonly Dictionary<string, V1Secret> _secrets = secrets
+        .GroupBy(s => IngressConverter.ObjectKey(s.Metadata), StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+
+    private readonly Dictionary<string, (TlsCertificateSpec? Certificate, string? Error)> _read = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Reference, string Source)> _hosts = new(StringComparer.Ordinal);
+
+    public ImmutableSortedDictionary<string, TlsCertificateSpec> Certificates =>
+        _read.Where(r => r.Value.Certificate is not null && _hosts.Values.Any(h => h.Reference.StartsWith(r.Key + "#", StringComparison.Ordinal)))
+            .ToImmutableSortedDictionary(r => r.Key, r => r.Value.Certificate!, StringComparer.Ordinal);
+
+    /// <summary>The certificate reference ("ns/name#fingerprint") per host of this Ingress; rejections for what cannot serve.</summary>
+    public Dictionary<string, string> Read(string source, string ns, V1IngressSpec? spec, Func<string?, string?> normalizeHost, List<Rejection> rejections)
+    {
+        var byHost = new Dictionary<string, string>(StringComparer.Ordinal);
+        var entries = spec?.Tls ?? [];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var field = $"spec.tls[{i}]";
+            var entry = entries[i];
+            if (string.IsNullOrEmpty(entry.SecretName))
+            {
+                rejections.Add(new Rejection(source, $"{field}.secretName", "names no Secret; these hosts get no certificate"));
+                continue;
+            }
+
+            var key = $"{ns}/{entry.SecretName}";
+            if (!_read.TryGetValue(key, out var read))
+            {
+                _read[key] = read = ReadSecret(key);
+            }
+
+            if (read.Certificate is null)
+            {
+                rejections.Add(new Rejection(source, $"{field}.secretName", read.Error!));
+                continue;
+            }
+
+            var reference = $"{key}#{read.Certificate.Fingerprint}";
+            var hosts = entry.Hosts is { Count: > 0 } named ? named : spec?.Rules?.Select(r => r.Host).Where(h => !string.IsNullOrEmpty(h)).ToList() ?? [];
+            foreach (var name in hosts)
+            {
+                if (normalizeHost(name) is not { } host || host == IngressConverter.AnyHost)
+                {
+                    rejections.Add(new Rejection(source, $"{field}.hosts", $"'{name}' is not a valid host name"));
+                    continue;
+                }
+
+                if (_hosts.TryGetValue(host, out var existing) && existing.Reference != reference)
+                {
+                    rejections.Add(new Rejection(source, $"{field}.hosts", $"host '{host}' already takes its certificate from {existing.Source} ({existing.Reference.Split('#')[0]})"));
+                    continue;
+                }
+
+                _hosts[host] = (reference, existing.Source ?? source);
+                byHost[host] = reference;
+            }
+        }
+
+        return byHost;
+    }
+
+    private (TlsCertificateSpec?, string?) ReadSecret(string key)
+    {
+        if (!_secrets.TryGetValue(key, out var secret))
+        {
+            return (null, $"Secret '{key}' does not exist");
+        }
+
+        if (secret.Type != TlsSecretType)
+        {
+            return (null, $"Secret '{key}' is of type '{secret.Type}', not {TlsSecretType}");
+        }
+
+        var certificate = Text(secret, "tls.crt");
+        var privateKey = Text(secret, "tls.key");
+        if (certificate is null || privateKey is null)
+        {
+            return (null, $"Secret '{key}' needs both tls.crt and tls.key");
+        }
+
+        try
+        {
+            using var parsed = X509Certificate2.CreateFromPem(certificate, privateKey);
+        }
+        catch (CryptographicException e)
+        {
+            return (null, $"Secret '{key}': tls.crt and tls.key are not a matching PEM certificate and private key ({e.Message})");
+        }
+
+        var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(certificate + "\n" + privateKey)))[..16];
+        return (new TlsCertificateSpec(key, 0, fingerprint, certificate, privateKey), null);
+    }
+
+    private static string? Text(V1Secret secret, string name) =>
+        secret.Data?.TryGetValue(name, out var bytes) == true && bytes is { Length: > 0 } ? Encoding.UTF8.GetString(bytes)
+        : secret.StringData?.TryGetValue(name, out var text) == true && !string.IsNullOrEmpty(text) ? text
+        : null;
+}
