@@ -199,7 +199,7 @@ public sealed class AffinityClusterTests(ITestOutputHelper output)
         await using var b = await TestBackend.StartAsync("b");
         await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
         var edges = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => cluster.StartEdgeAsync(PatientLookups)));
-        // A forwarded-for header must not change the key: only the socket address counts.
+        // A forwarded-for header from a peer that is not a trusted proxy must not change the key: the socket address counts.
         await cluster.PublishAsync(Routes(new Dictionary<string, string> { ["nginx.ingress.kubernetes.io/upstream-hash-by"] = "$remote_addr" }, a, b));
         await Eventually.Until(async () => await DestinationCountOnAsync(edges[1]) == 2, "the edges serve the backend");
 
@@ -212,6 +212,34 @@ public sealed class AffinityClusterTests(ITestOutputHelper output)
                 Assert.Equal(expected, await BackendFor(edge, ("X-Forwarded-For", $"203.0.113.{i}")));
             }
         }
+    }
+
+    [Fact]
+    public async Task ClientIpAffinity_BehindTrustedProxy_EachForwardedClientHasItsOwnPin()
+    {
+        await using var a = await TestBackend.StartAsync("a");
+        await using var b = await TestBackend.StartAsync("b");
+        await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
+        // The test client plays the load balancer: its loopback address is trusted to forward.
+        var edge = await cluster.StartEdgeAsync(new Dictionary<string, string?>(PatientLookups) { ["RateLimiting:TrustedProxies:0"] = "127.0.0.1" });
+        await cluster.PublishAsync(Routes(new Dictionary<string, string> { ["nginx.ingress.kubernetes.io/upstream-hash-by"] = "$remote_addr" }, a, b));
+        await Eventually.Until(async () => await DestinationCountOnAsync(edge) == 2, "the edge serves the backend");
+
+        var byEndpoint = new[] { a, b }.ToDictionary(x => x.Endpoint, x => x.Name);
+        var clients = Enumerable.Range(1, 20).Select(i => $"203.0.113.{i}").ToList();
+        foreach (var client in clients)
+        {
+            Assert.Equal(byEndpoint[RendezvousHash.Pick(client, byEndpoint.Keys)!], await BackendFor(edge, ("X-Forwarded-For", client)));
+        }
+
+        // One pin per client behind the proxy, none for the proxy's own address.
+        foreach (var client in clients)
+        {
+            var pin = await cluster.Client.GetGrain<IAffinityGrain>(IAffinityGrain.Key(ClusterId, client)).Peek();
+            Assert.Equal(byEndpoint[RendezvousHash.Pick(client, byEndpoint.Keys)!], byEndpoint[pin.DestinationId!]);
+        }
+
+        Assert.Null((await cluster.Client.GetGrain<IAffinityGrain>(IAffinityGrain.Key(ClusterId, "127.0.0.1")).Peek()).DestinationId);
     }
 
     [Fact]
