@@ -136,75 +136,6 @@ internal static partial class NginxAnnotations
                 readTimeout is null && sendTimeout is null ? null : new TimeSpan(Math.Max(readTimeout?.Ticks ?? 0, sendTimeout?.Ticks ?? 0))));
     }
 
-    /// <summary>
-    /// Reads a use-regex / rewrite-target path: a case-insensitive regex anchored at the start, as
-    /// ingress-nginx's "location ~*" does. Returns the regex and the literal prefix it begins with,
-    /// cut at the last '/', which YARP matches first; null and an error when it does not compile.
-    /// </summary>
-    public static (string Regex, string Prefix)? ReadRegexPath(string? path, string? rewriteTarget, out string error)
-    {
-        error = string.Empty;
-        if (string.IsNullOrEmpty(path) || path[0] != '/')
-        {
-            error = $"path '{path}' must start with '/'";
-            return null;
-        }
-
-        Regex regex;
-        try
-        {
-            regex = new Regex("^" + path, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
-        }
-        catch (ArgumentException e)
-        {
-            error = $"path '{path}' is not a valid regular expression: {e.Message}";
-            return null;
-        }
-
-        if (rewriteTarget is not null)
-        {
-            var groups = regex.GetGroupNumbers().Max();
-            var missing = GroupReference().Matches(rewriteTarget)
-                .Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))
-                .FirstOrDefault(n => n > groups);
-            if (missing > 0)
-            {
-                error = $"rewrite-target '{rewriteTarget}' uses ${missing} but path '{path}' has only {groups} capture group(s)";
-                return null;
-            }
-        }
-
-        var literal = path.Length;
-        for (var i = 0; i < path.Length; i++)
-        {
-            if (@".^$*+?()[]{}|\".Contains(path[i], StringComparison.Ordinal))
-            {
-                // A quantifier makes the character before it optional.
-                literal = path[i] is '*' or '?' or '{' ? i - 1 : i;
-                break;
-            }
-        }
-
-        var prefix = path[..Math.Max(1, path.LastIndexOf('/', Math.Max(0, literal - 1)) + 1)];
-        return ("^" + path, prefix.Length > 1 ? prefix.TrimEnd('/') : "/");
-    }
-
-    /// <summary>Settings for a backend from two Ingresses must agree: a backend has one HTTP client.</summary>
-    public static string? Conflict(NginxBackendSettings existing, string existingSource, NginxBackendSettings wanted)
-    {
-        if (wanted.IsNone || existing == wanted)
-        {
-            return null;
-        }
-
-        return $"conflicts with {existingSource}, which set this backend's protocol/timeouts first ({Describe(existing)}); a backend has one setting for all its Ingresses";
-    }
-
-    private static string Describe(NginxBackendSettings s) =>
-        $"protocol {s.Protocol ?? BackendProtocol.Http}, connect {Text(s.ConnectTimeout)}, read/send {Text(s.ActivityTimeout)}";
-
-    private static string Text(TimeSpan? t) => t is { } value ? $"{value.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s" : "default";
-
     private static NginxCanarySettings? ReadCanary(AnnotationReader annotations)
     {
         var ok = true;
@@ -364,9 +295,6 @@ internal static partial class NginxAnnotations
         annotations.Reject(AnnotationNames.NginxAppRoot, $"'{text}' must be a path other than '/' (e.g. /app); no redirect");
         return null;
     }
-
-    [GeneratedRegex(@"\$(\d)")]
-    private static partial Regex GroupReference();
 
     [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")]
     private static partial Regex TokenPattern();
