@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text.RegularExpressions;
 using k8s.Models;
 using Orleans.Proxy.Routing;
 using Orleans.Proxy.Translation.Annotations;
@@ -21,7 +20,7 @@ namespace Orleans.Proxy.Translation.Ingress;
 /// and <see cref="BackendTable"/> (conflicts between Ingresses, in <see cref="IngressOrder"/>),
 /// <see cref="CanaryAttacher"/> (canary Ingresses onto their main routes), and the annotation readers.
 /// </remarks>
-public static partial class IngressConverter
+public static class IngressConverter
 {
     /// <summary>Host key for rules without a host and for the default backend.</summary>
     public const string AnyHost = "*";
@@ -40,23 +39,18 @@ public static partial class IngressConverter
     public static string ObjectKey(V1ObjectMeta? metadata) =>
         $"{metadata?.NamespaceProperty ?? "default"}/{metadata?.Name ?? "(unnamed)"}";
 
+    /// <summary>The header and query matches of every route of the Ingress; null when one does not parse.</summary>
     private static (ImmutableArray<HeaderMatch>, ImmutableArray<QueryMatch>)? ReadMatchers(AnnotationReader annotations)
     {
-        var headers = annotations.ReadPairs(AnnotationNames.MatchHeaders, HeaderNamePattern());
-        var query = annotations.ReadPairs(AnnotationNames.MatchQuery, QueryNamePattern());
-        if (headers is null || query is null)
+        var headers = annotations.Read(AnnotationTable.MatchHeaders);
+        var query = annotations.Read(AnnotationTable.MatchQuery);
+        if (headers.IsInvalid || query.IsInvalid)
         {
             return null;
         }
 
-        return ([.. headers.Select(h => new HeaderMatch(h.Name, h.Value))], [.. query.Select(q => new QueryMatch(q.Name, q.Value))]);
+        return ([.. headers.Value.Select(h => new HeaderMatch(h.Name, h.Value))], [.. query.Value.Select(q => new QueryMatch(q.Name, q.Value))]);
     }
-
-    [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")]
-    private static partial Regex HeaderNamePattern();
-
-    [GeneratedRegex(@"^[A-Za-z0-9\-._~]+$")]
-    private static partial Regex QueryNamePattern();
 
     /// <summary>One conversion: the Ingresses added so far and what they were refused.</summary>
     private sealed class Conversion
