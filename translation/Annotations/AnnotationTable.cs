@@ -113,6 +113,7 @@ internal static class AnnotationTable
 
     public static readonly Annotation<bool> PassiveHealth = new(Ours + "passive-health", AnnotationTypes.StrictBool, AnnotationFeature.PassiveHealth)
     {
+        Describe = "off, unless another passive-health-* is set",
         Notes = "Edges report failed requests; an endpoint failing too often is taken out cluster-wide. Any other passive-health-* annotation also turns it on; \"false\" turns it off.",
     };
 
