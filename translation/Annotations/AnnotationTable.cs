@@ -411,10 +411,10 @@ internal static class AnnotationTable
     private static readonly Dictionary<string, AnnotationDefinition> ByName = All.ToDictionary(a => a.Name, StringComparer.Ordinal);
 
     /// <summary>The reason reported for an annotation under our prefix that is not in the table.</summary>
-    public const string UnknownReason = "unknown annotation: it is ignored (check the spelling against the README)";
+    public const string UnknownReason = "unknown annotation: it is ignored (check the spelling against docs/annotations.md)";
 
-    /// <summary>The reason reported for an ingress-nginx annotation this controller does not honour, whatever the table says of it (the reference says more).</summary>
-    public const string NotSupportedReason = "this ingress-nginx annotation is not supported: it is ignored (the README lists the supported ones)";
+    /// <summary>The reason reported for an ingress-nginx annotation the table does not list.</summary>
+    public const string NotSupportedReason = "this ingress-nginx annotation is not supported: it is ignored (docs/annotations.md lists the supported ones)";
 
     public static AnnotationDefinition? Find(string name) => ByName.GetValueOrDefault(name);
 
@@ -422,11 +422,16 @@ internal static class AnnotationTable
     public static int HonouredNginxCount => All.Count(a => a.Origin == AnnotationOrigin.IngressNginx && a.IsHonoured);
 
     /// <summary>Why an annotation on an object is reported and ignored; null when it is honoured or under neither prefix.</summary>
-    public static string? Report(string name) =>
-        Find(name) is { IsHonoured: true } ? null
-        : name.StartsWith(Ours, StringComparison.Ordinal) ? UnknownReason
-        : name.StartsWith(Nginx, StringComparison.Ordinal) ? NotSupportedReason
-        : null;
+    public static string? Report(string name) => Find(name) switch
+    {
+        { IsHonoured: true } => null,
+        { Status: AnnotationStatus.Refused } row => $"refused, never applied: {row.Notes}",
+        { Status: AnnotationStatus.NoEffect } row => $"accepted with no effect: {row.Notes}",
+        { Status: AnnotationStatus.NotYet } => "this ingress-nginx annotation is not supported yet: it is ignored (docs/annotations.md lists the supported ones)",
+        null when name.StartsWith(Ours, StringComparison.Ordinal) => UnknownReason,
+        null when name.StartsWith(Nginx, StringComparison.Ordinal) => NotSupportedReason,
+        _ => null,
+    };
 
     private static IEnumerable<AnnotationDefinition> Rows(AnnotationStatus status, AnnotationFeature feature, string notes, params string[] names) =>
         names.Select(n => new AnnotationDefinition(Nginx + n, feature, status) { Notes = notes });

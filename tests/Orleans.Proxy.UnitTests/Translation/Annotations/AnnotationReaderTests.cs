@@ -67,7 +67,7 @@ public sealed class AnnotationReaderTests
             ("kubernetes.io/ingress.class", "nginx"));
 
         Assert.Equal(
-            [("metadata.annotations[orleans-proxy.io/rate-limt-rps]", AnnotationTable.UnknownReason), ("metadata.annotations[nginx.ingress.kubernetes.io/server-snippet]", AnnotationTable.NotSupportedReason)],
+            [("metadata.annotations[orleans-proxy.io/rate-limt-rps]", AnnotationTable.UnknownReason), ("metadata.annotations[nginx.ingress.kubernetes.io/server-snippet]", AnnotationTable.Report("nginx.ingress.kubernetes.io/server-snippet")!)],
             reader.Finish().Select(r => (r.Field, r.Reason)));
     }
 
