@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Orleans.Proxy.Edge.Matching;
 
 namespace Orleans.Proxy.UnitTests.Matching;
@@ -140,6 +141,25 @@ public sealed class PathNormalizerTests
     [InlineData("*", null)]
     public void PathOfTarget_OriginAndAbsoluteForm_ThePath(string target, string? expected) =>
         Assert.Equal(expected, PathNormalizer.PathOfTarget(target));
+
+    /// <summary>The guarantee: what the edge matched is what the backend receives, System.Uri changing nothing.</summary>
+    [Theory]
+    [InlineData("/admin%2F..")]
+    [InlineData("/a%2Fb%5C/c")]
+    [InlineData("/a%25b%3Bc")]
+    [InlineData("/public/..;/admin")]
+    [InlineData("/caf%C3%A9/%20/%22")]
+    [InlineData("/a;b=1/!$&'()*+,=:@")]
+    [InlineData("/")]
+    public void DestinationUri_NormalizedPath_SentByteForByte(string path)
+    {
+        Assert.Equal(path, Path(path, new MatchingOptions { PathParameters = PathParameterAction.Literal }));
+
+        var uri = ForwardedPathTransformProvider.DestinationUri("http://127.0.0.1:8080/", path, new QueryString("?q=%2F"));
+
+        Assert.Equal(path + "?q=%2F", uri.PathAndQuery);
+        Assert.Equal(path + "?q=%2F", uri.GetComponents(UriComponents.PathAndQuery, UriFormat.UriEscaped));
+    }
 
     [Theory]
     [InlineData("/a b/%2F", "/a%20b/%2F")]
