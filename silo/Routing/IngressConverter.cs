@@ -7,6 +7,13 @@ using Orleans.Proxy.Routing;
 
 namespace Orleans.Proxy.Silo.Routing;
 
+/// <summary>Controller-wide defaults the conversion applies where an Ingress says nothing (ingress-nginx's ConfigMap).</summary>
+/// <param name="SslRedirect">Redirect plain HTTP to https for hosts with a certificate, unless an Ingress's ssl-redirect says otherwise.</param>
+internal sealed record ConversionSettings(bool SslRedirect = true)
+{
+    public static ConversionSettings Default { get; } = new();
+}
+
 /// <summary>
 /// Turns Ingress, Service and EndpointSlice objects into routes and backends. Pure: the file
 /// source and the Kubernetes source both call it, and golden-file tests pin its output.
@@ -22,9 +29,9 @@ internal static partial class IngressConverter
     /// <summary>Keeps route ordering arithmetic (path length x 8 within a host rank) in range.</summary>
     private const int MaxPathLength = 8192;
 
-    public static DesiredState Convert(ClusterObjects objects)
+    public static DesiredState Convert(ClusterObjects objects, ConversionSettings? settings = null)
     {
-        var context = new ConversionContext(objects);
+        var context = new ConversionContext(objects, settings ?? ConversionSettings.Default);
         // Oldest first, as ingress-nginx does: on a conflict the route that was there first keeps serving.
         // Canary Ingresses last: they attach to the main Ingress's routes.
         foreach (var ingress in objects.Ingresses
@@ -82,7 +89,7 @@ internal static partial class IngressConverter
                 };
                 context.ApplyBackendSettings(source, clusterId, nginx.Backend);
                 context.SetBackendHealth(source, clusterId, healthAffinity);
-                context.AddRoute(nginx.ApplyTo(route, hostHasTls: false), "spec.defaultBackend");
+                context.AddRoute(nginx.ApplyTo(route, hostHasTls: false, context.Settings.SslRedirect), "spec.defaultBackend");
             }
         }
 
@@ -146,7 +153,7 @@ internal static partial class IngressConverter
                     continue;
                 }
 
-                var route = nginx.ApplyTo(new RouteSpec($"{key}#{r}.{p}", host, routePath, kind, headers, query, clusterId, source) { PathRegex = pathRegex, TlsCertificate = certificates.GetValueOrDefault(host), RateLimits = rateLimits, Affinity = healthAffinity.Affinity }, certificates.ContainsKey(host));
+                var route = nginx.ApplyTo(new RouteSpec($"{key}#{r}.{p}", host, routePath, kind, headers, query, clusterId, source) { PathRegex = pathRegex, TlsCertificate = certificates.GetValueOrDefault(host), RateLimits = rateLimits, Affinity = healthAffinity.Affinity }, certificates.ContainsKey(host), context.Settings.SslRedirect);
                 if (nginx.Canary is { } canary)
                 {
                     context.AttachCanary(route, canary, pathField);
@@ -263,8 +270,10 @@ internal static partial class IngressConverter
     private static partial Regex QueryNamePattern();
 
     /// <summary>Mutable state of one conversion.</summary>
-    private sealed class ConversionContext(ClusterObjects objects)
+    private sealed class ConversionContext(ClusterObjects objects, ConversionSettings settings)
     {
+        public ConversionSettings Settings { get; } = settings;
+
         private readonly Dictionary<string, V1Service> _services = objects.Services
             .GroupBy(s => ObjectKey(s.Metadata), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
