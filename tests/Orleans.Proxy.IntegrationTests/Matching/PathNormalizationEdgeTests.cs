@@ -93,6 +93,12 @@ public sealed class PathNormalizationEdgeTests
         Assert.Equal("200 admin /admin;v=1/y", await Served(edge, Open, "/admin;v=1/y", admin, web));
         Assert.Equal("200 admin /admin/q?x=%2F&y=a%20b", await Served(edge, Open, "/admin/q?x=%2F&y=a%20b", admin, web));
         Assert.Equal("200 web /admin%2F", await Served(edge, Open, "/admin%2f", admin, web));
+
+        // /diag/explain asks the same matcher: it names the route that serves and the path the backend gets.
+        const string target = "/x/../admin/a%2fb";
+        var explained = await edge.DiagAsync($"/diag/explain?host={Open}&path={Uri.EscapeDataString(target)}");
+        Assert.Equal(("test/admin:80", "/admin/a%2Fb"), (explained.GetProperty("cluster").GetString(), explained.GetProperty("forwardedPath").GetString()));
+        Assert.Equal("200 admin /admin/a%2Fb", await Served(edge, Open, target, admin, web));
     }
 
     [Fact]
