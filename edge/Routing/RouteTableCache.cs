@@ -1,18 +1,20 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Proxy.Diagnostics;
 using Orleans.Proxy.Edge.Hosting;
+using Orleans.Proxy.Edge.Matching;
 using Orleans.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Orleans.Proxy.Edge.Routing;
 
 /// <summary>
-/// The table this edge serves, and the only writer of YARP's configuration. Each swap goes
-/// through YARP's in-memory provider, which applies the difference in place: no reload, open
-/// connections and in-flight requests carry on.
+/// The table this edge serves, and the only writer of YARP's configuration and of the matcher's
+/// table. Each swap goes through YARP's in-memory provider, which applies the difference in place:
+/// no reload, open connections and in-flight requests carry on.
 /// </summary>
 internal sealed partial class RouteTableCache(
     InMemoryConfigProvider yarp,
+    RouteMatcher matcher,
     IConfigValidator validator,
     TimeProvider time,
     ProxyMetrics metrics,
@@ -42,8 +44,9 @@ internal sealed partial class RouteTableCache(
         var invalid = _hosts.Values.SelectMany(h => h.Invalid).Concat(_backends.Values.SelectMany(b => b.Invalid))
             .ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
 
-        // The table first: YARP serves the new routes while Update is still running (tens of ms);
-        // diagnostics and pipeline steps (affinity, passive health) read a route's settings from it.
+        // The table first: diagnostics and pipeline steps (affinity, passive health) read a route's
+        // settings from it. The matcher last, once YARP has the endpoints of the new routes (until
+        // then, a route without an endpoint is passed over and the previous table's answer stands).
         var previous = Volatile.Read(ref _table);
         Volatile.Write(ref _table, table);
         try
@@ -55,6 +58,8 @@ internal sealed partial class RouteTableCache(
             Volatile.Write(ref _table, previous);
             throw;
         }
+
+        matcher.Apply(table);
 
         InvalidRoutes = invalid;
         AppliedAt = time.GetUtcNow();

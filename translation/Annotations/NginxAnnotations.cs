@@ -22,12 +22,13 @@ internal sealed record NginxSettings(
     NginxBackendSettings Backend)
 {
     /// <summary>The route with these settings; <paramref name="hostHasTls"/>: the Ingress gives the route's host a valid certificate.</summary>
-    public RouteSpec ApplyTo(RouteSpec route, bool hostHasTls) => route with
+    /// <param name="sslRedirectByDefault">The controller-wide ssl-redirect, which this Ingress's annotation overrides.</param>
+    public RouteSpec ApplyTo(RouteSpec route, bool hostHasTls, bool sslRedirectByDefault) => route with
     {
         RewriteTarget = RewriteTarget,
-        // As ingress-nginx, a host with TLS redirects plain HTTP unless ssl-redirect is "false"; unlike it,
-        // only when the certificate is valid (there is no fallback certificate to redirect to).
-        SslRedirect = ForceSslRedirect || (hostHasTls && SslRedirect != false),
+        // As ingress-nginx, a host with TLS redirects plain HTTP unless ssl-redirect (the annotation, else the
+        // global setting) is false; unlike it, only when the certificate is valid (there is no fallback certificate).
+        SslRedirect = ForceSslRedirect || (hostHasTls && (SslRedirect ?? sslRedirectByDefault)),
         AllowSourceRanges = AllowSourceRanges,
         DenySourceRanges = DenySourceRanges,
         MaxRequestBodySize = MaxRequestBodySize,

@@ -25,9 +25,9 @@ public static class IngressConverter
     /// <summary>Host key for rules without a host and for the default backend.</summary>
     public const string AnyHost = "*";
 
-    public static DesiredState Convert(ClusterObjects objects)
+    public static DesiredState Convert(ClusterObjects objects, ConversionSettings? settings = null)
     {
-        var conversion = new Conversion(objects);
+        var conversion = new Conversion(objects, settings ?? ConversionSettings.Default);
         foreach (var ingress in IngressOrder.Of(objects.Ingresses, i => NginxAnnotations.IsCanary(i.Metadata?.Annotations)))
         {
             conversion.Add(ingress);
@@ -61,9 +61,11 @@ public static class IngressConverter
         private readonly RouteTable _routes;
         private readonly BackendTable _backends;
         private readonly CanaryAttacher _canaries;
+        private readonly ConversionSettings _settings;
 
-        public Conversion(ClusterObjects objects)
+        public Conversion(ClusterObjects objects, ConversionSettings settings)
         {
+            _settings = settings;
             _tls = new IngressTls(objects.Secrets);
             _resolver = new BackendResolver(objects.Services, objects.EndpointSlices);
             _routes = new RouteTable(_rejections);
@@ -114,7 +116,7 @@ public static class IngressConverter
                 };
                 _backends.ApplySettings(source, clusterId, nginx.Backend);
                 _backends.SetHealth(source, clusterId, healthAffinity);
-                _routes.Add(nginx.ApplyTo(route, hostHasTls: false), "spec.defaultBackend");
+                _routes.Add(nginx.ApplyTo(route, hostHasTls: false, _settings.SslRedirect), "spec.defaultBackend");
             }
 
             if (spec?.DefaultBackend is null && (spec?.Rules ?? []).Count == 0)
@@ -139,7 +141,8 @@ public static class IngressConverter
                         RateLimits = rateLimits,
                         Affinity = healthAffinity.Affinity,
                     },
-                    certificates.ContainsKey(path.Host));
+                    certificates.ContainsKey(path.Host),
+                    _settings.SslRedirect);
                 if (nginx.Canary is { } canary)
                 {
                     _canaries.Attach(route, canary, path.Field);

@@ -22,6 +22,7 @@ internal sealed partial class IngressController(
     IKubernetes client,
     RouteReconciler reconciler,
     IOptions<IngressControllerOptions> options,
+    IOptions<RoutesOptions> routes,
     TimeProvider time,
     ILoggerFactory loggers) : BackgroundService
 {
@@ -155,7 +156,7 @@ internal sealed partial class IngressController(
                     var ours = IngressClassFilter.Ours(_classes!.Items, _ingresses!.Items, settings.ControllerName).ToList();
                     var services = _services!.Items;
                     var objects = new ClusterObjects([.. ours], [.. services], [.. _slices!.Items]) { Secrets = [.. _secrets!.Items] };
-                    var desired = IngressConverter.Convert(objects);
+                    var desired = IngressConverter.Convert(objects, routes.Value.Conversion);
                     reconciler.SetDesired(desired);
                     if (term != reconciledTerm)
                     {

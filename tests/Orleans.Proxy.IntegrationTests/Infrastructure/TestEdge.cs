@@ -33,6 +33,9 @@ internal sealed class TestEdge : IAsyncDisposable
 
     public HttpClient Public { get; }
 
+    /// <summary>The public listener, for requests sent over a plain socket (<see cref="RawHttp"/>).</summary>
+    public System.Net.IPEndPoint PublicEndpoint => App.Services.GetRequiredService<EdgeListeners>().PublicEndpoint;
+
     public HttpClient Diagnostics { get; }
 
     /// <summary>Cluster ports of an embedded edge, so a client edge can join it.</summary>
@@ -125,6 +128,13 @@ internal sealed class TestEdge : IAsyncDisposable
     {
         using var response = await GetAsync(host, pathAndQuery, headers);
         return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+    }
+
+    /// <summary>A GET whose request target is sent byte for byte; "status body".</summary>
+    public async Task<string> GetRawAsync(string host, string target)
+    {
+        var (status, body) = await RawHttp.GetAsync(PublicEndpoint, host, target);
+        return $"{status} {body}";
     }
 
     /// <summary>GET on the diagnostics port; a failure names the status and the answer.</summary>

@@ -51,6 +51,33 @@ public sealed class TlsTerminationTests
         await Eventually.Until(async () => (await GetAsync(httpsPort, Host, HttpVersion.Version20)).Certificate == second.Thumbprint, "the rotated certificate is served");
     }
 
+    [Fact]
+    public async Task Http_SslRedirectSettingOff_PlainHttpServedUnlessTheIngressAnnotationAsks()
+    {
+        const string forced = "forced.test";
+        await using var web = await TestBackend.StartAsync("web");
+        using var certificate = SelfSigned(Host);
+        using var forcedCertificate = SelfSigned(forced);
+        using var routes = new TempDirectory();
+        routes.Write("services.yaml", Manifests.ServiceFor("web", web));
+        routes.Write("secret.yaml", TlsSecret("secure-tls", certificate) + "---\n" + TlsSecret("forced-tls", forcedCertificate));
+        routes.Write("ingress.yaml",
+            Manifests.Ingress("secure", Host, ("/", "Prefix", "web")).Replace("spec:\n", $"spec:\n  tls:\n  - hosts: [{Host}]\n    secretName: secure-tls\n", StringComparison.Ordinal)
+            + "---\n"
+            + Manifests.IngressWithAnnotations("forced", forced, new Dictionary<string, string> { ["nginx.ingress.kubernetes.io/ssl-redirect"] = "true" }, ("/", "Prefix", "web"))
+                .Replace("spec:\n", $"spec:\n  tls:\n  - hosts: [{forced}]\n    secretName: forced-tls\n", StringComparison.Ordinal));
+        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path, new Dictionary<string, string?> { ["Routes:SslRedirect"] = "false" });
+        await edge.WaitForBackendAsync(Host, "/x", "web");
+
+        Assert.Equal("200 web secure.test /x", await edge.GetBodyAsync(Host, "/x"));
+        using var plain = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = edge.Public.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/x?y=1");
+        request.Headers.Host = forced;
+        using var redirect = await plain.SendAsync(request);
+        Assert.Equal(HttpStatusCode.PermanentRedirect, redirect.StatusCode);
+        Assert.Equal($"https://{forced}/x?y=1", redirect.Headers.Location?.OriginalString);
+    }
+
     private static X509Certificate2 SelfSigned(string host)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Proxy.Diagnostics;
 using Orleans.Proxy.Edge.Hosting;
+using Orleans.Proxy.Edge.Matching;
 using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
@@ -40,7 +41,7 @@ public sealed class RouteTableCacheTests
         await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 1 }, hosts, backends));
 
         await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 2 }, hosts.Remove("a.test"), backends));
-        Assert.Equal(["b.test"], yarp.GetConfig().Routes.Select(r => r.Match.Hosts![0]));
+        Assert.Equal(["ns/b.test#0.0"], yarp.GetConfig().Routes.Select(r => r.RouteId));
 
         await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 3 }, hosts.Remove("a.test"), backends.Clear()));
         Assert.Empty(yarp.GetConfig().Routes);
@@ -54,7 +55,8 @@ public sealed class RouteTableCacheTests
         var yarp = new InMemoryConfigProvider([], []);
         var validator = new CountingValidator();
         var options = Options.Create(new EdgeOptions { Id = "edge-under-test" });
-        var cache = new RouteTableCache(yarp, validator, new FakeTimeProvider(), new ProxyMetrics(new NoMeters()), new EdgeIdentity(options), NullLogger<RouteTableCache>.Instance);
+        var matcher = new RouteMatcher(Options.Create(new MatchingOptions()), NullLogger<RouteMatcher>.Instance);
+        var cache = new RouteTableCache(yarp, matcher, validator, new FakeTimeProvider(), new ProxyMetrics(new NoMeters()), new EdgeIdentity(options), NullLogger<RouteTableCache>.Instance);
         return (cache, validator, yarp);
     }
 
