@@ -100,6 +100,29 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         }
     }
 
+    /// <summary>
+    /// When forgetting this bucket changes nothing: it is full again, no edge holds tokens from it and
+    /// none has called lately. A new activation then starts in the same state.
+    /// </summary>
+    public DateTimeOffset QuietAt(DateTimeOffset now)
+    {
+        if (double.IsNaN(_tokens))
+        {
+            return now;
+        }
+
+        Refill(now);
+        // Capped at a day: the grain re-checks then.
+        var quiet = now + TimeSpan.FromSeconds(_rate > 0 ? Math.Min(86_400, Math.Max(0, _capacity - _tokens) / _rate) : 86_400);
+        foreach (var edge in _edges.Values)
+        {
+            var last = edge.HeldUntil > edge.LastSeen + ActiveWindow ? edge.HeldUntil : edge.LastSeen + ActiveWindow;
+            quiet = last > quiet ? last : quiet;
+        }
+
+        return quiet;
+    }
+
     public RateLimitState State(string key, DateTimeOffset now)
     {
         Refill(now);

@@ -85,4 +85,23 @@ public sealed class LeaseBucketTests
 
         Assert.Equal(1, grant.EdgesSharing);
     }
+
+    [Fact]
+    public void QuietAt_NeverUsed_Now()
+    {
+        var bucket = new LeaseBucket(T0);
+
+        Assert.Equal(T0, bucket.QuietAt(T0));
+    }
+
+    [Fact]
+    public void QuietAt_AfterGrant_WhenRefilledLeasesExpiredAndEdgesSilent()
+    {
+        var bucket = new LeaseBucket(T0);
+        bucket.Grant(Ask("a", 50, 100), T0);
+
+        // Refilled after 0.5 s, the lease valid for 2 s, the edge counted as sharing for 5 s: the latest wins.
+        Assert.Equal(T0 + LeaseBucket.ActiveWindow, bucket.QuietAt(T0));
+        Assert.Equal(T0 + LeaseBucket.ActiveWindow, bucket.QuietAt(T0.AddSeconds(1)));
+    }
 }
