@@ -41,9 +41,9 @@ internal sealed class RateLimitGrain : Grain, IRateLimitGrain
     public Task<LeaseGrant> AcquireLease(LeaseRequest request) =>
         Task.FromResult(_bucket.Grant(request, _time.GetUtcNow()));
 
-    public Task ReturnTokens(string edgeId, int tokens)
+    public Task Settle(LeaseRequest request)
     {
-        _bucket.Return(edgeId, tokens, _time.GetUtcNow());
+        _bucket.Settle(request, _time.GetUtcNow());
         return Task.CompletedTask;
     }
 
