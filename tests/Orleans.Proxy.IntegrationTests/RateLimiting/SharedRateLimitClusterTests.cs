@@ -115,8 +115,9 @@ public sealed class SharedRateLimitClusterTests
         var edges = await StartAsync(cluster, web, 2, new() { [Annotations.RateLimitRps] = $"{rate}", [Annotations.RateLimitBurst] = $"{burst}" });
 
         var load = RequestLoad.Start(edges, [2, 1], Limited, TimeSpan.FromSeconds(7), rate, burst);
-        await Task.Delay(TimeSpan.FromSeconds(2));
         var grain = cluster.Client.GetGrain<IRateLimitGrain>(IRateLimitGrain.Key("test/limited/rate-limit", "127.0.0.1"));
+        // The steady state: both edges lease from the bucket and the limit refuses some requests.
+        await Eventually.Until(async () => load.Rejected > 0 && (await grain.GetState()).Edges.Length == 2, "both edges lease from the bucket under load above the limit");
         var victim = await cluster.SiloHostingAsync(grain);
         var (admittedAtKill, rejectedAtKill) = (load.Admitted, load.Rejected);
         await cluster.Cluster.KillSiloAsync(victim);
