@@ -78,7 +78,7 @@ public sealed record LeaseRequest(
 /// <param name="RetryAfter">When the edge got less than it asked for: how long until its share has refilled; zero otherwise.</param>
 /// <param name="EdgesSharing">Edges that took tokens from this bucket recently, this one included.</param>
 /// <param name="TokensLeft">Tokens in the bucket after this grant, less the credit it keeps for other edges (negative while it is owed more than it holds).</param>
-/// <param name="Share">This edge's share of the bucket for its credit, in [0, 1]: its recent rate over that of every edge sharing it, less what the others hold (the shares held add up to at most one).</param>
+/// <param name="Share">This edge's share of the bucket, in (0, 1]: its recent rate over that of every edge sharing it.</param>
 [GenerateSerializer, Immutable, Alias("op.RateLimitLease")]
 public sealed record LeaseGrant(
     [property: Id(0)] int Granted,

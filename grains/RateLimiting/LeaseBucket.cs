@@ -66,7 +66,6 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         var others = active.Where(e => e != edge).ToList();
         var reserved = others.Sum(e => e.Credit(now, _rate));
         var granted = (int)Math.Min(wanted, Math.Floor(Math.Max(0, _tokens - reserved)));
-        var creditShare = Math.Clamp(share, 0, 1);
         _tokens -= granted;
         TotalGranted += granted;
         edge.Granted += granted;
@@ -77,7 +76,7 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         // What the others may spend is theirs: this edge's credit counts only on the rest.
         var unreserved = _tokens - reserved;
         edge.TokensAtGrant = unreserved;
-        edge.Share = creditShare;
+        edge.Share = share;
         edge.CreditCap = Math.Max(0, request.CreditCap);
 
         var retryAfter = TimeSpan.Zero;
@@ -92,7 +91,7 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
             retryAfter = Clamp(TimeSpan.FromSeconds(Math.Min(ownShare, untilFull)), MinRetry, request.LeaseLength);
         }
 
-        return new LeaseGrant(granted, validFor, retryAfter, active.Count, unreserved, creditShare);
+        return new LeaseGrant(granted, validFor, retryAfter, active.Count, unreserved, share);
     }
 
     /// <summary>Settles an edge that is leaving the partition: takes back its unused tokens and debits its debt.</summary>

@@ -63,8 +63,7 @@ public sealed class RateLimitKeyFloodTests
         // call on the request path, and none in the background either until a key has used half of
         // it or goes idle (it then settles once, after this test).
         Assert.Equal(0, diag.GetProperty("requestPathGrainCalls").GetInt64());
-        // (one more: the requests without the header, which share one partition)
-        Assert.Equal(requests + 1, diag.GetProperty("partitions").GetInt32());
+        Assert.True(diag.GetProperty("localAdmitted").GetInt64() >= requests, report);
         Assert.True(calls < requests / 10, report);
     }
 
