@@ -158,7 +158,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
 
     private void Send(LeaseCall call)
     {
-        _leases.CountBackgroundCall();
+        _leases.CountBackgroundCall(settlement: false);
         var request = Request(call);
         Task<LeaseGrant> pending;
         try
@@ -237,7 +237,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
 
     private void Settle(LeaseCall call)
     {
-        _leases.CountBackgroundCall();
+        _leases.CountBackgroundCall(settlement: true);
         _leases.Settle(GrainKey, Request(call));
     }
 

@@ -23,6 +23,7 @@ internal sealed partial class RateLimitLeases
     private readonly Counter<long> _grainCalls;
     private readonly ProxyMetrics _metrics;
     private long _grainCallCount;
+    private long _settlements;
     private long _fallbackAdmitted;
     private long _localAdmitted;
     private long _leaseAdmitted;
@@ -39,7 +40,7 @@ internal sealed partial class RateLimitLeases
         Options = options.Value;
         Time = time;
         var meter = meters.Create(MeterName);
-        _grainCalls = meter.CreateCounter<long>("orleans_proxy.rate_limit.grain_calls", description: "Calls to rate-limit grains (leases and settlements), all made in the background");
+        _grainCalls = meter.CreateCounter<long>("orleans_proxy.rate_limit.grain_calls", description: "Calls to rate-limit grains, all made in the background: call=lease, or call=settle when a partition goes away");
         meter.CreateObservableGauge("orleans_proxy.rate_limit.fallback_partitions", () => Volatile.Read(ref _inFallback),
             description: "Partitions limited by the local fallback bucket because the cluster did not answer");
         Decisions = meter.CreateHistogram<double>("orleans_proxy.rate_limit.decision.duration", unit: "s",
@@ -58,6 +59,9 @@ internal sealed partial class RateLimitLeases
 
     /// <summary>Every call to a rate-limit grain (leases and settlements); no request waits on one.</summary>
     public long GrainCalls => Interlocked.Read(ref _grainCallCount);
+
+    /// <summary>Of those, the settlements of partitions that went away (idle keys): one each at most.</summary>
+    public long Settlements => Interlocked.Read(ref _settlements);
 
     public long FallbackAdmitted => Interlocked.Read(ref _fallbackAdmitted);
 
@@ -82,10 +86,16 @@ internal sealed partial class RateLimitLeases
 
     public void Unregister(LeasedRateLimiter limiter) => _live.TryRemove(limiter, out _);
 
-    public void CountBackgroundCall()
+    /// <param name="settlement">True for the call a partition makes when it goes away (unused tokens, local admissions).</param>
+    public void CountBackgroundCall(bool settlement)
     {
         Interlocked.Increment(ref _grainCallCount);
-        _grainCalls.Add(1, new KeyValuePair<string, object?>("path", "background"));
+        if (settlement)
+        {
+            Interlocked.Increment(ref _settlements);
+        }
+
+        _grainCalls.Add(1, new KeyValuePair<string, object?>("call", settlement ? "settle" : "lease"));
     }
 
     public void LeaseRefilled(string policy, TimeSpan duration, bool succeeded) => _metrics.LeaseRefilled(policy, duration, succeeded);

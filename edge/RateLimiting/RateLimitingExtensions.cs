@@ -74,6 +74,7 @@ public static class RateLimitingExtensions
             partitionsInFallback = leases.PartitionsInFallback,
             knownEdges = leases.KnownEdges,
             grainCalls = leases.GrainCalls,
+            settlements = leases.Settlements,
             // No request waits on a grain call: a new partition decides on its allowance.
             requestPathGrainCalls = 0,
             leaseAdmitted = leases.LeaseAdmitted,

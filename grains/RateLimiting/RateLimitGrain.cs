@@ -9,7 +9,7 @@ namespace Orleans.Proxy.RateLimiting;
 internal sealed class RateLimitGrain : Grain, IRateLimitGrain
 {
     /// <summary>How long a bucket that was never used (e.g. only read for diagnostics) stays active.</summary>
-    internal static readonly TimeSpan UnusedLifetime = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan UnusedLifetime = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan MinIdleCheck = TimeSpan.FromSeconds(1);
 
@@ -43,7 +43,11 @@ internal sealed class RateLimitGrain : Grain, IRateLimitGrain
 
     public Task Settle(LeaseRequest request)
     {
-        _bucket.Settle(request, _time.GetUtcNow());
+        var now = _time.GetUtcNow();
+        _bucket.Settle(request, now);
+        // Most settlements come from keys seen briefly, whose bucket is activated only for this: it
+        // goes as soon as it has refilled, not after the unused lifetime.
+        ScheduleIdleCheck(_bucket.QuietAt(now) - now);
         return Task.CompletedTask;
     }
 
@@ -60,10 +64,12 @@ internal sealed class RateLimitGrain : Grain, IRateLimitGrain
         }
         else
         {
-            var due = quietAt - now;
-            _idleCheck?.Change(due < MinIdleCheck ? MinIdleCheck : due > MaxIdleCheck ? MaxIdleCheck : due, Timeout.InfiniteTimeSpan);
+            ScheduleIdleCheck(quietAt - now);
         }
 
         return Task.CompletedTask;
     }
+
+    private void ScheduleIdleCheck(TimeSpan due) =>
+        _idleCheck?.Change(due < MinIdleCheck ? MinIdleCheck : due > MaxIdleCheck ? MaxIdleCheck : due, Timeout.InfiniteTimeSpan);
 }

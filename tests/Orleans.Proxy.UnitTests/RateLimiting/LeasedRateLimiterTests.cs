@@ -57,6 +57,7 @@ public sealed class LeasedRateLimiterTests
         Assert.All(limiters, l => Assert.True(l.IdleDuration > TimeSpan.FromSeconds(10)));
         limiters.ForEach(l => l.Dispose());
         Assert.Equal(2000, cluster.SettleCalls);
+        Assert.Equal(2000, leases.Settlements);
         Assert.Equal(0, leases.Partitions);
         Assert.All(Enumerable.Range(0, 2000), i => Assert.Equal(1, cluster.Bucket($"test/api/rate-limit|key-{i}").TotalOwed));
     }
