@@ -7,6 +7,7 @@ using Orleans.Proxy.Edge.Health;
 using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Edge.Routing;
+using Orleans.Proxy.Hosting;
 using Orleans.Proxy.Hosting.Diagnostics;
 using Orleans.Proxy.Edge.Tls;
 
@@ -30,6 +31,7 @@ internal static class DiagnosticsEndpoints
             return new
             {
                 edgeId = identity.Id,
+                version = ProxyVersion.Current,
                 generation = table.Catalog.Generation,
                 appliedAt = cache.AppliedAt,
                 incomplete = sync.Incomplete,

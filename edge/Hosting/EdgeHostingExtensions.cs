@@ -91,6 +91,11 @@ public static partial class EdgeHostingExtensions
             errors.Add($"Edge:Port and Diagnostics:Port are both {edge.Port}: diagnostics need a port of their own");
         }
 
+        if (diagnostics.MetricsPort is { } metrics && metrics != 0 && (metrics == edge.Port || metrics == edge.HttpsPort))
+        {
+            errors.Add($"Diagnostics:MetricsPort {metrics} is also Edge:Port or Edge:HttpsPort: each listener needs its own port");
+        }
+
         if (errors.Count > 0)
         {
             throw new OptionsValidationException(EdgeOptions.Section, typeof(EdgeOptions), errors);
