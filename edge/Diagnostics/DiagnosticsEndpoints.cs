@@ -19,7 +19,9 @@ internal static class DiagnosticsEndpoints
     public static void MapEdgeDiagnostics(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
-        endpoints.MapGet("/health/ready", (RouteTableCache cache) => cache.AppliedAt is null
+        endpoints.MapGet("/health/ready", (RouteTableCache cache, EdgeDrain drain) => drain.Draining
+            ? Results.Json(new { status = "draining", reason = "the edge is stopping: it serves on for its drain period, then exits" }, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : cache.AppliedAt is null
             ? Results.Json(new { status = "not ready", reason = "no routing table loaded from the cluster yet" }, statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Ok(new { status = "ready", generation = cache.Current.Catalog.Generation }));
 

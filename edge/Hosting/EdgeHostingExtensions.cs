@@ -58,6 +58,7 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddEdgeHealth(configuration).AddEdgeAffinity(configuration);
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddEdgeTls();
+        builder.Services.AddEdgeDrain(edge);
 
         return builder;
     }
@@ -66,6 +67,7 @@ public static partial class EdgeHostingExtensions
     public static WebApplication MapOrleansProxyEdge(this WebApplication app)
     {
         app.MapProxyDiagnostics(endpoints => endpoints.MapEdgeDiagnostics());
+        app.UseEdgeDrain();
         app.UseAccessLog();
         app.UseRouting();
         app.UseSharedRateLimiting();
