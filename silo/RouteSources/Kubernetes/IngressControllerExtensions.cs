@@ -23,4 +23,31 @@ internal static class IngressControllerExtensions
         services.AddHostedService(sp => sp.GetRequiredService<IngressController>());
         return services;
     }
+
+    /// <summary>
+    /// ingress-nginx's flags, for those who know them: --watch-namespace a[,b] (as "--flag value" or "--flag=value").
+    /// </summary>
+    public static string[] NormalizeArguments(string[] args)
+    {
+        var result = new List<string>(args.Length);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var (flag, value) = args[i].Split('=', 2) is [var f, var v] ? (f, v) : (args[i], null);
+            if (flag is not "--watch-namespace")
+            {
+                result.Add(args[i]);
+                continue;
+            }
+
+            if (value is null && i + 1 < args.Length)
+            {
+                value = args[++i];
+            }
+
+            var namespaces = (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            result.AddRange(namespaces.Select((ns, n) => $"--{IngressControllerOptions.Section}:{nameof(IngressControllerOptions.Namespaces)}:{n}={ns}"));
+        }
+
+        return [.. result];
+    }
 }
