@@ -18,7 +18,7 @@ namespace Orleans.Proxy.Silo.RouteSources.Kubernetes;
 /// <see cref="RouteReconciler"/>, and writes Ingress status and Events. A new leader rewrites every
 /// grain; a leader that loses its Lease withdraws its desired state, so it writes nothing more.
 /// With IngressController:Namespaces, namespaced kinds are read only in those namespaces (plus the
-/// publish Service, alone by name).
+/// publish Service and the default certificate's Secret, each alone by name).
 /// </summary>
 internal sealed partial class IngressController(
     IKubernetes client,
@@ -74,7 +74,8 @@ internal sealed partial class IngressController(
             (scope, rv, onError, ct) => scope.Namespace is null
                 ? client.DiscoveryV1.WatchListEndpointSliceForAllNamespacesAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct)
                 : client.DiscoveryV1.WatchListNamespacedEndpointSliceAsync(scope.Namespace, fieldSelector: scope.FieldSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct));
-        _secrets = Group<V1Secret>("Secret", InformerScope.For(namespaces),
+        // The default certificate's Secret, alone, when its namespace is not watched.
+        _secrets = Group<V1Secret>("Secret", InformerScope.For(namespaces, settings.DefaultSslCertificate),
             async (scope, ct) => List(scope.Namespace is null
                 ? await client.CoreV1.ListSecretForAllNamespacesAsync(cancellationToken: ct)
                 : await client.CoreV1.ListNamespacedSecretAsync(scope.Namespace, fieldSelector: scope.FieldSelector, cancellationToken: ct)),
@@ -188,7 +189,7 @@ internal sealed partial class IngressController(
                     var ours = IngressClassFilter.Ours(_classes!.Items, _ingresses!.Items, settings.ControllerName).ToList();
                     var services = _services!.Items;
                     var objects = new ClusterObjects([.. ours], [.. services], [.. _slices!.Items]) { Secrets = [.. _secrets!.Items] };
-                    var desired = IngressConverter.Convert(objects);
+                    var desired = DefaultCertificate.AddTo(IngressConverter.Convert(objects), settings.DefaultSslCertificate, objects.Secrets);
                     reconciler.SetDesired(desired);
                     if (term != reconciledTerm)
                     {

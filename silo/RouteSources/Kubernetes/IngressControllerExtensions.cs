@@ -25,7 +25,8 @@ internal static class IngressControllerExtensions
     }
 
     /// <summary>
-    /// ingress-nginx's flags, for those who know them: --watch-namespace a[,b] (as "--flag value" or "--flag=value").
+    /// ingress-nginx's flags, for those who know them: --default-ssl-certificate namespace/name and
+    /// --watch-namespace a[,b] (each as "--flag value" or "--flag=value").
     /// </summary>
     public static string[] NormalizeArguments(string[] args)
     {
@@ -33,7 +34,7 @@ internal static class IngressControllerExtensions
         for (var i = 0; i < args.Length; i++)
         {
             var (flag, value) = args[i].Split('=', 2) is [var f, var v] ? (f, v) : (args[i], null);
-            if (flag is not "--watch-namespace")
+            if (flag is not ("--default-ssl-certificate" or "--watch-namespace"))
             {
                 result.Add(args[i]);
                 continue;
@@ -44,8 +45,15 @@ internal static class IngressControllerExtensions
                 value = args[++i];
             }
 
-            var namespaces = (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            result.AddRange(namespaces.Select((ns, n) => $"--{IngressControllerOptions.Section}:{nameof(IngressControllerOptions.Namespaces)}:{n}={ns}"));
+            if (flag == "--default-ssl-certificate")
+            {
+                result.Add($"--{IngressControllerOptions.Section}:{nameof(IngressControllerOptions.DefaultSslCertificate)}={value}");
+            }
+            else
+            {
+                var namespaces = (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                result.AddRange(namespaces.Select((ns, n) => $"--{IngressControllerOptions.Section}:{nameof(IngressControllerOptions.Namespaces)}:{n}={ns}"));
+            }
         }
 
         return [.. result];

@@ -40,6 +40,12 @@ public sealed partial class IngressControllerOptions : IValidatableObject
     /// </summary>
     public List<string> Namespaces { get; set; } = [];
 
+    /// <summary>
+    /// "namespace/name" of a kubernetes.io/tls Secret presented for HTTPS requests whose host has no
+    /// certificate (ingress-nginx's --default-ssl-certificate); unset: each edge generates a self-signed one.
+    /// </summary>
+    public string? DefaultSslCertificate { get; set; }
+
     /// <summary>"namespace/name" of the LoadBalancer Service whose status addresses go to the Ingresses' status.</summary>
     public string? PublishService { get; set; }
 
@@ -73,7 +79,7 @@ public sealed partial class IngressControllerOptions : IValidatableObject
             yield return new ValidationResult($"IngressController:Namespaces: '{ns}' is not a namespace name (lower-case letters, digits and '-')", [nameof(Namespaces)]);
         }
 
-        foreach (var (name, value) in new[] { (nameof(PublishService), PublishService) })
+        foreach (var (name, value) in new[] { (nameof(DefaultSslCertificate), DefaultSslCertificate), (nameof(PublishService), PublishService) })
         {
             if (!string.IsNullOrEmpty(value) && SplitKey(value) is null)
             {
