@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
+using Orleans.Proxy.Edge.Hosting;
 
 namespace Orleans.Proxy.Edge.RateLimiting;
 

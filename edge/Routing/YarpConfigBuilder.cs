@@ -14,17 +14,6 @@ internal static class YarpConfigBuilder
 {
     private const string CatchAll = "{**catch-all}";
 
-    public static (List<RouteConfig> Routes, List<ClusterConfig> Clusters) Build(RouteTable table)
-    {
-        var routes = table.Hosts.Values
-            .SelectMany(h => h.Routes)
-            .Where(r => table.Backends.ContainsKey(r.ClusterId))
-            .Select(ToRoute)
-            .ToList();
-        var clusters = table.Backends.Values.Select(ToCluster).ToList();
-        return (routes, clusters);
-    }
-
     // Backends see the Host the client asked for, as behind ingress-nginx (YARP's default is the destination's).
     public static RouteConfig ToRoute(RouteSpec route) => new RouteConfig
     {

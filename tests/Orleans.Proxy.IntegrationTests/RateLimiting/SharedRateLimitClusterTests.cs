@@ -65,7 +65,7 @@ public sealed class SharedRateLimitClusterTests
         await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
         // The longest first-lease wait the options allow: on a loaded machine the first call must not
         // fall back to local buckets, which would be a different (documented) bound than this test's.
-        var edges = await StartAsync(cluster, web, 4, new() { [AnnotationNames.RateLimitRps] = $"{rate}", [AnnotationNames.RateLimitBurst] = $"{burst}" },
+        var edges = await StartAsync(cluster, web, 4, new() { [AnnotationTable.RateLimitRps.Name] = $"{rate}", [AnnotationTable.RateLimitBurst.Name] = $"{burst}" },
             new Dictionary<string, string?> { ["RateLimiting:FirstRequestTimeout"] = "00:00:01" });
 
         var load = RequestLoad.Start(edges, [4, 1, 1, 1], Limited, TimeSpan.FromSeconds(6), rate, burst);
@@ -111,7 +111,7 @@ public sealed class SharedRateLimitClusterTests
         const int rate = 50, burst = 25;
         await using var web = await TestBackend.StartAsync("web");
         await using var cluster = await ProxyTestCluster.StartAsync(silos: 2);
-        var edges = await StartAsync(cluster, web, 2, new() { [AnnotationNames.RateLimitRps] = $"{rate}", [AnnotationNames.RateLimitBurst] = $"{burst}" });
+        var edges = await StartAsync(cluster, web, 2, new() { [AnnotationTable.RateLimitRps.Name] = $"{rate}", [AnnotationTable.RateLimitBurst.Name] = $"{burst}" });
 
         var load = RequestLoad.Start(edges, [2, 1], Limited, TimeSpan.FromSeconds(7), rate, burst);
         await Task.Delay(TimeSpan.FromSeconds(2));
@@ -140,7 +140,7 @@ public sealed class SharedRateLimitClusterTests
         const int rate = 40, burst = 20;
         await using var web = await TestBackend.StartAsync("web");
         await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
-        var edges = await StartAsync(cluster, web, 2, new() { [AnnotationNames.RateLimitRps] = $"{rate}", [AnnotationNames.RateLimitBurst] = $"{burst}" });
+        var edges = await StartAsync(cluster, web, 2, new() { [AnnotationTable.RateLimitRps.Name] = $"{rate}", [AnnotationTable.RateLimitBurst.Name] = $"{burst}" });
         // Both edges lease from the bucket, so each learns that two edges share it.
         await RequestLoad.Start(edges, [1, 1], Limited, TimeSpan.FromSeconds(1.5), rate, burst).Completion;
 
@@ -169,7 +169,7 @@ public sealed class SharedRateLimitClusterTests
     {
         await using var web = await TestBackend.StartAsync("web");
         await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
-        var annotations = new Dictionary<string, string> { [AnnotationNames.RateLimitRpm] = "60", [AnnotationNames.RateLimitBurst] = "3" };
+        var annotations = new Dictionary<string, string> { [AnnotationTable.RateLimitRpm.Name] = "60", [AnnotationTable.RateLimitBurst.Name] = "3" };
         var direct = (await StartAsync(cluster, web, 1, annotations)).Single();
         var behindProxy = await cluster.StartEdgeAsync(new Dictionary<string, string?> { ["RateLimiting:TrustedProxies:0"] = "127.0.0.1/32" });
         await behindProxy.WaitForBackendAsync(Ready, "/", "web");
@@ -224,9 +224,9 @@ public sealed class SharedRateLimitClusterTests
         // limit-rpm 3 x multiplier 1 = 3 requests, then one every 20 s; limit-rps 100 x 1 never refuses here.
         var edge = (await StartAsync(cluster, web, 1, new()
         {
-            [AnnotationNames.NginxLimitRps] = "100",
-            [AnnotationNames.NginxLimitRpm] = "3",
-            [AnnotationNames.NginxLimitBurstMultiplier] = "1",
+            [AnnotationTable.NginxLimitRps.Name] = "100",
+            [AnnotationTable.NginxLimitRpm.Name] = "3",
+            [AnnotationTable.NginxLimitBurstMultiplier.Name] = "1",
         })).Single();
 
         var statuses = new List<HttpStatusCode>();
@@ -252,9 +252,9 @@ public sealed class SharedRateLimitClusterTests
         await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
         var edge = (await StartAsync(cluster, web, 1, new()
         {
-            [AnnotationNames.RateLimitRpm] = "1",
-            [AnnotationNames.RateLimitBurst] = "1",
-            [AnnotationNames.RateLimitWhitelist] = "127.0.0.0/8",
+            [AnnotationTable.RateLimitRpm.Name] = "1",
+            [AnnotationTable.RateLimitBurst.Name] = "1",
+            [AnnotationTable.RateLimitWhitelist.Name] = "127.0.0.0/8",
         })).Single();
 
         for (var i = 0; i < 5; i++)
@@ -270,7 +270,7 @@ public sealed class SharedRateLimitClusterTests
     {
         await using var web = await TestBackend.StartAsync("web");
         await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
-        var edges = await StartAsync(cluster, web, 2, new() { [AnnotationNames.RateLimitRps] = "100", [AnnotationNames.RateLimitKey] = "route" });
+        var edges = await StartAsync(cluster, web, 2, new() { [AnnotationTable.RateLimitRps.Name] = "100", [AnnotationTable.RateLimitKey.Name] = "route" });
         foreach (var edge in edges)
         {
             Assert.Equal(HttpStatusCode.OK, (await edge.GetAsync(Limited, "/")).StatusCode);
