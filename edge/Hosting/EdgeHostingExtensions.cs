@@ -59,6 +59,7 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddEdgeHealth(configuration).AddEdgeAffinity(configuration);
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddEdgeTls();
+        builder.Services.AddEdgeDrain(edge);
 
         return builder;
     }
@@ -70,6 +71,7 @@ public static partial class EdgeHostingExtensions
     public static WebApplication MapOrleansProxyEdge(this WebApplication app)
     {
         app.MapProxyDiagnostics(endpoints => endpoints.MapEdgeDiagnostics());
+        app.UseEdgeDrain();
         app.UseAccessLog();
         app.UseRouteMatching();
         // Keeps the endpoint the matcher set (and stops WebApplication adding a routing step of its own first).
@@ -96,6 +98,11 @@ public static partial class EdgeHostingExtensions
         if (edge.Port != 0 && edge.Port == diagnostics.Port)
         {
             errors.Add($"Edge:Port and Diagnostics:Port are both {edge.Port}: diagnostics need a port of their own");
+        }
+
+        if (diagnostics.MetricsPort is { } metrics && metrics != 0 && (metrics == edge.Port || metrics == edge.HttpsPort))
+        {
+            errors.Add($"Diagnostics:MetricsPort {metrics} is also Edge:Port or Edge:HttpsPort: each listener needs its own port");
         }
 
         if (errors.Count > 0)

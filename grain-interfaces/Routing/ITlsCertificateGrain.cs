@@ -7,6 +7,12 @@ namespace Orleans.Proxy.Routing;
 [Alias("op.ITlsCertificateGrain")]
 public interface ITlsCertificateGrain : IGrainWithStringKey
 {
+    /// <summary>
+    /// The key of the default certificate: presented for names without a certificate of their own
+    /// (the Secret named by IngressController:DefaultSslCertificate; empty: edges use a self-signed one).
+    /// </summary>
+    const string DefaultKey = "*";
+
     /// <summary>Stores the certificate unless the grain holds this version or a newer one.</summary>
     [Alias("SetCertificate")]
     Task<bool> SetCertificate(TlsCertificateSpec certificate);

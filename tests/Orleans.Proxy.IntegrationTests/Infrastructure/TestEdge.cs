@@ -87,6 +87,8 @@ internal sealed class TestEdge : IAsyncDisposable
             ["Edge:Address"] = "127.0.0.1",
             ["Edge:Port"] = "0",
             ["Edge:PollInterval"] = "00:00:01",
+            // Stopping a test's edge does not wait for a load balancer (the drain has tests of its own).
+            ["Edge:DrainPeriod"] = "00:00:00",
             ["Diagnostics:Address"] = "127.0.0.1",
             ["Diagnostics:Port"] = "0",
             ["Diagnostics:Token"] = DiagnosticsToken,

@@ -43,8 +43,10 @@ public sealed class TlsTerminationTests
         Assert.Equal(HttpStatusCode.PermanentRedirect, redirect.StatusCode);
         Assert.Equal($"https://{Host}/x", redirect.Headers.Location?.OriginalString);
 
-        // No certificate for this name: the handshake fails rather than presenting another host's.
-        await Assert.ThrowsAsync<HttpRequestException>(() => GetAsync(httpsPort, "other.test", HttpVersion.Version11));
+        // No certificate for this name: the default one (self-signed here), never another host's.
+        var other = await GetAsync(httpsPort, "other.test", HttpVersion.Version11);
+        Assert.Equal((HttpStatusCode.NotFound, (await edge.DiagAsync("/diag/certificates/default")).GetProperty("thumbprint").GetString()), (other.Status, other.Certificate));
+        Assert.NotEqual(first.Thumbprint, other.Certificate);
 
         using var second = SelfSigned(Host);
         routes.Write("secret.yaml", TlsSecret("secure-tls", second));
@@ -78,7 +80,7 @@ public sealed class TlsTerminationTests
         Assert.Equal($"https://{forced}/x?y=1", redirect.Headers.Location?.OriginalString);
     }
 
-    private static X509Certificate2 SelfSigned(string host)
+    internal static X509Certificate2 SelfSigned(string host)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={host}", key, HashAlgorithmName.SHA256);
@@ -88,7 +90,7 @@ public sealed class TlsTerminationTests
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
     }
 
-    private static string TlsSecret(string name, X509Certificate2 certificate)
+    internal static string TlsSecret(string name, X509Certificate2 certificate)
     {
         var pem = Convert.ToBase64String(Encoding.ASCII.GetBytes(certificate.ExportCertificatePem()));
         var key = Convert.ToBase64String(Encoding.ASCII.GetBytes(certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem()));
@@ -107,7 +109,7 @@ public sealed class TlsTerminationTests
     }
 
     /// <summary>A new connection (so a new handshake) with SNI <paramref name="serverName"/>; returns the certificate the edge presented.</summary>
-    private static async Task<(HttpStatusCode Status, string Version, string Body, string? Certificate)> GetAsync(int port, string serverName, Version version)
+    internal static async Task<(HttpStatusCode Status, string Version, string Body, string? Certificate)> GetAsync(int port, string serverName, Version version)
     {
         string? presented = null;
         using var handler = new SocketsHttpHandler
