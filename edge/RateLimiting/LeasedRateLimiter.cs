@@ -190,15 +190,13 @@ internal sealed class LeasedRateLimiter : RateLimiter
         {
             var error = call.Exception?.GetBaseException() ?? new TaskCanceledException(call);
             _leases.LeaseRefilled(Spec.PolicyId, _time.GetElapsedTime(started), succeeded: false);
-            bool entered;
             lock (_lock)
             {
-                entered = _account.Failed(_time.GetTimestamp(), _leases.KnownEdges) && !_disposed;
-            }
-
-            if (entered)
-            {
-                _leases.EnterFallback(GrainKey, $"{error.GetType().Name}: {error.Message}", _account.Edges);
+                // Counted under the lock, so a Dispose racing with this gives back exactly what was counted.
+                if (_account.Failed(_time.GetTimestamp(), _leases.KnownEdges) && !_disposed)
+                {
+                    _leases.EnterFallback(GrainKey, $"{error.GetType().Name}: {error.Message}", _account.Edges);
+                }
             }
 
             return;
