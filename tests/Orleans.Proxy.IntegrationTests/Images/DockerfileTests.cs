@@ -14,6 +14,7 @@ namespace Orleans.Proxy.IntegrationTests.Images;
 /// are started as the images' ENTRYPOINTs start them, then serve one request. Slow (two Release
 /// publishes): filter it in or out with Category=Images.
 /// </summary>
+[Collection(SeparateProcessesCollection.Name)]
 [Trait("Category", "Images")]
 public sealed class DockerfileTests(ITestOutputHelper output)
 {

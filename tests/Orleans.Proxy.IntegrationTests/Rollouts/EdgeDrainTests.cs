@@ -13,6 +13,7 @@ namespace Orleans.Proxy.IntegrationTests.Rollouts;
 /// An edge process (the build output's Orleans.Proxy.Edge.dll, as its image starts it) stopped as
 /// Kubernetes stops a pod, with SIGTERM, in the middle of slow requests.
 /// </summary>
+[Collection(SeparateProcessesCollection.Name)]
 public sealed class EdgeDrainTests(ITestOutputHelper output)
 {
     private const string Host = "slow.test";

@@ -15,6 +15,7 @@ namespace Orleans.Proxy.IntegrationTests.Rollouts;
 /// A silo rolled away under load: two silo processes cluster through the (fake) Kubernetes API as pods do,
 /// an edge serves a route with a shared rate limit and affinity per user, and one silo gets SIGTERM.
 /// </summary>
+[Collection(SeparateProcessesCollection.Name)]
 public sealed class SiloLeaveTests(ITestOutputHelper output)
 {
     private const string Namespace = "orleans";
@@ -32,8 +33,9 @@ public sealed class SiloLeaveTests(ITestOutputHelper output)
         var annotations = new Dictionary<string, string>
         {
             ["orleans-proxy.io/affinity"] = "header:X-User",
-            // A limit per user far above what the test sends: each user's bucket is a grain, spread over both silos.
-            ["orleans-proxy.io/rate-limit-rps"] = "1000",
+            // A limit per user far above what one machine can send (a test alone sends over 1,000 per second
+            // per user): each user's bucket is a grain, spread over both silos, leasing tokens to the edge.
+            ["orleans-proxy.io/rate-limit-rps"] = "1000000",
             ["orleans-proxy.io/rate-limit-key"] = "header:X-User",
         };
         routes.Write("app.yaml", Manifests.ServiceFor("app", a, b) + "---\n" + Manifests.IngressWithAnnotations("app", Host, annotations, ("/", "Prefix", "app")));

@@ -14,6 +14,7 @@ namespace Orleans.Proxy.IntegrationTests.Kubernetes.Membership;
 /// Two real silo processes cluster through the fake API server (membership ConfigMap, heartbeat Leases,
 /// Orleans' Kubernetes hosting watching their pods), and an edge in Client mode finds them there.
 /// </summary>
+[Collection(SeparateProcessesCollection.Name)]
 public sealed class KubernetesClusteringTests
 {
     private const string Namespace = "orleans";
