@@ -4,9 +4,9 @@ namespace Orleans.Proxy.Routing;
 [Alias("op.IBackendGrain")]
 public interface IBackendGrain : IGrainWithStringKey
 {
-    /// <summary>Stores the destinations unless the grain holds this version or a newer one.</summary>
+    /// <summary>Stores the destinations unless the grain holds this version or a newer one (or it is too far ahead of the grain's clock).</summary>
     [Alias("SetBackend")]
-    Task<bool> SetBackend(BackendSpec backend);
+    Task<VersionedWrite> SetBackend(BackendSpec backend);
 
     [Alias("GetBackend"), ResponseTimeout("00:00:05")]
     Task<BackendSpec> GetBackend();

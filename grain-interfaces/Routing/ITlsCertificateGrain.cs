@@ -7,9 +7,9 @@ namespace Orleans.Proxy.Routing;
 [Alias("op.ITlsCertificateGrain")]
 public interface ITlsCertificateGrain : IGrainWithStringKey
 {
-    /// <summary>Stores the certificate unless the grain holds this version or a newer one.</summary>
+    /// <summary>Stores the certificate unless the grain holds this version or a newer one (or it is too far ahead of the grain's clock).</summary>
     [Alias("SetCertificate")]
-    Task<bool> SetCertificate(TlsCertificateSpec certificate);
+    Task<VersionedWrite> SetCertificate(TlsCertificateSpec certificate);
 
     [Alias("GetCertificate"), ResponseTimeout("00:00:05")]
     Task<TlsCertificateSpec> GetCertificate();

@@ -1,18 +1,20 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Orleans.Proxy.Routing;
 
 internal sealed partial class BackendGrain : Grain, IBackendGrain
 {
     private readonly NewestVersion<BackendSpec> _backend = new();
 
-    public Task<bool> SetBackend(BackendSpec backend)
+    public Task<VersionedWrite> SetBackend(BackendSpec backend)
     {
-        if (!_backend.TrySet(backend))
+        var write = _backend.TrySet(backend, ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow());
+        if (write.Stored)
         {
-            return Task.FromResult(false);
+            OnBackendChanged(backend);
         }
 
-        OnBackendChanged(backend);
-        return Task.FromResult(true);
+        return Task.FromResult(write);
     }
 
     public Task<BackendSpec> GetBackend() => Task.FromResult(_backend.Value ?? BackendSpec.Empty(this.GetPrimaryKeyString()));
