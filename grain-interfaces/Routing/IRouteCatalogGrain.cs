@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Orleans.Proxy.Security;
 
 namespace Orleans.Proxy.Routing;
 
@@ -17,7 +18,7 @@ public interface IRouteCatalogGrain : IGrainWithStringKey
     public const string DefaultKey = "default";
 
     /// <summary>Stores the snapshot unless an equal or newer generation is held (or it is too far ahead of the grain's clock); pushes it to observers.</summary>
-    [Alias("Publish")]
+    [Alias("Publish"), RouteSourceOnly]
     Task<VersionedWrite> Publish(CatalogSnapshot snapshot);
 
     [Alias("GetSnapshot"), ResponseTimeout("00:00:05")]
@@ -43,7 +44,7 @@ public interface IRouteCatalogGrain : IGrainWithStringKey
 public interface IHostRouteGrain : IGrainWithStringKey
 {
     /// <summary>Stores the routes unless the grain holds this version or a newer one (or it is too far ahead of the grain's clock).</summary>
-    [Alias("SetRoutes")]
+    [Alias("SetRoutes"), RouteSourceOnly]
     Task<VersionedWrite> SetRoutes(HostRoutes routes);
 
     [Alias("GetRoutes"), ResponseTimeout("00:00:05")]

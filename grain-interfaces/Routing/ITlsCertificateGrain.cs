@@ -1,3 +1,5 @@
+using Orleans.Proxy.Security;
+
 namespace Orleans.Proxy.Routing;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace Orleans.Proxy.Routing;
 public interface ITlsCertificateGrain : IGrainWithStringKey
 {
     /// <summary>Stores the certificate unless the grain holds this version or a newer one (or it is too far ahead of the grain's clock).</summary>
-    [Alias("SetCertificate")]
+    [Alias("SetCertificate"), RouteSourceOnly]
     Task<VersionedWrite> SetCertificate(TlsCertificateSpec certificate);
 
     [Alias("GetCertificate"), ResponseTimeout("00:00:05")]
