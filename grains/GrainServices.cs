@@ -1,16 +1,21 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Proxy.Diagnostics;
+using Orleans.Proxy.Security;
 
 namespace Orleans.Proxy;
 
 public static class GrainServices
 {
-    /// <summary>What the proxy's grains need from the silo's container (the silo host and test clusters call this).</summary>
+    /// <summary>
+    /// What the proxy's grains need from the silo's container (the silo host and test clusters call this),
+    /// including the filter that keeps route-source-only methods from cluster clients.
+    /// </summary>
     public static IServiceCollection AddOrleansProxyGrainServices(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ProxyMetrics>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IIncomingGrainCallFilter, RouteSourceOnlyCallFilter>());
         return services;
     }
 }

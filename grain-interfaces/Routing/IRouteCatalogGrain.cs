@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Orleans.Proxy.Security;
 
 namespace Orleans.Proxy.Routing;
 
@@ -20,10 +21,9 @@ public interface IRouteCatalogGrain : IGrainWithStringKey
 {
     public const string DefaultKey = "default";
 
-    /// <summary>Stores the snapshot unless an equal or newer generation is held; pushes it to observers.</summary>
-    /// <returns>True when stored.</returns>
-    [Alias("Publish")]
-    Task<bool> Publish(CatalogSnapshot snapshot);
+    /// <summary>Stores the snapshot unless an equal or newer generation is held (or it is too far ahead of the grain's clock); pushes it to observers.</summary>
+    [Alias("Publish"), RouteSourceOnly]
+    Task<VersionedWrite> Publish(CatalogSnapshot snapshot);
 
     [Alias("GetSnapshot"), ResponseTimeout("00:00:05")]
     Task<CatalogSnapshot> GetSnapshot();
@@ -47,9 +47,9 @@ public interface IRouteCatalogGrain : IGrainWithStringKey
 [Alias("op.IHostRouteGrain")]
 public interface IHostRouteGrain : IGrainWithStringKey
 {
-    /// <summary>Stores the routes unless the grain holds this version or a newer one.</summary>
-    [Alias("SetRoutes")]
-    Task<bool> SetRoutes(HostRoutes routes);
+    /// <summary>Stores the routes unless the grain holds this version or a newer one (or it is too far ahead of the grain's clock).</summary>
+    [Alias("SetRoutes"), RouteSourceOnly]
+    Task<VersionedWrite> SetRoutes(HostRoutes routes);
 
     [Alias("GetRoutes"), ResponseTimeout("00:00:05")]
     Task<HostRoutes> GetRoutes();

@@ -1,3 +1,5 @@
+using Orleans.Proxy.Security;
+
 namespace Orleans.Proxy.Routing;
 
 /// <summary>
@@ -13,9 +15,9 @@ public interface ITlsCertificateGrain : IGrainWithStringKey
     /// </summary>
     const string DefaultKey = "*";
 
-    /// <summary>Stores the certificate unless the grain holds this version or a newer one.</summary>
-    [Alias("SetCertificate")]
-    Task<bool> SetCertificate(TlsCertificateSpec certificate);
+    /// <summary>Stores the certificate unless the grain holds this version or a newer one (or it is too far ahead of the grain's clock).</summary>
+    [Alias("SetCertificate"), RouteSourceOnly]
+    Task<VersionedWrite> SetCertificate(TlsCertificateSpec certificate);
 
     [Alias("GetCertificate"), ResponseTimeout("00:00:05")]
     Task<TlsCertificateSpec> GetCertificate();

@@ -20,31 +20,33 @@ internal sealed class BackendGrain : Grain, IBackendGrain, IBackendHealthGrain
     private readonly BackendHealthTracker _health;
     private readonly DestinationProber _prober;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private IGrainTimer? _probeTimer;
     private IGrainTimer? _reactivationTimer;
 
     public BackendGrain(IHttpClientFactory httpClients, TimeProvider time, ILogger<BackendGrain> logger)
     {
         _logger = logger;
+        _time = time;
         _observers = new ObserverManager<IBackendHealthObserver>(TimeSpan.FromMinutes(3), logger);
         _health = new BackendHealthTracker(this.GetPrimaryKeyString(), time, logger);
         _prober = new DestinationProber(httpClients, time);
     }
 
-    public Task<bool> SetBackend(BackendSpec backend)
+    public Task<VersionedWrite> SetBackend(BackendSpec backend)
     {
-        if (!_backend.TrySet(backend))
+        var write = _backend.TrySet(backend, _time.GetUtcNow());
+        if (write.Stored)
         {
-            return Task.FromResult(false);
+            if (_health.Follow(backend))
+            {
+                RestartProbing();
+            }
+
+            PublishIfChanged();
         }
 
-        if (_health.Follow(backend))
-        {
-            RestartProbing();
-        }
-
-        PublishIfChanged();
-        return Task.FromResult(true);
+        return Task.FromResult(write);
     }
 
     public Task<BackendSpec> GetBackend() => Task.FromResult(_backend.Value ?? BackendSpec.Empty(this.GetPrimaryKeyString()));

@@ -33,11 +33,11 @@ internal sealed partial class RouteCatalogGrain : Grain, IRouteCatalogGrain
         _observers = new ObserverManager<IRouteCatalogObserver>(ObserverExpiry, logger);
     }
 
-    public Task<bool> Publish(CatalogSnapshot snapshot)
+    public Task<VersionedWrite> Publish(CatalogSnapshot snapshot)
     {
-        if (snapshot.Generation <= _snapshot.Generation)
+        if (snapshot.Generation <= _snapshot.Generation || VersionClock.IsTooFarAhead(snapshot.Generation, _time.GetUtcNow()))
         {
-            return Task.FromResult(false);
+            return Task.FromResult(new VersionedWrite(false, _snapshot.Generation));
         }
 
         var delta = CatalogDelta.Between(_snapshot, snapshot);
@@ -55,7 +55,7 @@ internal sealed partial class RouteCatalogGrain : Grain, IRouteCatalogGrain
             _metrics.ConfigLag(edgeId, Behind(edge.Applied).Count);
         }
 
-        return Task.FromResult(true);
+        return Task.FromResult(new VersionedWrite(true, snapshot.Generation));
     }
 
     public Task<CatalogSnapshot> GetSnapshot() => Task.FromResult(_snapshot);

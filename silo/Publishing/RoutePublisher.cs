@@ -20,57 +20,153 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
     private readonly Dictionary<string, (TlsCertificateSpec Certificate, string Fingerprint)> _certificates = new(StringComparer.Ordinal);
     private CatalogSnapshot _catalog = CatalogSnapshot.Empty;
     private string _rejectionsFingerprint = Fingerprint(ImmutableArray<Rejection>.Empty);
+    private long _generationFloor;
+    private bool _forceCatalog;
+
+    /// <summary>Passes of writes before a publication gives up on grains that keep holding foreign versions.</summary>
+    private const int MaxConvergeAttempts = 3;
 
     /// <summary>The catalog last written (or about to be written).</summary>
     public CatalogSnapshot Catalog => _catalog;
 
-    /// <summary>Publishes what changed; with <paramref name="rewriteAll"/>, rewrites every grain to repair any lost one.</summary>
+    /// <summary>
+    /// Publishes what changed; with <paramref name="rewriteAll"/>, rewrites every grain to repair any lost one.
+    /// A grain found holding a version this writer never wrote (a previous leader's, or a planted one)
+    /// is rewritten above it with the desired content, and so is the catalog: whatever the grains
+    /// hold, they converge to the desired state.
+    /// </summary>
     public async Task PublishAsync(DesiredState desired, bool rewriteAll, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var generation = NextGeneration();
-            var changedBackends = Diff(_backends, desired.Backends, generation, (id, version, b) => (b ?? BackendSpec.Empty(id)) with { Version = version });
-            // Routes name certificates by content hash, so a changed certificate also changes its hosts.
-            var changedCertificates = Diff(_certificates, desired.Certificates, generation,
-                (key, version, c) => (c ?? TlsCertificateSpec.Empty(key)) with { Version = version });
-            var changedHosts = Diff(_hosts, desired.Hosts, generation, (host, version, r) => new HostRoutes(host, version, r.IsDefault ? [] : r));
-            var rejectionsFingerprint = Fingerprint(desired.Rejections);
-            // A certificate alone changes too (the default certificate has no route naming it): a new generation tells edges to look.
-            var changed = _catalog.Generation == 0 || changedBackends.Count > 0 || changedCertificates.Count > 0 || changedHosts.Count > 0 || rejectionsFingerprint != _rejectionsFingerprint;
-            if (changed)
+            for (var attempt = 1; ; attempt++)
             {
-                LogRejections(desired.Rejections);
-                _rejectionsFingerprint = rejectionsFingerprint;
-                _catalog = new CatalogSnapshot(
-                    generation,
-                    _hosts.ToImmutableDictionary(h => h.Key, h => h.Value.Routes.Version, StringComparer.Ordinal),
-                    _backends.ToImmutableDictionary(b => b.Key, b => b.Value.Backend.Version, StringComparer.Ordinal),
-                    desired.Rejections);
-            }
-            else if (!rewriteAll)
-            {
-                return;
-            }
+                var foreign = await PublishOnceAsync(desired, rewriteAll, cancellationToken);
+                if (foreign.Count == 0)
+                {
+                    return;
+                }
 
-            var backendsToWrite = rewriteAll ? _backends.Values.Select(b => b.Backend).Union(changedBackends).ToList() : changedBackends;
-            var certificatesToWrite = rewriteAll ? _certificates.Values.Select(c => c.Certificate).Union(changedCertificates).ToList() : changedCertificates;
-            var hostsToWrite = rewriteAll ? _hosts.Values.Select(h => h.Routes).Union(changedHosts).ToList() : changedHosts;
-            await Task.WhenAll(backendsToWrite.Select(b => grains.GetGrain<IBackendGrain>(b.ClusterId).SetBackend(b)));
-            await Task.WhenAll(certificatesToWrite.Select(c => grains.GetGrain<ITlsCertificateGrain>(c.SecretKey).SetCertificate(c)));
-            await Task.WhenAll(hostsToWrite.Select(h => grains.GetGrain<IHostRouteGrain>(h.Host).SetRoutes(h)));
-            var stored = await grains.GetGrain<IRouteCatalogGrain>(IRouteCatalogGrain.DefaultKey).Publish(_catalog);
-            if (changed || stored)
-            {
-                LogPublished(_catalog.Generation, hostsToWrite.Count, backendsToWrite.Count, rewriteAll);
-            }
+                if (attempt == MaxConvergeAttempts)
+                {
+                    // The reconciler retries with a full rewrite after a backoff.
+                    throw new InvalidOperationException(
+                        $"Grains still hold versions this route source did not write after {attempt} rewrites: {string.Join(", ", foreign.Select(f => $"{f.Grain} {f.HeldVersion}"))}");
+                }
 
+                foreach (var (grain, held) in foreign)
+                {
+                    LogForeignVersion(grain, held);
+                }
+
+                // Forget what those grains were given, so the next pass writes them again with a generation above theirs.
+                _generationFloor = Math.Max(_generationFloor, foreign.Max(f => f.HeldVersion));
+                foreach (var (grain, _) in foreign)
+                {
+                    _hosts.Remove(grain.Key);
+                    _backends.Remove(grain.Key);
+                    _certificates.Remove(grain.Key);
+                }
+
+                _forceCatalog = true;
+                rewriteAll = false;
+            }
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>One pass of writes; returns the grains that hold a newer version than the one written (none normally).</summary>
+    private async Task<List<(ForeignGrain Grain, long HeldVersion)>> PublishOnceAsync(DesiredState desired, bool rewriteAll, CancellationToken cancellationToken)
+    {
+        var generation = NextGeneration();
+        var changedBackends = Diff(_backends, desired.Backends, generation, (id, version, b) => (b ?? BackendSpec.Empty(id)) with { Version = version });
+        // Routes name certificates by content hash, so a changed certificate also changes its hosts.
+        var changedCertificates = Diff(_certificates, desired.Certificates, generation,
+            (key, version, c) => (c ?? TlsCertificateSpec.Empty(key)) with { Version = version });
+        var changedHosts = Diff(_hosts, desired.Hosts, generation, (host, version, r) => new HostRoutes(host, version, r.IsDefault ? [] : r));
+        var rejectionsFingerprint = Fingerprint(desired.Rejections);
+        // A certificate alone changes too (the default certificate has no route naming it): a new generation tells edges to look.
+        var changed = _catalog.Generation == 0 || _forceCatalog || changedBackends.Count > 0 || changedCertificates.Count > 0 || changedHosts.Count > 0 || rejectionsFingerprint != _rejectionsFingerprint;
+        if (changed)
+        {
+            LogRejections(desired.Rejections);
+            _rejectionsFingerprint = rejectionsFingerprint;
+            _forceCatalog = false;
+            _catalog = new CatalogSnapshot(
+                generation,
+                _hosts.ToImmutableDictionary(h => h.Key, h => h.Value.Routes.Version, StringComparer.Ordinal),
+                _backends.ToImmutableDictionary(b => b.Key, b => b.Value.Backend.Version, StringComparer.Ordinal),
+                desired.Rejections);
+        }
+        else if (!rewriteAll)
+        {
+            return [];
+        }
+
+        var backendsToWrite = rewriteAll ? _backends.Values.Select(b => b.Backend).Union(changedBackends).ToList() : changedBackends;
+        var certificatesToWrite = rewriteAll ? _certificates.Values.Select(c => c.Certificate).Union(changedCertificates).ToList() : changedCertificates;
+        var hostsToWrite = rewriteAll ? _hosts.Values.Select(h => h.Routes).Union(changedHosts).ToList() : changedHosts;
+        var foreign = new List<(ForeignGrain Grain, long HeldVersion)>();
+        await WriteAllAsync(backendsToWrite, b => new ForeignGrain("backend", b.ClusterId), b => grains.GetGrain<IBackendGrain>(b.ClusterId).SetBackend(b), foreign);
+        await WriteAllAsync(certificatesToWrite, c => new ForeignGrain("certificate", c.SecretKey), c => grains.GetGrain<ITlsCertificateGrain>(c.SecretKey).SetCertificate(c), foreign);
+        await WriteAllAsync(hostsToWrite, h => new ForeignGrain("host", h.Host), h => grains.GetGrain<IHostRouteGrain>(h.Host).SetRoutes(h), foreign);
+        if (foreign.Count > 0)
+        {
+            // The catalog would name versions the grains do not serve: converge them first.
+            return foreign;
+        }
+
+        var catalog = await grains.GetGrain<IRouteCatalogGrain>(IRouteCatalogGrain.DefaultKey).Publish(_catalog);
+        if (CheckWrite(new ForeignGrain("catalog", IRouteCatalogGrain.DefaultKey), _catalog.Generation, catalog) is { } newer)
+        {
+            return [(new ForeignGrain("catalog", IRouteCatalogGrain.DefaultKey), newer)];
+        }
+
+        if (changed || catalog.Stored)
+        {
+            LogPublished(_catalog.Generation, hostsToWrite.Count, backendsToWrite.Count, rewriteAll);
+        }
+
+        return [];
+    }
+
+    private async Task WriteAllAsync<T>(List<T> values, Func<T, ForeignGrain> grainOf, Func<T, Task<VersionedWrite>> write, List<(ForeignGrain, long)> foreign)
+        where T : IVersioned
+    {
+        var outcomes = await Task.WhenAll(values.Select(write));
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (CheckWrite(grainOf(values[i]), values[i].Version, outcomes[i]) is { } newer)
+            {
+                foreign.Add((grainOf(values[i]), newer));
+            }
+        }
+    }
+
+    /// <summary>The version a grain holds above the one written (this writer never wrote it), or null.</summary>
+    private long? CheckWrite(ForeignGrain grain, long written, VersionedWrite outcome)
+    {
+        if (outcome.HeldVersion > written)
+        {
+            return outcome.HeldVersion;
+        }
+
+        if (!outcome.Stored && outcome.HeldVersion < written)
+        {
+            LogRefusedAhead(grain, written);
+        }
+
+        return null;
+    }
+
+    /// <summary>A grain named in logs: its kind and key.</summary>
+    private readonly record struct ForeignGrain(string Kind, string Key)
+    {
+        public override string ToString() => $"{Kind} '{Key}'";
     }
 
     /// <summary>
@@ -108,9 +204,12 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
         return changed;
     }
 
-    /// <summary>Microseconds since the epoch, and always above the last one: a restarted or new writer starts above the old.</summary>
+    /// <summary>
+    /// Microseconds since the epoch (<see cref="VersionClock"/>), and always above the last one and above
+    /// any version found in a grain: a restarted or new writer starts above the old.
+    /// </summary>
     private long NextGeneration() =>
-        Math.Max(_catalog.Generation + 1, time.GetUtcNow().ToUnixTimeMilliseconds() * 1000);
+        Math.Max(Math.Max(_catalog.Generation, _generationFloor) + 1, VersionClock.At(time.GetUtcNow()));
 
     private static string Fingerprint<T>(T content) => JsonSerializer.Serialize(content);
 
@@ -124,6 +223,12 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Object} {Field}: {Reason}")]
     private partial void LogRejected(string @object, string field, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {Grain} grain holds version {Version}, which this route source did not write: rewriting it with the desired state above that version")]
+    private partial void LogForeignVersion(ForeignGrain grain, long version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {Grain} grain refused version {Version} as too far ahead of its silo's clock: check that the silos' clocks agree")]
+    private partial void LogRefusedAhead(ForeignGrain grain, long version);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Published routing generation {Generation}: wrote {Hosts} hosts and {Backends} backends (full resync: {Full})")]
     private partial void LogPublished(long generation, int hosts, int backends, bool full);

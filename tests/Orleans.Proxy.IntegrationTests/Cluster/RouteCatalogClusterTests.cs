@@ -81,22 +81,22 @@ public sealed class RouteCatalogClusterTests
     public async Task Grains_OlderVersion_NeverOverwritesNewer()
     {
         await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
-        var host = cluster.Client.GetGrain<IHostRouteGrain>("versions.test");
+        var host = cluster.SiloGrains.GetGrain<IHostRouteGrain>("versions.test");
         var route = new RouteSpec("t/a#0.0", "versions.test", "/", PathMatchKind.Prefix, [], [], "t/a:80", "Ingress t/a");
 
-        Assert.True(await host.SetRoutes(new HostRoutes("versions.test", 20, [route])));
-        Assert.False(await host.SetRoutes(new HostRoutes("versions.test", 10, [])));
-        Assert.False(await host.SetRoutes(new HostRoutes("versions.test", 20, [])));
+        Assert.True((await host.SetRoutes(new HostRoutes("versions.test", 20, [route]))).Stored);
+        Assert.False((await host.SetRoutes(new HostRoutes("versions.test", 10, []))).Stored);
+        Assert.False((await host.SetRoutes(new HostRoutes("versions.test", 20, []))).Stored);
         Assert.Single((await host.GetRoutes()).Routes);
 
-        var backend = cluster.Client.GetGrain<IBackendGrain>("t/a:80");
-        Assert.True(await backend.SetBackend(new BackendSpec("t/a:80", 5, [new DestinationSpec("d", "http://127.0.0.1:1")])));
-        Assert.False(await backend.SetBackend(new BackendSpec("t/a:80", 4, [])));
+        var backend = cluster.SiloGrains.GetGrain<IBackendGrain>("t/a:80");
+        Assert.True((await backend.SetBackend(new BackendSpec("t/a:80", 5, [new DestinationSpec("d", "http://127.0.0.1:1")]))).Stored);
+        Assert.False((await backend.SetBackend(new BackendSpec("t/a:80", 4, []))).Stored);
         Assert.Single((await backend.GetBackend()).Destinations);
 
-        var catalog = cluster.Client.GetGrain<IRouteCatalogGrain>("versions");
-        Assert.True(await catalog.Publish(CatalogSnapshot.Empty with { Generation = 7 }));
-        Assert.False(await catalog.Publish(CatalogSnapshot.Empty with { Generation = 6 }));
+        var catalog = cluster.SiloGrains.GetGrain<IRouteCatalogGrain>("versions");
+        Assert.True((await catalog.Publish(CatalogSnapshot.Empty with { Generation = 7 })).Stored);
+        Assert.False((await catalog.Publish(CatalogSnapshot.Empty with { Generation = 6 })).Stored);
         Assert.Equal(7, (await catalog.GetSnapshot()).Generation);
     }
 

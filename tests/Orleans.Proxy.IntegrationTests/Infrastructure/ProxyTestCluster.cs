@@ -10,7 +10,8 @@ namespace Orleans.Proxy.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// An Orleans InProcessTestCluster running the proxy's grains, a route publisher writing to it
-/// (as the silo's route source does) and any number of edges connected through its client.
+/// from inside a silo (as the silo's route source does) and any number of edges connected
+/// through its client (a cluster client, as a real edge is).
 /// </summary>
 internal sealed class ProxyTestCluster : IAsyncDisposable
 {
@@ -19,12 +20,17 @@ internal sealed class ProxyTestCluster : IAsyncDisposable
     private ProxyTestCluster(InProcessTestCluster cluster)
     {
         Cluster = cluster;
-        Publisher = new RoutePublisher(cluster.Client, TimeProvider.System, NullLogger<RoutePublisher>.Instance);
+        SiloGrains = LiveSiloGrains.For(cluster);
+        Publisher = new RoutePublisher(SiloGrains, TimeProvider.System, NullLogger<RoutePublisher>.Instance);
     }
 
     public InProcessTestCluster Cluster { get; }
 
+    /// <summary>A cluster client, as an edge calls the grains.</summary>
     public IClusterClient Client => Cluster.Client;
+
+    /// <summary>Calls from inside a live silo, as the route source makes them.</summary>
+    public IGrainFactory SiloGrains { get; }
 
     /// <summary>The same writer the silo's route sources use.</summary>
     public RoutePublisher Publisher { get; }
