@@ -362,14 +362,24 @@ def run_wrk(args, target, scenario, duration):
 
 
 class Churn:
-    """Rewrites the churn route file 10x/s and probes each change on the edge until it is served."""
+    """Rewrites the churn route file 10x/s and probes each change on every port until it is served there.
+    A change not served within give_up seconds counts as infinitely late."""
 
-    def __init__(self, target, start_n):
-        self.target, self.n = target, start_n
-        self.written = {}      # n -> monotonic time of the write
-        self.visible = {}      # n -> seconds from write to first 200
+    def __init__(self, routes_dir, ports, start_n, give_up=1.5 * CHURN_WINDOW / 10):
+        self.routes_dir, self.ports, self.n, self.give_up = routes_dir, ports, start_n, give_up
+        self.written = {}                       # n -> monotonic time of the write
+        self.seen = {p: {} for p in ports}      # port -> n -> seconds from write to first 200
         self.stop_flag = threading.Event()
-        self.threads = [threading.Thread(target=self._write, daemon=True), threading.Thread(target=self._probe, daemon=True)]
+        self.threads = [threading.Thread(target=self._write, daemon=True)] + \
+                       [threading.Thread(target=self._probe, args=(p,), daemon=True) for p in ports]
+
+    @property
+    def visible(self):
+        """Seconds from write to served, per change, on the first port."""
+        return self.seen[self.ports[0]]
+
+    def latencies_ms(self):
+        return [v * 1000 for seen in self.seen.values() for v in seen.values()]
 
     def __enter__(self):
         for t in self.threads:
@@ -386,30 +396,31 @@ class Churn:
         while not self.stop_flag.is_set():
             self.n += 1
             self.written[self.n] = time.monotonic()
-            write_churn(self.target.routes_dir / "churn", self.n)
+            write_churn(self.routes_dir / "churn", self.n)
             next_at += 0.1
             self.stop_flag.wait(max(0.0, next_at - time.monotonic()))
 
-    def _probe(self):
-        conn = http.client.HTTPConnection("127.0.0.1", self.target.port, timeout=2)
+    def _probe(self, port):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        seen = self.seen[port]
         pending = None
         while not self.stop_flag.is_set() or pending is not None:
             if pending is None:
-                waiting = sorted(n for n in list(self.written) if n not in self.visible)
+                waiting = sorted(n for n in list(self.written) if n not in seen)
                 if not waiting:
                     if self.stop_flag.is_set():
                         break
                     time.sleep(0.001)
                     continue
                 pending = waiting[0]
-            status, _ = get(self.target.port, f"/v/{pending}", CHURN_HOST, connection=conn)
+            status, _ = get(port, f"/v/{pending}", CHURN_HOST, connection=conn)
             if status == 0:
-                conn = http.client.HTTPConnection("127.0.0.1", self.target.port, timeout=2)
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             if status == 200:
-                self.visible[pending] = time.monotonic() - self.written[pending]
+                seen[pending] = time.monotonic() - self.written[pending]
                 pending = None
-            elif time.monotonic() - self.written[pending] > 1.5 * CHURN_WINDOW / 10:
-                self.visible[pending] = float("inf")   # dropped out of the window before it was seen
+            elif time.monotonic() - self.written[pending] > self.give_up:
+                seen[pending] = float("inf")
                 pending = None
             else:
                 time.sleep(0.002)
@@ -593,7 +604,7 @@ def main():
                     before = grain_calls(t) if t.is_edge and s.get("grain_calls") else None
                     if s.get("churn"):
                         since = time.time()
-                        with Churn(t, churn_n) as churn:
+                        with Churn(t.routes_dir, [t.port], churn_n) as churn:
                             r = run_wrk(args, t, s, args.duration)
                         churn_n = churn.n
                         r["visibility_ms"] = [v * 1000 for v in churn.visible.values()]

@@ -8,7 +8,6 @@ Every address is on loopback; every loop is bounded in count and time. See bench
 
 import argparse
 import datetime
-import http.client
 import json
 import os
 import pathlib
@@ -18,7 +17,7 @@ import threading
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
-from bench import (BASE_PORT, CHURN_HOST, DOTNET_ENV, REPO, STARTED, Proc, edge_args, fmt, get, log, median,  # noqa: E402
+from bench import (BASE_PORT, DOTNET_ENV, REPO, STARTED, Churn, Proc, edge_args, fmt, get, log, median,  # noqa: E402
                    p99, run_wrk, wait_for_quiet_machine, wait_until, write_churn)
 
 NAMESPACE = "bench"
@@ -30,19 +29,15 @@ def host_name(i):
     return f"h{i}.scale.local"
 
 
-def write_table(directory, size, backend_port):
-    """size Ingresses, each its own host with an Exact and a Prefix path to its own Service of three endpoints."""
-    directory.mkdir(parents=True)
-    for start in range(0, size, HOSTS_PER_FILE):
-        docs = []
-        for i in range(start, min(size, start + HOSTS_PER_FILE)):
-            endpoints = "".join(f"""
-  - addresses: ["{a}"]
-    conditions: {{ready: true}}""" for a in BACKENDS)
-            docs.append(f"""apiVersion: v1
+def service(name, backend_port, addresses):
+    """A Service on port 80 and one EndpointSlice with these addresses on the backend's port."""
+    endpoints = "".join(f"""
+- addresses: ["{a}"]
+  conditions: {{ready: true}}""" for a in addresses)
+    return f"""apiVersion: v1
 kind: Service
 metadata:
-  name: s{i}
+  name: {name}
   namespace: {NAMESPACE}
 spec:
   ports:
@@ -52,16 +47,25 @@ spec:
 apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata:
-  name: s{i}-1
+  name: {name}-1
   namespace: {NAMESPACE}
   labels:
-    kubernetes.io/service-name: s{i}
+    kubernetes.io/service-name: {name}
 addressType: IPv4
 ports:
 - name: http
   port: {backend_port}
 endpoints:{endpoints}
----
+"""
+
+
+def write_table(directory, size, backend_port):
+    """size Ingresses, each its own host with an Exact and a Prefix path to its own Service of three endpoints."""
+    directory.mkdir(parents=True)
+    for start in range(0, size, HOSTS_PER_FILE):
+        docs = []
+        for i in range(start, min(size, start + HOSTS_PER_FILE)):
+            docs.append(service(f"s{i}", backend_port, BACKENDS) + f"""---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
@@ -89,31 +93,7 @@ spec:
 """)
         (directory / f"hosts-{start:06d}.yaml").write_text("---\n".join(docs))
     # The churn Ingress routes to Service "web".
-    (directory / "web.yaml").write_text(f"""apiVersion: v1
-kind: Service
-metadata:
-  name: web
-  namespace: {NAMESPACE}
-spec:
-  ports:
-  - name: http
-    port: 80
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: web-1
-  namespace: {NAMESPACE}
-  labels:
-    kubernetes.io/service-name: web
-addressType: IPv4
-ports:
-- name: http
-  port: {backend_port}
-endpoints:
-- addresses: ["127.0.0.1"]
-  conditions: {{ready: true}}
-""")
+    (directory / "web.yaml").write_text(service("web", backend_port, BACKENDS[:1]))
     write_churn(directory / "churn", 0)
 
 
@@ -134,66 +114,6 @@ http {{
 }}
 """)
     return Proc("backend", ["nginx", "-p", str(out), "-e", f"{out}/backend-error.log", "-c", str(conf)], out)
-
-
-class FleetChurn:
-    """One writer rewrites the churn Ingress 10x/s; one prober per edge times each change until that edge serves it."""
-
-    def __init__(self, routes_dir, ports, start_n, window=20):
-        self.routes_dir, self.ports, self.n, self.window = routes_dir, ports, start_n, window
-        self.written = {}
-        self.visible = {p: {} for p in ports}
-        self.stop_flag = threading.Event()
-        self.threads = [threading.Thread(target=self._write, daemon=True)] + \
-                       [threading.Thread(target=self._probe, args=(p,), daemon=True) for p in ports]
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop_flag.set()
-        for t in self.threads:
-            t.join()
-
-    def _write(self):
-        next_at = time.monotonic()
-        while not self.stop_flag.is_set():
-            self.n += 1
-            self.written[self.n] = time.monotonic()
-            write_churn(self.routes_dir / "churn", self.n)
-            next_at += 0.1
-            self.stop_flag.wait(max(0.0, next_at - time.monotonic()))
-
-    def _probe(self, port):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        seen = self.visible[port]
-        pending = None
-        while not self.stop_flag.is_set() or pending is not None:
-            if pending is None:
-                waiting = sorted(n for n in list(self.written) if n not in seen)
-                if not waiting:
-                    if self.stop_flag.is_set():
-                        break
-                    time.sleep(0.001)
-                    continue
-                pending = waiting[0]
-            status, _ = get(port, f"/v/{pending}", CHURN_HOST, connection=conn)
-            if status == 0:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            if status == 200:
-                seen[pending] = time.monotonic() - self.written[pending]
-                pending = None
-            elif time.monotonic() - self.written[pending] > 10:
-                seen[pending] = float("inf")   # not served within 10 s: counted as missed
-                pending = None
-            else:
-                time.sleep(0.002)
-        conn.close()
-
-    def latencies_ms(self):
-        return [v * 1000 for seen in self.visible.values() for v in seen.values()]
 
 
 def measure_edges(args, size, out):
@@ -225,7 +145,7 @@ def measure_edges(args, size, out):
     scenario = {"host": host_name(0), "path": "/a"}
     idle = run_wrk(args, T, scenario, args.duration)
     churn_n = 0
-    with FleetChurn(routes, [p for p, _ in edges], churn_n) as churn:
+    with Churn(routes, [p for p, _ in edges], churn_n, give_up=10) as churn:
         time.sleep(1)   # the churn is under way before the load starts
         busy = run_wrk(args, T, scenario, args.duration)
     latencies = churn.latencies_ms()
