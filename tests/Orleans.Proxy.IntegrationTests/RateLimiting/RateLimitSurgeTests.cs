@@ -6,6 +6,7 @@ using Orleans.Proxy.Testing;
 namespace Orleans.Proxy.IntegrationTests.RateLimiting;
 
 /// <summary>A limit far above the load never refuses, even when the load jumps suddenly.</summary>
+[Collection(RateLimitPrecisionCollection.Name)]
 public sealed class RateLimitSurgeTests
 {
     [Fact]

@@ -15,6 +15,7 @@ namespace Orleans.Proxy.IntegrationTests.RateLimiting;
 /// silos), real Kestrel backends, real HTTP on loopback. Bounds are checked against the bucket's
 /// arithmetic with the window measured from outside (longer only loosens an upper bound).
 /// </summary>
+[Collection(RateLimitPrecisionCollection.Name)]
 public sealed class SharedRateLimitClusterTests
 {
     private const string Limited = "limited.test";
