@@ -30,6 +30,26 @@ internal static class AnnotationNames
     /// <summary>Comma-separated CIDRs or addresses never limited.</summary>
     public const string RateLimitWhitelist = Prefix + "rate-limit-whitelist";
 
+    // Response caching at the edges (CacheAnnotations).
+
+    /// <summary>"true": responses of the Ingress's routes are cached by HTTP's rules (RFC 9111).</summary>
+    public const string Cache = Prefix + "cache";
+
+    /// <summary>Freshness for responses that carry none (duration, e.g. 60s); unset: such responses are not stored.</summary>
+    public const string CacheDefaultTtl = Prefix + "cache-default-ttl";
+
+    /// <summary>Comma-separated media types or ranges that may be stored (e.g. "text/html, image/*").</summary>
+    public const string CacheContentTypes = Prefix + "cache-content-types";
+
+    /// <summary>Largest body stored (e.g. 1m, 512k, bytes).</summary>
+    public const string CacheMaxObjectSize = Prefix + "cache-max-object-size";
+
+    /// <summary>Comma-separated request headers always part of the cache key.</summary>
+    public const string CacheVaryHeaders = Prefix + "cache-vary-headers";
+
+    /// <summary>How long past freshness a stored response is served when the backend fails, for responses without stale-if-error.</summary>
+    public const string CacheStaleIfError = Prefix + "cache-stale-if-error";
+
     /// <summary>ingress-nginx names, read with ingress-nginx's meaning (not under our prefix).</summary>
     public const string NginxLimitRps = NginxPrefix + "limit-rps";
 
@@ -107,6 +127,7 @@ internal static class AnnotationNames
         RateLimitBurst,
         RateLimitKey,
         RateLimitWhitelist,
+        Cache, CacheDefaultTtl, CacheContentTypes, CacheMaxObjectSize, CacheVaryHeaders, CacheStaleIfError,
         // ingress-nginx compatibility.
         NginxRewriteTarget, NginxUseRegex, NginxSslRedirect, NginxForceSslRedirect, NginxWhitelistSourceRange,
         NginxDenylistSourceRange, NginxProxyConnectTimeout, NginxProxyReadTimeout, NginxProxySendTimeout,

@@ -57,6 +57,7 @@ public static partial class IngressConverter
         var rateLimits = RateLimitAnnotations.Read(annotations, key);
         var nginx = NginxAnnotations.Read(annotations);
         var healthAffinity = HealthAffinityAnnotations.Read(annotations);
+        var cache = CacheAnnotations.Read(annotations);
         context.Rejections.AddRange(annotations.Finish());
         if (matchers is null || nginx is null)
         {
@@ -81,6 +82,7 @@ public static partial class IngressConverter
                     IsDefaultBackend = true,
                     RateLimits = rateLimits,
                     Affinity = healthAffinity.Affinity,
+                    Cache = cache,
                 };
                 context.ApplyBackendSettings(source, clusterId, nginx.Backend);
                 context.SetBackendHealth(source, clusterId, healthAffinity);
@@ -148,7 +150,7 @@ public static partial class IngressConverter
                     continue;
                 }
 
-                var route = nginx.ApplyTo(new RouteSpec($"{key}#{r}.{p}", host, routePath, kind, headers, query, clusterId, source) { PathRegex = pathRegex, TlsCertificate = certificates.GetValueOrDefault(host), RateLimits = rateLimits, Affinity = healthAffinity.Affinity }, certificates.ContainsKey(host));
+                var route = nginx.ApplyTo(new RouteSpec($"{key}#{r}.{p}", host, routePath, kind, headers, query, clusterId, source) { PathRegex = pathRegex, TlsCertificate = certificates.GetValueOrDefault(host), RateLimits = rateLimits, Affinity = healthAffinity.Affinity, Cache = cache }, certificates.ContainsKey(host));
                 if (nginx.Canary is { } canary)
                 {
                     context.AttachCanary(route, canary, pathField);
