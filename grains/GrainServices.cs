@@ -11,6 +11,8 @@ public static class GrainServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ProxyMetrics>();
+        services.AddOptions<Caching.CacheShardOptions>().BindConfiguration(Caching.CacheShardOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<Caching.CacheShardOptions>, Caching.CacheShardOptionsValidator>());
         return services;
     }
 }
