@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Proxy.Edge.AccessLog;
 using Orleans.Proxy.Edge.Affinity;
+using Orleans.Proxy.Edge.Caching;
 using Orleans.Proxy.Edge.Diagnostics;
 using Orleans.Proxy.Edge.Health;
 using Orleans.Proxy.Edge.IngressFeatures;
@@ -58,6 +59,7 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddEdgeHealth(configuration).AddEdgeAffinity(configuration);
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddEdgeTls();
+        builder.AddEdgeCaching();
 
         return builder;
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using Orleans.Proxy.Edge.Caching;
 using Orleans.Proxy.Edge.IngressFeatures;
 using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Routing;
@@ -43,7 +44,7 @@ internal static class YarpConfigBuilder
             QueryParameters = route.Query.IsDefaultOrEmpty ? null
                 : [.. route.Query.Select(q => new RouteQueryParameter { Name = q.Name, Values = [q.Value], Mode = QueryParameterMatchMode.Exact, IsCaseSensitive = true })],
         },
-    }.WithTransformUseOriginalHostHeader().WithRateLimits(route);
+    }.WithTransformUseOriginalHostHeader().WithRateLimits(route).WithCaching(route);
 
     public static ClusterConfig ToCluster(BackendSpec backend)
     {
