@@ -228,6 +228,12 @@ internal sealed partial class CacheMiddleware(
         {
             await next();
         }
+        catch
+        {
+            // Nothing is stored; the edges waiting for this fetch go to the backend.
+            shared.Release(key, fillToken);
+            throw;
+        }
         finally
         {
             context.Features.Set(body);
