@@ -306,6 +306,11 @@ public sealed class EdgeCachingTests(EdgeCachingTests.Fixture fixture) : IClassF
         var entry = diag.GetProperty("entries").EnumerateArray().First(e => e.GetProperty("key").GetString()!.Contains("/diag", StringComparison.Ordinal));
         Assert.Equal("product-1", entry.GetProperty("tags")[0].GetString());
 
+        var metrics = await _edge.Diagnostics.GetStringAsync("/metrics");
+        Assert.True(PrometheusText.Value(metrics, "orleans_proxy_cache_requests_total", ("status", "HIT")) >= 1, "cache requests are counted by status");
+        Assert.True(PrometheusText.Value(metrics, "orleans_proxy_cache_bytes_total", ("source", "cache")) > 0, "bytes served from the cache are counted");
+        Assert.NotNull(PrometheusText.Value(metrics, "orleans_proxy_cache_hit_ratio"));
+
         var output = new StringWriter();
         var url = _edge.Diagnostics.BaseAddress!.ToString().TrimEnd('/');
         Assert.Equal(0, await Edge.Diagnostics.DiagnosticsCommand.RunAsync(["cache", "--url", url, "--token", TestEdge.DiagnosticsToken], output));
