@@ -15,7 +15,7 @@ public sealed class FleetCachingTests
     private const string Host = "fleet.test";
     private const string Ready = "ready.test";
 
-    private static async Task<(ProxyTestCluster Cluster, CacheBackend Backend, List<TestEdge> Edges)> StartAsync(int edges, bool sharedTier = true)
+    private static async Task<(ProxyTestCluster Cluster, CacheBackend Backend, List<TestEdge> Edges)> StartAsync(int edges, bool sharedTier = true, IDictionary<string, string?>? settings = null)
     {
         var backend = await CacheBackend.StartAsync();
         var cluster = await ProxyTestCluster.StartAsync(silos: 1);
@@ -30,7 +30,7 @@ public sealed class FleetCachingTests
                 ["Caching:CollapseTimeout"] = "00:00:30",
                 ["Caching:FillLease"] = "00:00:30",
                 ["Caching:SharedLookupTimeout"] = "00:00:05",
-            }));
+            }.Concat(settings ?? new Dictionary<string, string?>()).ToDictionary(kv => kv.Key, kv => kv.Value)));
         }
 
         await cluster.PublishAsync(Manifests.ServiceFor("web", backend.Port) + "---\n"
@@ -150,5 +150,34 @@ public sealed class FleetCachingTests
             // One fetch after the purge serves the whole fleet again.
             Assert.Equal(2, backend.Requests(path));
         }
+    }
+
+    [Fact]
+    public async Task TwoEdges_ObjectsAboveTheSharedLimit_StayInOneEdgesMemory_AboveTheObjectLimit_AreNotStored()
+    {
+        var (cluster, backend, edges) = await StartAsync(2, settings: new Dictionary<string, string?>
+        {
+            ["Caching:SharedMaxObjectBytes"] = "1024",
+            ["Caching:MaxObjectBytes"] = "8192",
+        });
+        await using var _ = cluster;
+        await using var __ = backend;
+        var cacheable = new Dictionary<string, string> { ["Cache-Control"] = "max-age=600" };
+        backend.Set("/medium", new CannedResponse(200, cacheable, new string('m', 4096)));
+        backend.Set("/large", new CannedResponse(200, cacheable, new string('l', 16384)));
+
+        Assert.Equal("MISS", (await GetAsync(edges[0], "/medium")).Cache);
+        Assert.Equal("HIT", (await GetAsync(edges[0], "/medium")).Cache);
+        var other = await GetAsync(edges[1], "/medium");
+        Assert.Equal(("MISS", 4096), (other.Cache, other.Body.Length));
+        Assert.Equal(2, backend.Requests("/medium"));
+
+        for (var i = 0; i < 3; i++)
+        {
+            var large = await GetAsync(edges[i % 2], "/large");
+            Assert.Equal(("MISS", 16384), (large.Cache, large.Body.Length));
+        }
+
+        Assert.Equal(3, backend.Requests("/large"));
     }
 }
