@@ -16,6 +16,8 @@ public static class GrainServices
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ProxyMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIncomingGrainCallFilter, RouteSourceOnlyCallFilter>());
+        services.AddOptions<Caching.CacheShardOptions>().BindConfiguration(Caching.CacheShardOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<Caching.CacheShardOptions>, Caching.CacheShardOptionsValidator>());
         return services;
     }
 }

@@ -15,4 +15,5 @@ internal readonly record struct AccessLogEntry(
     double DurationMs,
     long Bytes,
     IPAddress? ClientIp,
-    string? RateLimit);
+    string? RateLimit,
+    string? Cache);

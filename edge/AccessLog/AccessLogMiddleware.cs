@@ -52,7 +52,8 @@ internal sealed class AccessLogMiddleware(RequestDelegate next, AccessLogWriter 
                 Stopwatch.GetElapsedTime(start).TotalMilliseconds,
                 counter.Written,
                 context.Connection.RemoteIpAddress,
-                counter.RateLimit));
+                counter.RateLimit,
+                counter.Cache));
         }
     }
 }

@@ -101,6 +101,10 @@ internal sealed class AccessLogWriter(AccessLogOutput output, ProxyMetrics metri
         json.WriteNumber("bytes", e.Bytes);
         json.WriteString("clientIp", e.ClientIp?.ToString());
         json.WriteString("rateLimit", e.RateLimit);
+        if (e.Cache is not null)
+        {
+            json.WriteString("cache", e.Cache);
+        }
         json.WriteEndObject();
     }
 }

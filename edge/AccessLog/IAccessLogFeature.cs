@@ -8,4 +8,7 @@ public interface IAccessLogFeature
 {
     /// <summary>The rate-limit decision, e.g. "admitted", "rejected" or "fallback" (use constant strings: nothing is copied).</summary>
     string? RateLimit { get; set; }
+
+    /// <summary>How the cache served the request: HIT, MISS, STALE, BYPASS, COLLAPSED or REVALIDATED; null on routes without caching.</summary>
+    string? Cache { get; set; }
 }

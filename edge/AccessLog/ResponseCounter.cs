@@ -10,6 +10,8 @@ internal sealed class ResponseCounter(Stream inner) : Stream, IAccessLogFeature
 
     public string? RateLimit { get; set; }
 
+    public string? Cache { get; set; }
+
     public override bool CanRead => false;
 
     public override bool CanSeek => false;

@@ -24,6 +24,9 @@ internal static class DiagnosticsCommand
                                      which route, cluster and destination a request would get, and why
           rejections                 objects refused, with the field to fix
           view NAME [key=value]...   a feature's view (list them with: view)
+          cache [--entries N]        this edge's cache: entries, sizes, hit ratios (memory and shared tiers)
+          purge url URL | purge prefix HOST PATH | purge tag TAG | purge all
+                                     drop cached responses on every edge and in the shared tier
         The token comes from --token or the environment variable ORLEANS_PROXY_DIAG_TOKEN.
         """;
 
@@ -68,6 +71,9 @@ internal static class DiagnosticsCommand
                 + string.Concat(headers.Select(h => $"&header={Uri.EscapeDataString(h)}")), PrintExplain),
             ["rejections"] => ("/diag/cluster/rejections", PrintRejections),
             ["view"] => ("/diag/cluster/views", (o, json) => TextTable.Write(o, ["VIEW"], json.EnumerateArray().Select(v => (IReadOnlyList<string>)[TextTable.Format(v)]))),
+            ["cache"] => ("/diag/cache?shared=true", Caching.CacheCommands.PrintCache),
+            ["cache", "--entries", var n] => ($"/diag/cache?shared=true&entries={Uri.EscapeDataString(n)}", Caching.CacheCommands.PrintCache),
+            ["purge", .. var what] when Caching.CacheCommands.PurgeQuery(what) is { } purge => ($"POST /diag/cluster/cache/purge?{purge}", Caching.CacheCommands.PrintPurge),
             ["view", var name, .. var query] => ($"/diag/cluster/views/{Uri.EscapeDataString(name)}?{string.Join('&', query.Select(EscapeQueryPair))}", TextTable.WriteObjects),
             _ => default,
         };
@@ -85,7 +91,9 @@ internal static class DiagnosticsCommand
 
         try
         {
-            using var response = await http.GetAsync(request.Item1);
+            using var response = request.Item1.StartsWith("POST ", StringComparison.Ordinal)
+                ? await http.PostAsync(request.Item1["POST ".Length..], content: null)
+                : await http.GetAsync(request.Item1);
             var body = await response.Content.ReadAsStringAsync();
             if (!response.IsSuccessStatusCode)
             {

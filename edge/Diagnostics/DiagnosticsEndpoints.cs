@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Orleans.Proxy.Edge.Affinity;
+using Orleans.Proxy.Edge.Caching;
 using Orleans.Proxy.Edge.Health;
 using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Edge.RateLimiting;
@@ -73,5 +74,6 @@ internal static class DiagnosticsEndpoints
         diag.MapRateLimitDiagnostics();
         diag.MapTlsDiagnostics();
         diag.MapGrainCallDiagnostics();
+        diag.MapCacheDiagnostics();
     }
 }

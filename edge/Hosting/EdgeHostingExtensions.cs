@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Proxy.Edge.AccessLog;
 using Orleans.Proxy.Edge.Affinity;
+using Orleans.Proxy.Edge.Caching;
 using Orleans.Proxy.Edge.Diagnostics;
 using Orleans.Proxy.Edge.Health;
 using Orleans.Proxy.Edge.IngressFeatures;
@@ -60,6 +61,7 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddEdgeTls();
         builder.Services.AddEdgeDrain(edge);
+        builder.AddEdgeCaching();
 
         return builder;
     }

@@ -1,6 +1,7 @@
 using Orleans.Proxy.Edge.IngressFeatures;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Proxy.Edge.Affinity;
+using Orleans.Proxy.Edge.Caching;
 using Orleans.Proxy.Edge.Health;
 using Yarp.ReverseProxy.Model;
 
@@ -15,6 +16,8 @@ internal static class ProxyPipeline
         var affinity = proxy.ApplicationServices.GetRequiredService<AffinityMiddleware>();
         // Redirects, source ranges, body size and canary choice come before any backend is picked.
         proxy.UseIngressFeatures();
+        // Answers from the cache before any backend is picked; a fetch goes through the steps below.
+        proxy.UseEdgeCaching();
         // Then: it sees the final outcome of the request.
         proxy.Use((context, next) => reporter.InvokeAsync(context, next));
         proxy.UseSessionAffinity();

@@ -1,4 +1,5 @@
 using System.Net;
+using Orleans.Proxy.Edge.Caching;
 using Orleans.Proxy.Edge.IngressFeatures;
 using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Routing;
@@ -27,7 +28,7 @@ internal static class YarpConfigBuilder
         Order = Matching.RoutePrecedence.Rank(route),
         Metadata = IngressRouteFeatures.ToMetadata(route),
         Match = new RouteMatch { Path = "/" + CatchAll },
-    }.WithTransformUseOriginalHostHeader().WithRateLimits(route);
+    }.WithTransformUseOriginalHostHeader().WithRateLimits(route).WithCaching(route);
 
     public static ClusterConfig ToCluster(BackendSpec backend)
     {

@@ -18,6 +18,10 @@ public sealed class ProxyMetrics
     private readonly Counter<long> _configApplies;
     private readonly Counter<long> _requestPathGrainCalls;
     private readonly Counter<long> _accessLogDropped;
+    private readonly Counter<long> _cacheRequests;
+    private readonly Counter<long> _cacheBytes;
+    private readonly Counter<long> _cacheEvictions;
+    private readonly Counter<long> _cacheCollapsed;
 
     public ProxyMetrics(IMeterFactory meterFactory)
     {
@@ -36,6 +40,14 @@ public sealed class ProxyMetrics
             "Grain calls made while a request waits (cache misses), by grain");
         _accessLogDropped = meter.CreateCounter<long>("orleans_proxy.access_log.dropped", "{line}",
             "Access log lines dropped because the writer fell behind");
+        _cacheRequests = meter.CreateCounter<long>("orleans_proxy.cache.requests", "{request}",
+            "Requests to cached routes, by how they were served (HIT, MISS, STALE, BYPASS, COLLAPSED, REVALIDATED); hit ratio = not MISS nor BYPASS / not BYPASS");
+        _cacheBytes = meter.CreateCounter<long>("orleans_proxy.cache.bytes", "By",
+            "Response body bytes served from the cache (source=cache) and stored into it (source=backend)");
+        _cacheEvictions = meter.CreateCounter<long>("orleans_proxy.cache.evictions", "{entry}",
+            "Stored responses dropped to make room, by tier (memory or shared)");
+        _cacheCollapsed = meter.CreateCounter<long>("orleans_proxy.cache.collapsed", "{request}",
+            "Requests answered by waiting for a fetch of the same object by another request (on this edge or another)");
     }
 
     /// <param name="policy">The rate-limit policy name.</param>
@@ -64,4 +76,21 @@ public sealed class ProxyMetrics
     public void AccessLogDropped(string edge) =>
         _accessLogDropped.Add(1, new KeyValuePair<string, object?>("edge", edge));
 
+    /// <param name="status">HIT, MISS, STALE, BYPASS, COLLAPSED or REVALIDATED (constant strings).</param>
+    public void CacheRequest(string status)
+    {
+        _cacheRequests.Add(1, new KeyValuePair<string, object?>("status", status));
+        if (status == "COLLAPSED")
+        {
+            _cacheCollapsed.Add(1);
+        }
+    }
+
+    /// <param name="fromCache">True for bytes served from the cache, false for bytes stored into it.</param>
+    public void CacheBytes(long bytes, bool fromCache) =>
+        _cacheBytes.Add(bytes, new KeyValuePair<string, object?>("source", fromCache ? "cache" : "backend"));
+
+    /// <param name="tier">"memory" or "shared".</param>
+    public void CacheEvicted(string tier, long entries = 1) =>
+        _cacheEvictions.Add(entries, new KeyValuePair<string, object?>("tier", tier));
 }

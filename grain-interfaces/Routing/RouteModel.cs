@@ -92,6 +92,11 @@ public sealed record RouteSpec(
     /// <summary>Sticky sessions for this route; null: off.</summary>
     [Id(20)]
     public AffinitySpec? Affinity { get; init; }
+
+    /// <summary>Response caching at the edges (Ids 50-59); null: off (and left out of JSON views).</summary>
+    [Id(50)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Caching.CacheSpec? Cache { get; init; }
 }
 
 /// <summary>

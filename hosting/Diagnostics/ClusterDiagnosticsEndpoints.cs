@@ -88,6 +88,7 @@ internal static class ClusterDiagnosticsEndpoints
             views.FirstOrDefault(v => string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase)) is { } view
                 ? Results.Ok(await view.QueryAsync(request.Query, cancellationToken))
                 : Results.NotFound(new { error = $"no view '{name}'; see /diag/cluster/views" }));
+        cluster.MapCachePurge();
         return cluster;
     }
 

@@ -42,6 +42,7 @@ internal enum AnnotationFeature
     HealthChecks,
     PassiveHealth,
     Affinity,
+    Caching,
     LoadBalancing,
     Authentication,
     ClientCertificates,

@@ -166,6 +166,51 @@ internal static class AnnotationTable
         Notes = "Idle time after which a pin is forgotten (sliding: each request renews it). Needs affinity.",
     };
 
+    // Response caching (ours): at the edges, by HTTP's rules (RFC 9111).
+
+    public static readonly Annotation<bool> Cache = new(Ours + "cache", AnnotationTypes.StrictBool, AnnotationFeature.Caching)
+    {
+        OnInvalid = "caching stays off",
+        Notes = "\"true\": responses of the Ingress's routes are cached at the edges by HTTP's rules (RFC 9111): in each edge's memory, and shared by every edge. The other cache-* annotations need it.",
+    };
+
+    public static readonly Annotation<TimeSpan> CacheDefaultTtl = new(Ours + "cache-default-ttl", AnnotationTypes.Duration(TimeSpan.FromSeconds(1), TimeSpan.FromDays(365)), AnnotationFeature.Caching)
+    {
+        Describe = "none: responses without freshness are not stored",
+        OnInvalid = "ignored",
+        Notes = "Freshness for responses that carry none (no Cache-Control max-age or s-maxage, no Expires). Needs cache.",
+    };
+
+    public static readonly Annotation<ImmutableArray<string>> CacheContentTypes = new(Ours + "cache-content-types", AnnotationTypes.MediaRanges, AnnotationFeature.Caching)
+    {
+        Default = [],
+        Describe = "any",
+        OnInvalid = "the annotation is ignored",
+        Notes = "Media types or ranges that may be stored; others pass uncached. Needs cache.",
+    };
+
+    public static readonly Annotation<long?> CacheMaxObjectSize = new(Ours + "cache-max-object-size", AnnotationTypes.PositiveSize, AnnotationFeature.Caching)
+    {
+        Describe = "the edge's Caching:MaxObjectBytes",
+        OnInvalid = "the edge's Caching:MaxObjectBytes applies",
+        Notes = "Largest body stored; larger responses pass uncached. Needs cache.",
+    };
+
+    public static readonly Annotation<ImmutableArray<string>> CacheVaryHeaders = new(Ours + "cache-vary-headers", AnnotationTypes.HeaderNames, AnnotationFeature.Caching)
+    {
+        Default = [],
+        Describe = "none",
+        OnInvalid = "the annotation is ignored",
+        Notes = "Request headers always part of the cache key, in addition to the response's Vary. Needs cache.",
+    };
+
+    public static readonly Annotation<TimeSpan> CacheStaleIfError = new(Ours + "cache-stale-if-error", AnnotationTypes.Duration(TimeSpan.FromSeconds(1), TimeSpan.FromDays(365)), AnnotationFeature.Caching)
+    {
+        Describe = "none",
+        OnInvalid = "ignored",
+        Notes = "How long past freshness a stored response is served when the backend fails, for responses without their own stale-if-error. Needs cache.",
+    };
+
     // ingress-nginx: paths and rewrites.
 
     public static readonly Annotation<string?> NginxRewriteTarget = new(Nginx + "rewrite-target", AnnotationTypes.RewriteTarget, Rewrite, HonouredWithDifferences)
@@ -353,6 +398,7 @@ internal static class AnnotationTable
         HealthCheckPath, HealthCheckInterval, HealthCheckTimeout, HealthCheckHealthyThreshold, HealthCheckUnhealthyThreshold,
         PassiveHealth, PassiveHealth5xx, PassiveHealthFailureRate, PassiveHealthMinRequests, PassiveHealthWindow, PassiveHealthReactivation,
         Affinity, AffinityCookieName, AffinityTtl,
+        Cache, CacheDefaultTtl, CacheContentTypes, CacheMaxObjectSize, CacheVaryHeaders, CacheStaleIfError,
         NginxRewriteTarget, NginxUseRegex,
         NginxSslRedirect, NginxForceSslRedirect, NginxPermanentRedirect, NginxAppRoot,
         NginxWhitelistSourceRange, NginxDenylistSourceRange, NginxProxyBodySize,

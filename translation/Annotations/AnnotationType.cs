@@ -46,6 +46,9 @@ internal static partial class AnnotationTypes
     [GeneratedRegex(@"^[A-Za-z0-9\-._~]+$")]
     private static partial Regex QueryName();
 
+    [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+/(\*|[!#$%&'*+\-.^_`|~0-9A-Za-z]+)$")]
+    private static partial Regex MediaRange();
+
     [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)(?<unit>ms|s|m|h)?$")]
     private static partial Regex DurationPattern();
 
@@ -105,6 +108,19 @@ internal static partial class AnnotationTypes
 
     /// <summary>"name=value, name2=value2", names being query parameter names.</summary>
     public static AnnotationType<ImmutableArray<(string Name, string Value)>> QueryPairs { get; } = Pairs("X-Env=canary, X-Team=web", QueryName());
+
+    /// <summary>A positive size: bytes, or a number with k, m or g (powers of 1024, as nginx reads sizes).</summary>
+    public static AnnotationType<long?> PositiveSize { get; } = new("size", "bytes, or a number with k, m or g (1048576, 512k, 8m), above 0",
+        "is not a positive size (e.g. 1048576, 512k, 8m)",
+        text => ParseSize(text) is { Ok: true, Value: > 0 } parsed ? parsed : Parsed<long?>.Failure());
+
+    /// <summary>Comma-separated media types or ranges ("text/html, image/*"), lower-cased.</summary>
+    public static AnnotationType<ImmutableArray<string>> MediaRanges { get; } = List("media type list", "comma-separated media types or ranges (text/html, image/*)",
+        "is not a media type or range (e.g. text/html, image/*)", MediaRange());
+
+    /// <summary>Comma-separated header names, lower-cased, sorted and without duplicates.</summary>
+    public static AnnotationType<ImmutableArray<string>> HeaderNames { get; } = List("header name list", "comma-separated header names (X-Tenant, Accept-Language)",
+        "is not a header name", Token(), sorted: true);
 
     /// <summary>A header name (a token).</summary>
     public static AnnotationType<string?> HeaderName { get; } = new("header name", "a header name (token)", "is not a valid header name", TokenParse);
@@ -210,6 +226,21 @@ internal static partial class AnnotationTypes
         : value.TotalMinutes >= 1 && value.TotalMinutes % 1 == 0 ? $"{value.TotalMinutes.ToString(CultureInfo.InvariantCulture)}m"
         : value.TotalSeconds >= 1 && value.TotalSeconds % 1 == 0 ? $"{value.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s"
         : $"{value.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms";
+
+    private static AnnotationType<ImmutableArray<string>> List(string name, string accepts, string expectation, Regex pattern, bool sorted = false) =>
+        new(name, accepts, expectation,
+            text =>
+            {
+                var items = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                if (items.FirstOrDefault(i => !pattern.IsMatch(i)) is { } bad)
+                {
+                    return Parsed<ImmutableArray<string>>.Failure(bad);
+                }
+
+                var lower = items.Select(i => i.ToLowerInvariant());
+                return Parsed<ImmutableArray<string>>.Success(sorted ? [.. lower.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)] : [.. lower]);
+            },
+            value => value.IsDefaultOrEmpty ? null : string.Join(", ", value));
 
     private static string Lower(bool value) => value ? "true" : "false";
 

@@ -90,6 +90,7 @@ public static class IngressConverter
             var rateLimits = RateLimitAnnotations.Read(annotations, key);
             var nginx = NginxAnnotations.Read(annotations);
             var healthAffinity = HealthAffinityAnnotations.Read(annotations);
+            var cache = CacheAnnotations.Read(annotations);
             _rejections.AddRange(annotations.Finish());
             if (matchers is null || nginx is null)
             {
@@ -113,6 +114,7 @@ public static class IngressConverter
                     IsDefaultBackend = true,
                     RateLimits = rateLimits,
                     Affinity = healthAffinity.Affinity,
+                    Cache = cache,
                 };
                 _backends.ApplySettings(source, clusterId, nginx.Backend);
                 _backends.SetHealth(source, clusterId, healthAffinity);
@@ -140,6 +142,7 @@ public static class IngressConverter
                         TlsCertificate = certificates.GetValueOrDefault(path.Host),
                         RateLimits = rateLimits,
                         Affinity = healthAffinity.Affinity,
+                        Cache = cache,
                     },
                     certificates.ContainsKey(path.Host),
                     _settings.SslRedirect);
