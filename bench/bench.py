@@ -362,14 +362,24 @@ def run_wrk(args, target, scenario, duration):
 
 
 class Churn:
-    """Rewrites the churn route file 10x/s and probes each change on the edge until it is served."""
+    """Rewrites the churn route file 10x/s and probes each change on every port until it is served there.
+    A change not served within give_up seconds counts as infinitely late."""
 
-    def __init__(self, target, start_n):
-        self.target, self.n = target, start_n
-        self.written = {}      # n -> monotonic time of the write
-        self.visible = {}      # n -> seconds from write to first 200
+    def __init__(self, routes_dir, ports, start_n, give_up=1.5 * CHURN_WINDOW / 10):
+        self.routes_dir, self.ports, self.n, self.give_up = routes_dir, ports, start_n, give_up
+        self.written = {}                       # n -> monotonic time of the write
+        self.seen = {p: {} for p in ports}      # port -> n -> seconds from write to first 200
         self.stop_flag = threading.Event()
-        self.threads = [threading.Thread(target=self._write, daemon=True), threading.Thread(target=self._probe, daemon=True)]
+        self.threads = [threading.Thread(target=self._write, daemon=True)] + \
+                       [threading.Thread(target=self._probe, args=(p,), daemon=True) for p in ports]
+
+    @property
+    def visible(self):
+        """Seconds from write to served, per change, on the first port."""
+        return self.seen[self.ports[0]]
+
+    def latencies_ms(self):
+        return [v * 1000 for seen in self.seen.values() for v in seen.values()]
 
     def __enter__(self):
         for t in self.threads:
@@ -386,30 +396,31 @@ class Churn:
         while not self.stop_flag.is_set():
             self.n += 1
             self.written[self.n] = time.monotonic()
-            write_churn(self.target.routes_dir / "churn", self.n)
+            write_churn(self.routes_dir / "churn", self.n)
             next_at += 0.1
             self.stop_flag.wait(max(0.0, next_at - time.monotonic()))
 
-    def _probe(self):
-        conn = http.client.HTTPConnection("127.0.0.1", self.target.port, timeout=2)
+    def _probe(self, port):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        seen = self.seen[port]
         pending = None
         while not self.stop_flag.is_set() or pending is not None:
             if pending is None:
-                waiting = sorted(n for n in list(self.written) if n not in self.visible)
+                waiting = sorted(n for n in list(self.written) if n not in seen)
                 if not waiting:
                     if self.stop_flag.is_set():
                         break
                     time.sleep(0.001)
                     continue
                 pending = waiting[0]
-            status, _ = get(self.target.port, f"/v/{pending}", CHURN_HOST, connection=conn)
+            status, _ = get(port, f"/v/{pending}", CHURN_HOST, connection=conn)
             if status == 0:
-                conn = http.client.HTTPConnection("127.0.0.1", self.target.port, timeout=2)
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             if status == 200:
-                self.visible[pending] = time.monotonic() - self.written[pending]
+                seen[pending] = time.monotonic() - self.written[pending]
                 pending = None
-            elif time.monotonic() - self.written[pending] > 1.5 * CHURN_WINDOW / 10:
-                self.visible[pending] = float("inf")   # dropped out of the window before it was seen
+            elif time.monotonic() - self.written[pending] > self.give_up:
+                seen[pending] = float("inf")
                 pending = None
             else:
                 time.sleep(0.002)
@@ -488,6 +499,30 @@ def load_scenarios(names):
     return scenarios
 
 
+def wait_for_quiet_machine(threshold, seconds):
+    """The 1-minute load average after waiting (bounded) for it to fall below the threshold."""
+    deadline = time.time() + seconds
+    load = pathlib.Path("/proc/loadavg").read_text().split()[:3]
+    while float(load[0]) >= threshold and time.time() < deadline:
+        log(f"load average {load[0]} >= {threshold:.1f}: waiting for a quiet machine ({deadline - time.time():.0f} s left)")
+        time.sleep(10)
+        load = pathlib.Path("/proc/loadavg").read_text().split()[:3]
+    if float(load[0]) >= threshold:
+        log(f"WARNING: measuring on a loaded machine (load average {load[0]}): ratios may point the wrong way")
+    return load
+
+
+def spread(values):
+    """'min-max' of the per-round values: how far apart the rounds were."""
+    values = [v for v in values if v is not None]
+    return f"{min(values):.0f}-{max(values):.0f}" if values else "-"
+
+
+def ratio_spread(values):
+    values = [v for v in values if v is not None]
+    return f"{min(values):.2f}-{max(values):.2f}" if values else "-"
+
+
 def median(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
@@ -517,6 +552,9 @@ def main():
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (1 leaves the second core to the proxy)")
     parser.add_argument("--scenarios", nargs="*", help="names of bench/scenarios/* to run (default: all)")
     parser.add_argument("--targets", nargs="*", help="names of targets to measure (default: all)")
+    parser.add_argument("--quiet-load", type=float, default=0.5 * (os.cpu_count() or 2),
+                        help="wait until the 1-minute load average is below this before measuring (a loaded machine can turn ratios around)")
+    parser.add_argument("--quiet-wait", type=int, default=180, help="seconds to wait for a quiet machine before measuring anyway (and saying so)")
     parser.add_argument("--edge-variant", action="append", default=[], metavar="NAME:KEY=VALUE,...",
                         help="an extra embedded edge with these environment variables (dll=PATH: another build), to compare settings in the same run")
     args = parser.parse_args()
@@ -531,7 +569,7 @@ def main():
     out = BENCH / "results" / datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out.mkdir(parents=True)
     scenarios = load_scenarios(args.scenarios)
-    load_before = pathlib.Path("/proc/loadavg").read_text().split()[:3]
+    load_before = wait_for_quiet_machine(args.quiet_load, args.quiet_wait)
     log(f"results in {out}; load average {' '.join(load_before)}; {os.cpu_count()} cores")
 
     try:
@@ -566,7 +604,7 @@ def main():
                     before = grain_calls(t) if t.is_edge and s.get("grain_calls") else None
                     if s.get("churn"):
                         since = time.time()
-                        with Churn(t, churn_n) as churn:
+                        with Churn(t.routes_dir, [t.port], churn_n) as churn:
                             r = run_wrk(args, t, s, args.duration)
                         churn_n = churn.n
                         r["visibility_ms"] = [v * 1000 for v in churn.visible.values()]
@@ -606,18 +644,22 @@ def render(args, scenarios, runnable, unavailable, targets, results, peak, idle,
         return [r for r in results if r["scenario"] == s and r["target"] == t]
 
     def per_round_ratio(s, t, ref_s, ref_t, key="rps"):
+        return median(round_ratios(s, t, ref_s, ref_t, key))
+
+    def round_ratios(s, t, ref_s, ref_t, key="rps"):
         ratios = []
         for rnd in range(args.rounds):
             a = [r[key] for r in of(s, t) if r["round"] == rnd]
             b = [r[key] for r in of(ref_s, ref_t) if r["round"] == rnd]
             if a and b and a[0] and b[0]:
                 ratios.append(a[0] / b[0])
-        return median(ratios)
+        return ratios
 
-    lines = [f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, {args.rounds} rounds, medians over rounds; "
-             f"load average at start {' '.join(load_before)}; {uptime}", ""]
-    header = (f"{'scenario':<16} {'target':<12} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'failed':>6} {'peak RSS':>9} {'CPU us/req':>10} "
-              f"{'/raw-yarp':>9} {'/nginx':>7} {'raw-yarp CPU/this':>17}  notes")
+    quiet = float(load_before[0]) < args.quiet_load
+    lines = [f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, {args.rounds} rounds, medians over rounds (spread: min-max over rounds); "
+             f"load average at start {' '.join(load_before)} ({'quiet' if quiet else 'LOADED: ratios may point the wrong way'}); {uptime}", ""]
+    header = (f"{'scenario':<16} {'target':<12} {'req/s':>9} {'spread':>13} {'p50 ms':>7} {'p99 ms':>7} {'failed':>6} {'peak RSS':>9} {'CPU us/req':>10} "
+              f"{'/raw-yarp':>9} {'spread':>9} {'/nginx':>7} {'raw-yarp CPU/this':>17}  notes")
     lines += [header, "-" * len(header)]
     for s in runnable:
         names = {r["target"] for r in results if r["scenario"] == s["name"]}
@@ -644,14 +686,15 @@ def render(args, scenarios, runnable, unavailable, targets, results, peak, idle,
             if ref != s["name"] and t.is_edge:
                 notes.append("ratios vs plain")
             failed = sum(r["non2xx"] + r["socket_errors"] for r in rs)
-            ratio_raw = per_round_ratio(s["name"], t.name, ref, "raw-yarp") if t.is_edge else None
+            ratios_raw = round_ratios(s["name"], t.name, ref, "raw-yarp") if t.is_edge else []
+            ratio_raw = median(ratios_raw) if ratios_raw else None
             ratio_nginx = per_round_ratio(s["name"], t.name, ref_nginx, "nginx") if t.is_edge else None
             # Requests per CPU second relative to raw YARP (1.00 = as cheap per request): steadier than req/s on a shared machine.
             cpu_ratio = per_round_ratio(ref, "raw-yarp", s["name"], t.name, "cpu_us_per_req") if t.is_edge else None
-            lines.append(f"{s['name']:<16} {t.name:<12} {median([r['rps'] for r in rs]):>9.0f} {fmt(median([r['p50_ms'] for r in rs]), '>7.2f')} "
+            lines.append(f"{s['name']:<16} {t.name:<12} {median([r['rps'] for r in rs]):>9.0f} {spread([r['rps'] for r in rs]):>13} {fmt(median([r['p50_ms'] for r in rs]), '>7.2f')} "
                          f"{fmt(median([r['p99_ms'] for r in rs]), '>7.2f')} {failed:>6} {peak.get(t.name, 0):>6.0f} MB "
                          f"{fmt(median([r['cpu_us_per_req'] for r in rs]), '>10.0f')} "
-                         f"{fmt(ratio_raw, '>9.2f')} {fmt(ratio_nginx, '>7.2f')} {fmt(cpu_ratio, '>17.2f')}  {'; '.join(notes)}")
+                         f"{fmt(ratio_raw, '>9.2f')} {ratio_spread(ratios_raw):>9} {fmt(ratio_nginx, '>7.2f')} {fmt(cpu_ratio, '>17.2f')}  {'; '.join(notes)}")
     lines.append("")
     for name, refused in unavailable.items():
         for edge, reason in refused.items():

@@ -1,10 +1,11 @@
 using Orleans.Proxy.Hosting.Diagnostics;
 using Orleans.Proxy.Hosting;
 using Orleans.Proxy.Silo.Hosting;
+using Orleans.Proxy.Silo.RouteSources.Kubernetes;
 
 return StartupErrors.Run(() =>
 {
-    var builder = WebApplication.CreateBuilder(DiagnosticsHostingExtensions.NormalizeArguments(args));
+    var builder = WebApplication.CreateBuilder(IngressControllerExtensions.NormalizeArguments(DiagnosticsHostingExtensions.NormalizeArguments(args)));
     builder.AddConfigurationDefaults(ProxyHostDefaults.Logging.Append(new KeyValuePair<string, string?>($"{DiagnosticsOptions.Section}:{nameof(DiagnosticsOptions.Port)}", "9092")));
     builder.AddOrleansProxySilo();
     builder.AddProxyDiagnostics("orleans-proxy-silo");

@@ -62,6 +62,25 @@ foreach (var n in edgeCounts)
         """);
 }
 
+// Distinct-keys mode: one limit per API key, far above what any key sends.
+routes.Append(CultureInfo.InvariantCulture, $"""
+    ---
+    apiVersion: networking.k8s.io/v1
+    kind: Ingress
+    metadata:
+      name: keys
+      namespace: bench
+      annotations:
+        orleans-proxy.io/rate-limit-rps: "{options.KeyLimit}"
+        orleans-proxy.io/rate-limit-key: "header:X-Api-Key"
+    spec:
+      rules:
+      - host: keys.bench
+        http:
+          paths: [{"{"}path: /, pathType: Prefix, backend: {"{"}service: {"{"}name: web, port: {"{"}number: 80{"}"}{"}"}{"}"}{"}"}]
+
+    """);
+
 // An unlimited host to warm the process up on (JIT, connection pools) before the first row.
 routes.Append("""
     ---
@@ -94,6 +113,17 @@ foreach (var edge in edges)
 using (var warmUp = new CancellationTokenSource(TimeSpan.FromSeconds(3)))
 {
     await Task.WhenAll(Enumerable.Range(0, options.Workers).Select(w => Task.Run(() => Worker(edges[w % edges.Count], "warm-up.bench", new Counts(), warmUp.Token))));
+}
+
+if (options.Keys > 0)
+{
+    await KeysModeAsync(edges, options);
+    foreach (var edge in edges)
+    {
+        await edge.DisposeAsync();
+    }
+
+    return;
 }
 
 using var decisions = new DecisionRecorder();
@@ -143,12 +173,76 @@ foreach (var edge in edges)
 
 return;
 
-static async Task Worker(Edge edge, string host, Counts counts, CancellationToken stop)
+// Many distinct keys, each far below its limit: every 429 is a refusal under the limit. Per edge
+// count, the same closed-loop workers on an unlimited host, then on the keyed one (keys drawn at
+// random from a pool, a fresh pool per row), and the limiter's grain calls over the keyed run.
+static async Task KeysModeAsync(List<Edge> edges, Args options)
+{
+    Console.WriteLine($"distinct keys: header:X-Api-Key limited to {options.KeyLimit} rps per key, keys drawn at random from {options.Keys:N0} per row; {options.Workers} closed-loop workers; {options.Seconds}s per run; {Environment.ProcessorCount} cores");
+    Console.WriteLine();
+    Console.WriteLine("grain calls: lease calls during the keyed run; settlements by the end of the row (a key's partition reports what it admitted when it goes away, 10 s after its last request: about one per distinct key seen, in the background)");
+    Console.WriteLine();
+    Console.WriteLine("| edges | unlimited req/s | keyed req/s | keyed / unlimited | requests | refused (all under the limit) | lease calls / 1,000 requests | settlements / 1,000 requests (distinct keys / 1,000 requests) | request-path grain calls |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    // Each row on edges of its own, so no row counts the settlements of an earlier row's keys.
+    var used = 0;
+    foreach (var n in new[] { 1, 4 })
+    {
+        var row = edges.Skip(used).Take(n).ToList();
+        used += n;
+        foreach (var edge in row)
+        {
+            await edge.WaitForRouteAsync("keys.bench");
+        }
+
+        // Unlimited before and after the keyed run, so a drift of the machine's load shows in neither alone.
+        var plainBefore = await RunAsync(row, "warm-up.bench", null, options);
+        var pool = Enumerable.Range(0, options.Keys).Select(_ => Guid.NewGuid().ToString("N")).ToArray();
+        var before = await CallsAsync(row);
+        var seen = new bool[pool.Length];
+        var keyed = await RunAsync(row, "keys.bench", pool, options, seen);
+        var after = await CallsAsync(row);
+        var plainAfter = await RunAsync(row, "warm-up.bench", null, options);
+        // Then the keys idle out (ASP.NET Core drops a partition idle for 10 s) and report what they admitted.
+        await Task.Delay(TimeSpan.FromSeconds(12));
+        var idle = await CallsAsync(row);
+        var (admitted, requests, other) = keyed.Counts.Snapshot();
+        var refused = requests - admitted - other;
+        var leaseCalls = after.Calls - before.Calls - (after.Settlements - before.Settlements);
+        var settlements = idle.Settlements - before.Settlements;
+        var plain = (plainBefore.Counts.Snapshot().Total + plainAfter.Counts.Snapshot().Total) / (plainBefore.Seconds + plainAfter.Seconds);
+        var keyedRate = requests / keyed.Seconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {n} | {plain:F0} | {keyedRate:F0} | {keyedRate / plain:F2} | {requests} | {refused} | {leaseCalls * 1000.0 / Math.Max(1, requests):F2} | {settlements * 1000.0 / Math.Max(1, requests):F0} ({seen.Count(k => k) * 1000.0 / Math.Max(1, requests):F0}) | {after.RequestPath - before.RequestPath} |"));
+        if (other > 0)
+        {
+            Console.WriteLine($"  ({other} answers were neither 200 nor 429)");
+        }
+    }
+}
+
+static async Task<(Counts Counts, double Seconds)> RunAsync(IReadOnlyList<Edge> row, string host, string[]? keys, Args options, bool[]? seen = null)
+{
+    var counts = new Counts();
+    using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(options.Seconds));
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, options.Workers).Select(w => Task.Run(() => Worker(row[w % row.Count], host, counts, stop.Token, keys, seen))));
+    return (counts, clock.Elapsed.TotalSeconds);
+}
+
+static async Task Worker(Edge edge, string host, Counts counts, CancellationToken stop, string[]? keys = null, bool[]? seen = null)
 {
     while (!stop.IsCancellationRequested)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/");
         request.Headers.Host = host;
+        if (keys is not null)
+        {
+            var key = Random.Shared.Next(keys.Length);
+            seen?[key] = true;
+            request.Headers.Add("X-Api-Key", keys[key]);
+        }
+
         try
         {
             using var response = await edge.Public.SendAsync(request, stop);
@@ -174,17 +268,18 @@ static async Task<double> UnspentAsync(IReadOnlyList<Edge> edges, string partiti
     return unspent;
 }
 
-static async Task<(long Calls, long RequestPath)> CallsAsync(IEnumerable<Edge> edges)
+static async Task<(long Calls, long RequestPath, long Settlements)> CallsAsync(IEnumerable<Edge> edges)
 {
-    long calls = 0, requestPath = 0;
+    long calls = 0, requestPath = 0, settlements = 0;
     foreach (var edge in edges)
     {
         var diag = await edge.Diagnostics.GetFromJsonAsync<JsonElement>("/diag/ratelimits");
         calls += diag.GetProperty("grainCalls").GetInt64();
         requestPath += diag.GetProperty("requestPathGrainCalls").GetInt64();
+        settlements += diag.GetProperty("settlements").GetInt64();
     }
 
-    return (calls, requestPath);
+    return (calls, requestPath, settlements);
 }
 
 static async Task<WebApplication> StartBackendAsync(int port)
@@ -215,7 +310,7 @@ static async Task<IHost> StartSiloAsync(string routes, int siloPort, int gateway
     return host;
 }
 
-internal sealed record Args(int Limit, int Burst, int Seconds, int Workers)
+internal sealed record Args(int Limit, int Burst, int Seconds, int Workers, int Keys, int KeyLimit)
 {
     public static Args Parse(string[] args)
     {
@@ -226,7 +321,8 @@ internal sealed record Args(int Limit, int Burst, int Seconds, int Workers)
         }
 
         var limit = Read("--limit", 500);
-        return new Args(limit, Read("--burst", limit), Math.Min(Read("--seconds", 10), 60), Math.Min(Read("--workers", 16), 64));
+        var keys = Array.IndexOf(args, "--keys") >= 0 ? Math.Min(Read("--keys", 100_000), 10_000_000) : 0;
+        return new Args(limit, Read("--burst", limit), Math.Min(Read("--seconds", 10), 60), Math.Min(Read("--workers", 16), 64), keys, Read("--key-limit", 100));
     }
 }
 

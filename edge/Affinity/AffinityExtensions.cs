@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Proxy.Edge.Hosting;
 
 namespace Orleans.Proxy.Edge.Affinity;
 
@@ -11,6 +13,8 @@ public static class AffinityExtensions
     public static IServiceCollection AddEdgeAffinity(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AffinityOptions>().Bind(configuration.GetSection(AffinityOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        // The rate limiter registers it too: one trusted-proxy list for both.
+        services.TryAddSingleton<ClientIpResolver>();
         services.AddSingleton<AffinityPins>();
         services.AddHostedService(sp => sp.GetRequiredService<AffinityPins>());
         services.AddSingleton<AffinityMiddleware>();

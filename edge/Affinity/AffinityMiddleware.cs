@@ -12,7 +12,7 @@ namespace Orleans.Proxy.Edge.Affinity;
 /// available destinations to the key's pinned one. Health has already been applied to that list,
 /// so a pin on an unavailable destination is never used: the grain moves it.
 /// </summary>
-internal sealed class AffinityMiddleware(RouteTableCache routes, AffinityPins pins)
+internal sealed class AffinityMiddleware(RouteTableCache routes, AffinityPins pins, ClientIpResolver clientIp)
 {
     private const int MaxKeyLength = 256;
 
@@ -23,7 +23,7 @@ internal sealed class AffinityMiddleware(RouteTableCache routes, AffinityPins pi
         var proxy = context.GetReverseProxyFeature();
         if (SpecFor(proxy.Route.Config.RouteId) is { } spec
             && proxy.AvailableDestinations.Count > 0
-            && KeyOf(context, spec) is { } key
+            && KeyOf(context, spec, clientIp) is { } key
             && await pins.PickAsync(proxy.Cluster.Config.ClusterId, key, spec, proxy.AvailableDestinations) is { } destination)
         {
             proxy.AvailableDestinations = [destination];
@@ -49,8 +49,11 @@ internal sealed class AffinityMiddleware(RouteTableCache routes, AffinityPins pi
     /// <summary>The affinity of each route of one table, rebuilt when the table changes.</summary>
     private sealed record RouteSpecs(RouteTable Table, ImmutableDictionary<string, AffinitySpec> ByRoute);
 
-    /// <summary>The key; for cookie affinity a new random one is issued (and set on the response) when the client has none.</summary>
-    private static string? KeyOf(HttpContext context, AffinitySpec spec)
+    /// <summary>
+    /// The key; for cookie affinity a new random one is issued (and set on the response) when the client has none.
+    /// The client address is the socket's, or from X-Forwarded-For when the socket is a trusted proxy (as for rate limits).
+    /// </summary>
+    internal static string? KeyOf(HttpContext context, AffinitySpec spec, ClientIpResolver clientIp)
     {
         switch (spec.Mode)
         {
@@ -58,7 +61,7 @@ internal sealed class AffinityMiddleware(RouteTableCache routes, AffinityPins pi
                 var header = context.Request.Headers[spec.Name].ToString();
                 return header.Length is > 0 and <= MaxKeyLength ? header : null;
             case AffinityMode.ClientIp:
-                return ClientAddress.Of(context);
+                return context.Connection.RemoteIpAddress is null ? null : clientIp.Resolve(context).ToString();
             default:
                 var cookie = context.Request.Cookies[spec.Name];
                 if (cookie is { Length: > 0 and <= MaxKeyLength })

@@ -51,7 +51,7 @@ internal sealed partial class AffinityPins(
         Interlocked.Increment(ref _lookups);
         try
         {
-            var resolved = await grains.GetGrain<IAffinityGrain>(cacheKey).Resolve(spec.Ttl).WaitAsync(options.Value.LookupTimeout);
+            var resolved = await grains.GetGrain<IAffinityGrain>(cacheKey).Resolve(spec.Ttl).WaitAsync(options.Value.LookupTimeout, time);
             if (Find(available, resolved.DestinationId) is { } pinned)
             {
                 Store(cacheKey, new Pin(pinned.DestinationId, spec.Ttl, now, provisionalUntil: null));
@@ -104,7 +104,7 @@ internal sealed partial class AffinityPins(
         return null;
     }
 
-    /// <summary>Every second: forget keys idle past their TTL, and extend the grain's TTL of keys in use (at most four times per TTL).</summary>
+    /// <summary>Every second: <see cref="Sweep"/>.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
@@ -112,23 +112,29 @@ internal sealed partial class AffinityPins(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var now = time.GetTimestamp();
-                foreach (var (cacheKey, pin) in _pins)
-                {
-                    if (time.GetElapsedTime(pin.LastUsed, now) > pin.Ttl)
-                    {
-                        _pins.TryRemove(new KeyValuePair<string, Pin>(cacheKey, pin));
-                    }
-                    else if (pin.ProvisionalUntil is null && pin.LastUsed > pin.Touched && time.GetElapsedTime(pin.Touched, now) >= pin.Ttl / 4)
-                    {
-                        pin.Touched = now;
-                        grains.GetGrain<IAffinityGrain>(cacheKey).Touch(pin.Ttl).Ignore();
-                    }
-                }
+                Sweep();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>Forgets keys idle past their TTL, and extends the grain's TTL of keys in use (at most four times per TTL).</summary>
+    internal void Sweep()
+    {
+        var now = time.GetTimestamp();
+        foreach (var (cacheKey, pin) in _pins)
+        {
+            if (time.GetElapsedTime(pin.LastUsed, now) > pin.Ttl)
+            {
+                _pins.TryRemove(new KeyValuePair<string, Pin>(cacheKey, pin));
+            }
+            else if (pin.ProvisionalUntil is null && pin.LastUsed > pin.Touched && time.GetElapsedTime(pin.Touched, now) >= pin.Ttl / 4)
+            {
+                pin.Touched = now;
+                grains.GetGrain<IAffinityGrain>(cacheKey).Touch(pin.Ttl).Ignore();
+            }
         }
     }
 

@@ -7,6 +7,7 @@ using Orleans.Proxy.Edge.Health;
 using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Edge.Routing;
+using Orleans.Proxy.Hosting;
 using Orleans.Proxy.Hosting.Diagnostics;
 using Orleans.Proxy.Edge.Tls;
 
@@ -18,7 +19,9 @@ internal static class DiagnosticsEndpoints
     public static void MapEdgeDiagnostics(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
-        endpoints.MapGet("/health/ready", (RouteTableCache cache) => cache.AppliedAt is null
+        endpoints.MapGet("/health/ready", (RouteTableCache cache, EdgeDrain drain) => drain.Draining
+            ? Results.Json(new { status = "draining", reason = "the edge is stopping: it serves on for its drain period, then exits" }, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : cache.AppliedAt is null
             ? Results.Json(new { status = "not ready", reason = "no routing table loaded from the cluster yet" }, statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Ok(new { status = "ready", generation = cache.Current.Catalog.Generation }));
 
@@ -30,6 +33,7 @@ internal static class DiagnosticsEndpoints
             return new
             {
                 edgeId = identity.Id,
+                version = ProxyVersion.Current,
                 generation = table.Catalog.Generation,
                 appliedAt = cache.AppliedAt,
                 incomplete = sync.Incomplete,

@@ -1,6 +1,4 @@
-using Yarp.ReverseProxy.Model;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 
@@ -20,15 +18,5 @@ internal static class EdgeDiagnosticsExtensions
             metrics.AddMeter(YarpMetrics.MeterName);
         });
         return builder;
-    }
-
-    /// <summary>YARP on the public listener, and the same endpoints behind /diag/explain's matcher.</summary>
-    public static WebApplication MapReverseProxyWithExplain(this WebApplication app, Action<IReverseProxyApplicationBuilder> pipeline)
-    {
-        var endpoints = (IEndpointRouteBuilder)app;
-        var before = endpoints.DataSources.Count;
-        app.MapReverseProxy(pipeline);
-        app.Services.GetRequiredService<RequestExplainer>().UseEndpoints(app, [.. endpoints.DataSources.Skip(before)]);
-        return app;
     }
 }

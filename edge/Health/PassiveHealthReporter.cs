@@ -21,6 +21,7 @@ internal sealed partial class PassiveHealthReporter(
     IGrainFactory grains,
     RouteTableCache routes,
     EdgeIdentity identity,
+    TimeProvider time,
     IOptions<HealthOptions> options,
     ILogger<PassiveHealthReporter> logger) : BackgroundService
 {
@@ -64,7 +65,7 @@ internal sealed partial class PassiveHealthReporter(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.ReportInterval);
+        using var timer = new PeriodicTimer(options.Value.ReportInterval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))

@@ -12,6 +12,7 @@ using Orleans.Proxy.Edge.Affinity;
 using Orleans.Proxy.Edge.Diagnostics;
 using Orleans.Proxy.Edge.Health;
 using Orleans.Proxy.Edge.IngressFeatures;
+using Orleans.Proxy.Edge.Matching;
 using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Edge.Tls;
@@ -53,24 +54,32 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogSync>());
         builder.AddSharedRateLimiting();
         builder.Services.AddGrainCallCounter();
-        builder.Services.AddReverseProxy().LoadFromMemory([], []).AddIngressFeatures();
+        builder.Services.AddReverseProxy().LoadFromMemory([], []).AddIngressFeatures().AddRouteMatching(configuration);
         builder.AddEdgeDiagnostics();
         builder.AddAccessLog();
         builder.Services.AddEdgeHealth(configuration).AddEdgeAffinity(configuration);
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddEdgeTls();
+        builder.Services.AddEdgeDrain(edge);
 
         return builder;
     }
 
-    /// <summary>Diagnostics on their own listener; everything else on the public listener is logged and goes to YARP.</summary>
+    /// <summary>
+    /// Diagnostics on their own listener; everything else on the public listener is logged, matched
+    /// by the edge's matcher (404 or 400 when nothing may serve it) and goes to YARP.
+    /// </summary>
     public static WebApplication MapOrleansProxyEdge(this WebApplication app)
     {
         app.MapProxyDiagnostics(endpoints => endpoints.MapEdgeDiagnostics());
+        app.UseEdgeDrain();
         app.UseAccessLog();
+        app.UseRouteMatching();
+        // Keeps the endpoint the matcher set (and stops WebApplication adding a routing step of its own first).
         app.UseRouting();
         app.UseSharedRateLimiting();
-        app.MapReverseProxyWithExplain(ProxyPipeline.Configure);
+        app.MapMatchedReverseProxy(ProxyPipeline.Configure);
+        app.RunMatchedRoute();
         return app;
     }
 
@@ -90,6 +99,11 @@ public static partial class EdgeHostingExtensions
         if (edge.Port != 0 && edge.Port == diagnostics.Port)
         {
             errors.Add($"Edge:Port and Diagnostics:Port are both {edge.Port}: diagnostics need a port of their own");
+        }
+
+        if (diagnostics.MetricsPort is { } metrics && metrics != 0 && (metrics == edge.Port || metrics == edge.HttpsPort))
+        {
+            errors.Add($"Diagnostics:MetricsPort {metrics} is also Edge:Port or Edge:HttpsPort: each listener needs its own port");
         }
 
         if (errors.Count > 0)

@@ -27,6 +27,17 @@ public sealed class EdgeOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
+    /// On SIGTERM, how long the edge keeps serving (new connections too) with /health/ready at 503,
+    /// so load balancers deregister it first; about a load balancer's deregistration delay.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan DrainPeriod { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>After the drain period, how long requests in flight get to finish before the edge exits anyway.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
     /// Kestrel runs request continuations on the socket's I/O thread instead of queueing them to the
     /// thread pool (SocketTransportOptions.UnsafePreferInlineScheduling). Safe here because nothing on
     /// the edge's request path blocks a thread; it saves a thread-pool hop per read and write.

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Orleans.Proxy.Edge.Matching;
 using Yarp.ReverseProxy;
 
 namespace Orleans.Proxy.Edge.IngressFeatures;
@@ -22,10 +23,13 @@ internal sealed class IngressFeatureMiddleware(IProxyStateLookup proxyState)
 
         var request = context.Request;
         var settings = features.Features;
+        // The path as matched (normalized, still percent-encoded), so a redirect names what was routed.
+        var matched = context.Features.Get<RouteMatchFeature>();
         if (settings.SslRedirect && !request.IsHttps)
         {
+            var path = matched?.Path ?? (request.PathBase + request.Path).ToUriComponent();
             return Redirect(context, StatusCodes.Status308PermanentRedirect,
-                $"https://{request.Host.Host}{request.PathBase}{request.Path}{request.QueryString}");
+                $"https://{request.Host.Host}{path}{request.QueryString}");
         }
 
         if (settings.PermanentRedirect is { } target)
@@ -33,7 +37,7 @@ internal sealed class IngressFeatureMiddleware(IProxyStateLookup proxyState)
             return Redirect(context, StatusCodes.Status301MovedPermanently, target);
         }
 
-        if (settings.AppRoot is { } appRoot && request.Path == "/")
+        if (settings.AppRoot is { } appRoot && (matched?.MatchPath ?? request.Path.Value) == "/")
         {
             return Redirect(context, StatusCodes.Status302Found, appRoot);
         }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Orleans.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
 
@@ -12,8 +11,6 @@ namespace Orleans.Proxy.Edge.IngressFeatures;
 /// atomically with the route) and compiled once per route configuration.
 /// </summary>
 internal sealed record IngressRouteFeatures(
-    string? PathRegex,
-    string? RewriteTarget,
     bool SslRedirect,
     string[] AllowSourceRanges,
     string[] DenySourceRanges,
@@ -29,10 +26,10 @@ internal sealed record IngressRouteFeatures(
     /// <summary>The metadata for a route, or null when it uses none of these features.</summary>
     public static IReadOnlyDictionary<string, string>? ToMetadata(RouteSpec route)
     {
-        var features = new IngressRouteFeatures(route.PathRegex, route.RewriteTarget, route.SslRedirect,
+        var features = new IngressRouteFeatures(route.SslRedirect,
             [.. route.AllowSourceRanges.IsDefault ? [] : route.AllowSourceRanges], [.. route.DenySourceRanges.IsDefault ? [] : route.DenySourceRanges],
             route.MaxRequestBodySize, route.PermanentRedirect, route.AppRoot, route.Canary);
-        var none = features.PathRegex is null && features.RewriteTarget is null && !features.SslRedirect && features.AllowSourceRanges.Length == 0
+        var none = !features.SslRedirect && features.AllowSourceRanges.Length == 0
             && features.DenySourceRanges.Length == 0 && features.MaxRequestBodySize is null && features.PermanentRedirect is null
             && features.AppRoot is null && features.Canary is null;
         return none ? null : new Dictionary<string, string> { [MetadataKey] = JsonSerializer.Serialize(features) };
@@ -47,10 +44,6 @@ internal sealed record IngressRouteFeatures(
     internal sealed class Compiled(IngressRouteFeatures features)
     {
         public IngressRouteFeatures Features { get; } = features;
-
-        public Regex? PathRegex { get; } = features.PathRegex is { } pattern
-            ? new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100))
-            : null;
 
         public IPNetwork[] Allow { get; } = [.. features.AllowSourceRanges.Select(r => IPNetwork.Parse(r))];
 

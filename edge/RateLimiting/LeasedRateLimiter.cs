@@ -4,44 +4,24 @@ using Orleans.Proxy.RateLimiting;
 namespace Orleans.Proxy.Edge.RateLimiting;
 
 /// <summary>
-/// One partition of one policy on this edge. Requests are decided from tokens leased from the
-/// partition's grain; a lease is topped up in the background before it runs out, so
-/// <see cref="AttemptAcquireCore"/> never waits. Only the first request of a new partition waits,
-/// in <see cref="AcquireAsyncCore"/>, for the first lease, and no longer than
-/// <see cref="RateLimitingOptions.FirstRequestTimeout"/>. When the cluster does not answer, a local
-/// bucket of limit / (edges last known) decides instead: limiting goes on, and nothing waits.
+/// One partition of one policy on this edge, as an ASP.NET Core <see cref="RateLimiter"/>. The
+/// decisions are <see cref="LeaseAccount"/>'s, under a lock; this class reads the clock, makes the
+/// calls the account asks for outside the lock (in the background: no request ever waits on the
+/// cluster) and applies their results. When the cluster does not answer, a local bucket of
+/// limit / (edges last known) decides instead: limiting goes on, and nothing waits.
 /// </summary>
 internal sealed class LeasedRateLimiter : RateLimiter
 {
     public static readonly MetadataName<RateLimitSpec> PolicyMetadata = new("orleans-proxy.policy");
 
-    private static readonly TimeSpan MinCallInterval = TimeSpan.FromMilliseconds(20);
+    /// <summary>ASP.NET Core disposes a partition limiter idle for longer than this.</summary>
+    private static readonly TimeSpan PartitionIdleLimit = TimeSpan.FromSeconds(10);
 
     private readonly object _lock = new();
+    private readonly LeaseAccount _account;
     private readonly RateLimitLeases _leases;
     private readonly TimeProvider _time;
-    private readonly TimeSpan _leaseLength;
-
-    // Lease state (under _lock). Timestamps are TimeProvider ticks.
-    private double _tokens;
-    private int _expiredUnused;
-    private long _expiresAt;
-    private long _nextCallAt;
-    private Task? _call;
-    private bool _callWaitedOn;
-    private bool _leased;
-    private int _edges;
-    private double _grainTokensLeft;
-
-    // Fallback bucket, used only while the cluster does not answer.
-    private bool _fallback;
-    private double _fallbackTokens;
-    private long _fallbackRefilledAt;
-
-    // Demand: every attempt counts, admitted or not, so a lease follows what the edge is asked for.
-    private long _attempts;
-    private long _rateSince;
-    private double _recentRate;
+    private readonly TimeSpan _keepIdle;
     private long _lastUsed;
     private bool _disposed;
 
@@ -52,8 +32,11 @@ internal sealed class LeasedRateLimiter : RateLimiter
         GrainKey = IRateLimitGrain.Key(spec.PolicyId, partitionKey);
         _leases = leases;
         _time = leases.Time;
-        _leaseLength = leases.Options.LeaseLength;
-        _rateSince = _lastUsed = _time.GetTimestamp();
+        _lastUsed = _time.GetTimestamp();
+        _account = new LeaseAccount(spec, leases.Options.LeaseLength, leases.KnownEdges, _lastUsed, _time.TimestampFrequency);
+        // A partition forgotten while its bucket has not refilled would come back with a fresh
+        // allowance: it stays until its state no longer matters, however short ASP.NET Core's idle limit.
+        _keepIdle = _account.Memory > PartitionIdleLimit ? _account.Memory - PartitionIdleLimit : TimeSpan.Zero;
         leases.Register(this);
     }
 
@@ -69,313 +52,197 @@ internal sealed class LeasedRateLimiter : RateLimiter
         {
             lock (_lock)
             {
-                return _fallback;
+                return _account.Fallback;
             }
         }
     }
 
-    public override TimeSpan? IdleDuration => _time.GetElapsedTime(Interlocked.Read(ref _lastUsed));
+    /// <summary>Requests admitted locally that the grain has not debited yet.</summary>
+    public int Unsettled
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _account.Unsettled;
+            }
+        }
+    }
+
+    public override TimeSpan? IdleDuration
+    {
+        get
+        {
+            var idle = _time.GetElapsedTime(Interlocked.Read(ref _lastUsed)) - _keepIdle;
+            return idle > TimeSpan.Zero ? idle : TimeSpan.Zero;
+        }
+    }
 
     public override RateLimiterStatistics? GetStatistics()
     {
         lock (_lock)
         {
-            return new RateLimiterStatistics { CurrentAvailablePermits = (long)Available(_time.GetTimestamp()) };
+            return new RateLimiterStatistics { CurrentAvailablePermits = (long)_account.Available(_time.GetTimestamp()) };
         }
     }
 
-    public (double Tokens, double GrainTokensLeft, int Edges, double RecentRate, bool Fallback) Snapshot()
+    public (double Tokens, double GrainTokensLeft, int Edges, double RecentRate, bool Fallback, int Unsettled, int Credit) Snapshot()
     {
         lock (_lock)
         {
             var now = _time.GetTimestamp();
-            return (Available(now), _grainTokensLeft, _edges, _recentRate, _fallback);
+            return (_account.LeaseTokens(now), _account.GrainTokensLeft, _account.Edges, _account.RecentRate, _account.Fallback, _account.Unsettled, _account.Credit(now));
         }
     }
 
-    protected override RateLimitLease AttemptAcquireCore(int permitCount)
+    protected override RateLimitLease AttemptAcquireCore(int permitCount) => Acquire(permitCount, countDemand: true);
+
+    // The middleware calls AcquireAsync after AttemptAcquire refused a request: the same request,
+    // decided again (a lease may have landed since) and counted as refused only here, once.
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Acquire(permitCount, countDemand: false));
+
+    private RateLimitLease Acquire(int permitCount, bool countDemand)
     {
+        Admission admission;
+        LeaseCall? call;
+        var retryAfter = TimeSpan.Zero;
         lock (_lock)
         {
+            if (_disposed)
+            {
+                return new RejectedLease(Spec, _leases.Options.LeaseLength);
+            }
+
             var now = _time.GetTimestamp();
-            Interlocked.Exchange(ref _lastUsed, now);
-            _attempts += permitCount;
-            return Take(permitCount, now);
-        }
-    }
-
-    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
-    {
-        Task? first;
-        lock (_lock)
-        {
-            var now = _time.GetTimestamp();
-            var lease = Take(permitCount, now);
-            if (lease.IsAcquired)
+            if (countDemand)
             {
-                return lease;
+                Interlocked.Exchange(ref _lastUsed, now);
             }
 
-            // Only a partition that never had a lease waits, and only for the call already under way.
-            if (_leased || _fallback || _call is null)
+            admission = _account.Take(permitCount, now, countDemand);
+            call = _account.CallDue(now);
+            if (admission == Admission.Rejected)
             {
-                _leases.CountRejected(Spec.PolicyId);
-                return lease;
-            }
-
-            lease.Dispose();
-            first = _call;
-            if (!_callWaitedOn)
-            {
-                // Several first requests may wait on one call; it is one call on the request path.
-                _callWaitedOn = true;
-                _leases.CountRequestWait();
+                retryAfter = _account.RetryAfter(now, permitCount);
             }
         }
 
-        try
+        if (call is not null)
         {
-            await first.WaitAsync(_leases.Options.FirstRequestTimeout, _time, cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            lock (_lock)
-            {
-                // The call goes on and its tokens count when it lands; until then the fallback decides.
-                SetFallback(true, "the first lease took longer than RateLimiting:FirstRequestTimeout");
-            }
+            Send(call);
         }
 
-        lock (_lock)
+        switch (admission)
         {
-            return Take(permitCount, _time.GetTimestamp(), countRejection: true);
-        }
-    }
-
-    // The middleware calls AcquireAsync after AttemptAcquire refused a request, so a refusal is
-    // counted only there, once per request.
-    private RateLimitLease Take(int permitCount, long now, bool countRejection = false)
-    {
-        if (_disposed)
-        {
-            return Rejected(_leaseLength);
-        }
-
-        Expire(now);
-        StartCallIfDue(now);
-        if (permitCount == 0 || _tokens >= permitCount)
-        {
-            _tokens -= permitCount;
-            if (permitCount > 0)
-            {
+            case Admission.Lease when permitCount > 0:
                 _leases.CountLeaseAdmitted(Spec.PolicyId);
-            }
-
-            return Acquired.Instance;
-        }
-
-        if (_fallback)
-        {
-            RefillFallback(now);
-            if (_fallbackTokens >= permitCount)
-            {
-                _fallbackTokens -= permitCount;
+                break;
+            case Admission.Local:
+                _leases.CountLocalAdmitted(Spec.PolicyId);
+                break;
+            case Admission.Fallback:
                 _leases.CountFallbackAdmitted(Spec.PolicyId);
-                return Acquired.Instance;
-            }
+                break;
+            case Admission.Rejected:
+                if (!countDemand)
+                {
+                    _leases.CountRejected(Spec.PolicyId);
+                }
+
+                return new RejectedLease(Spec, retryAfter);
         }
 
-        if (countRejection)
-        {
-            _leases.CountRejected(Spec.PolicyId);
-        }
-
-        return Rejected(RetryAfter(now, permitCount));
+        return Acquired.Instance;
     }
 
-    /// <summary>Starts a background lease call when the tokens run low or expire soon, unless the bucket asked us to wait.</summary>
-    private void StartCallIfDue(long now)
+    private void Send(LeaseCall call)
     {
-        if (_call is not null || now < _nextCallAt)
-        {
-            return;
-        }
-
-        var elapsed = _time.GetElapsedTime(_rateSince, now).TotalSeconds;
-        // Enough time or enough requests for a usable sample; a busy new partition learns its rate fast.
-        if (elapsed >= 0.05 || (_attempts >= 16 && elapsed > 0))
-        {
-            // Weight the newest sample by how much of a lease it covers.
-            var sample = _attempts / elapsed;
-            var weight = Math.Min(1, elapsed / _leaseLength.TotalSeconds);
-            _recentRate = _leased ? (weight * sample) + ((1 - weight) * _recentRate) : sample;
-            _attempts = 0;
-            _rateSince = now;
-        }
-
-        var expected = _recentRate > 0 ? Math.Max(1, _recentRate * _leaseLength.TotalSeconds) : FirstLeaseSize();
-        // While the shared bucket has plenty left, hold twice the expected need: a sudden jump in load
-        // then spends the spare instead of being refused before the refill lands. The grain debits what
-        // it grants and caps each edge at its share, so this never admits more than the limit.
-        if (_leased && _grainTokensLeft >= 4 * expected)
-        {
-            expected *= 2;
-        }
-
-        var lowWater = Math.Max(1, expected * 0.3);
-        var expiresSoon = _time.GetElapsedTime(now, _expiresAt) < _leaseLength * 0.5;
-        if (_leased && _tokens > lowWater && !expiresSoon)
-        {
-            return;
-        }
-
-        var requested = (int)Math.Clamp(Math.Ceiling(expected - Math.Max(0, _tokens)), 1, int.MaxValue);
-        _callWaitedOn = false;
-        _call = CallAsync(requested, Math.Max(_recentRate, 1), _expiredUnused);
-        _expiredUnused = 0;
-    }
-
-    /// <summary>
-    /// Before a rate is known: a client's partition (client IP, header) usually comes through one
-    /// edge, so it may take its share of the whole burst and a page's first burst is served; a route
-    /// or host partition is shared by every edge by nature, so the first edge leaves room for others.
-    /// </summary>
-    private double FirstLeaseSize()
-    {
-        var edges = Math.Max(1, _leases.KnownEdges);
-        var sharers = Spec.Key is RateLimitKeyKind.Route or RateLimitKeyKind.Host ? edges + 1 : edges;
-        return Math.Max(1, Spec.Capacity / (double)sharers);
-    }
-
-    /// <summary>Drops the tokens of an expired lease, counting them to give back with the next call.</summary>
-    private void Expire(long now)
-    {
-        if (now >= _expiresAt && _tokens >= 1)
-        {
-            _expiredUnused += (int)Math.Floor(_tokens);
-        }
-
-        if (now >= _expiresAt)
-        {
-            _tokens = 0;
-        }
-    }
-
-    private async Task CallAsync(int requested, double rate, int returned)
-    {
-        // Leave the caller's lock first: the result is applied under the lock on another thread.
-        await Task.Yield();
-        _leases.CountBackgroundCall();
-        var started = _time.GetTimestamp();
+        _leases.CountBackgroundCall(settlement: false);
+        var request = Request(call);
+        Task<LeaseGrant> pending;
         try
         {
-            var grant = await _leases.Grain(GrainKey).AcquireLease(new LeaseRequest(
-                _leases.EdgeId, Spec.RatePerSecond, Spec.Capacity, requested, rate, _leaseLength, returned));
-            _leases.LeaseRefilled(Spec.PolicyId, _time.GetElapsedTime(started), succeeded: true);
-            _leases.ObserveEdges(grant.EdgesSharing);
-            lock (_lock)
-            {
-                var now = _time.GetTimestamp();
-                Expire(now);
-                _tokens += grant.Granted;
-                _expiresAt = now + Ticks(grant.ValidFor);
-                // Never more than one call per MinCallInterval per partition, whatever the bucket says.
-                _nextCallAt = now + Ticks(grant.RetryAfter > MinCallInterval ? grant.RetryAfter : MinCallInterval);
-                _edges = grant.EdgesSharing;
-                _grainTokensLeft = grant.TokensLeft;
-                _leased = true;
-                SetFallback(false, null);
-                if (_disposed)
-                {
-                    ReturnHeld(now);
-                }
-            }
+            pending = _leases.Source.AcquireLease(GrainKey, request);
         }
         catch (Exception error)
         {
+            pending = Task.FromException<LeaseGrant>(error);
+        }
+
+        // Applied on the thread that completes the call (a few field updates under the lock), so an
+        // answer takes effect as soon as it arrives, whatever the caller's synchronization context.
+        _ = pending.ContinueWith(
+            static (call, state) =>
+            {
+                var (limiter, started) = ((LeasedRateLimiter, long))state!;
+                limiter.Land(call, started);
+            },
+            (this, _time.GetTimestamp()),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private void Land(Task<LeaseGrant> call, long started)
+    {
+        if (!call.IsCompletedSuccessfully)
+        {
+            var error = call.Exception?.GetBaseException() ?? new TaskCanceledException(call);
             _leases.LeaseRefilled(Spec.PolicyId, _time.GetElapsedTime(started), succeeded: false);
             lock (_lock)
             {
-                // Returned tokens are not sent again: the bucket may have taken them already, and
-                // counting them twice would let it grant more than it refilled.
-                _nextCallAt = _time.GetTimestamp() + Ticks(_leaseLength);
-                SetFallback(true, $"{error.GetType().Name}: {error.Message}");
+                // Counted under the lock, so a Dispose racing with this gives back exactly what was counted.
+                if (_account.Failed(_time.GetTimestamp(), _leases.KnownEdges) && !_disposed)
+                {
+                    _leases.EnterFallback(GrainKey, $"{error.GetType().Name}: {error.Message}", _account.Edges);
+                }
             }
-        }
-        finally
-        {
-            lock (_lock)
-            {
-                _call = null;
-            }
-        }
-    }
 
-    private void SetFallback(bool on, string? reason)
-    {
-        if (on == _fallback || _disposed)
-        {
             return;
         }
 
-        _fallback = on;
-        if (on)
+        var grant = call.Result;
+        _leases.LeaseRefilled(Spec.PolicyId, _time.GetElapsedTime(started), succeeded: true);
+        _leases.ObserveEdges(grant.EdgesSharing);
+        bool left;
+        LeaseCall? settle = null;
+        lock (_lock)
         {
-            var edges = _edges > 0 ? _edges : _leases.KnownEdges;
-            _edges = edges;
-            // A partition that had a lease keeps its tokens and adds no burst of its own: the
-            // cluster-wide burst was already spent through the grain.
-            _fallbackTokens = _leased ? 0 : Math.Max(1, Spec.Capacity / (double)edges);
-            _fallbackRefilledAt = _time.GetTimestamp();
-            _leases.EnterFallback(GrainKey, reason ?? "", edges);
+            var now = _time.GetTimestamp();
+            // After Dispose, the fallback count was already given back.
+            left = _account.Granted(grant, now) && !_disposed;
+            if (_disposed)
+            {
+                // Gone while the call was in flight: its tokens go straight back.
+                settle = _account.Close(now);
+            }
         }
-        else
+
+        if (left)
         {
             _leases.LeaveFallback();
         }
-    }
 
-    private void RefillFallback(long now)
-    {
-        var edges = Math.Max(1, _edges);
-        var capacity = Math.Max(1, Spec.Capacity / (double)edges);
-        var seconds = _time.GetElapsedTime(_fallbackRefilledAt, now).TotalSeconds;
-        _fallbackTokens = Math.Min(capacity, _fallbackTokens + (seconds * Spec.RatePerSecond / edges));
-        _fallbackRefilledAt = now;
-    }
-
-    private double Available(long now) =>
-        (now < _expiresAt ? Math.Max(0, _tokens) : 0) + (_fallback ? _fallbackTokens : 0);
-
-    private TimeSpan RetryAfter(long now, int permitCount)
-    {
-        if (_fallback)
+        if (settle is not null)
         {
-            var perSecond = Spec.RatePerSecond / Math.Max(1, _edges);
-            return TimeSpan.FromSeconds(perSecond > 0 ? Math.Max(0, permitCount - _fallbackTokens) / perSecond : Spec.PeriodLength.TotalSeconds);
+            Settle(settle);
         }
-
-        return now < _nextCallAt ? _time.GetElapsedTime(now, _nextCallAt) : TimeSpan.FromSeconds(permitCount / Math.Max(Spec.RatePerSecond, 1e-9) / Math.Max(1, _edges));
     }
 
-    private RateLimitLease Rejected(TimeSpan retryAfter) => new RejectedLease(Spec, retryAfter);
+    private LeaseRequest Request(LeaseCall call) => new(
+        _leases.EdgeId, Spec.RatePerSecond, Spec.Capacity, call.Requested, call.RecentRate, _leases.Options.LeaseLength, call.Returned, call.Owed, call.CreditCap);
 
-    private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
-
-    private void ReturnHeld(long now)
+    private void Settle(LeaseCall call)
     {
-        Expire(now);
-        var unused = (int)Math.Floor(_tokens) + _expiredUnused;
-        _tokens = 0;
-        _expiredUnused = 0;
-        if (unused > 0)
-        {
-            _leases.ReturnUnused(GrainKey, unused);
-        }
+        _leases.CountBackgroundCall(settlement: true);
+        _leases.Settle(GrainKey, Request(call));
     }
 
     protected override void Dispose(bool disposing)
     {
+        LeaseCall? settle;
+        bool wasInFallback;
         lock (_lock)
         {
             if (_disposed)
@@ -383,15 +250,20 @@ internal sealed class LeasedRateLimiter : RateLimiter
                 return;
             }
 
-            // Unused tokens go back so other edges can use them (they would expire anyway).
-            ReturnHeld(_time.GetTimestamp());
-            if (_fallback)
-            {
-                _fallback = false;
-                _leases.LeaveFallback();
-            }
-
             _disposed = true;
+            wasInFallback = _account.Fallback;
+            // Unused tokens go back and local admissions are reported (a call in flight settles its own when it lands).
+            settle = _account.Close(_time.GetTimestamp());
+        }
+
+        if (wasInFallback)
+        {
+            _leases.LeaveFallback();
+        }
+
+        if (settle is not null)
+        {
+            Settle(settle);
         }
 
         _leases.Unregister(this);

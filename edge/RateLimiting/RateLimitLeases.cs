@@ -9,37 +9,38 @@ using Orleans.Proxy.RateLimiting;
 namespace Orleans.Proxy.Edge.RateLimiting;
 
 /// <summary>
-/// What every partition limiter of this edge shares: the grain factory, the counters, the edge
-/// count last learned from the buckets (for the fallback share), and the edge-wide fallback state,
-/// logged on each change.
+/// What every partition limiter of this edge shares: where leases come from, the counters, the edge
+/// count last learned from the buckets (for allowances and the fallback share), and the edge-wide
+/// fallback state, logged on each change.
 /// </summary>
 internal sealed partial class RateLimitLeases
 {
     public const string MeterName = "Orleans.Proxy.RateLimiting";
 
-    private readonly IGrainFactory _grains;
+    private readonly IRateLimitLeaseSource _source;
     private readonly ILogger<RateLimitLeases> _logger;
     private readonly ConcurrentDictionary<LeasedRateLimiter, byte> _live = new();
     private readonly Counter<long> _grainCalls;
     private readonly ProxyMetrics _metrics;
     private long _grainCallCount;
-    private long _requestWaits;
+    private long _settlements;
     private long _fallbackAdmitted;
+    private long _localAdmitted;
     private long _leaseAdmitted;
     private long _rejected;
     private int _inFallback;
     private int _knownEdges = 1;
 
-    public RateLimitLeases(IGrainFactory grains, EdgeIdentity identity, IOptions<RateLimitingOptions> options, TimeProvider time, IMeterFactory meters, ProxyMetrics metrics, ILogger<RateLimitLeases> logger)
+    public RateLimitLeases(IRateLimitLeaseSource source, EdgeIdentity identity, IOptions<RateLimitingOptions> options, TimeProvider time, IMeterFactory meters, ProxyMetrics metrics, ILogger<RateLimitLeases> logger)
     {
-        _grains = grains;
+        _source = source;
         _metrics = metrics;
         _logger = logger;
         EdgeId = identity.Id;
         Options = options.Value;
         Time = time;
         var meter = meters.Create(MeterName);
-        _grainCalls = meter.CreateCounter<long>("orleans_proxy.rate_limit.grain_calls", description: "Lease calls to rate-limit grains; path=request counts a request waiting for one");
+        _grainCalls = meter.CreateCounter<long>("orleans_proxy.rate_limit.grain_calls", description: "Calls to rate-limit grains, all made in the background: call=lease, or call=settle when a partition goes away");
         meter.CreateObservableGauge("orleans_proxy.rate_limit.fallback_partitions", () => Volatile.Read(ref _inFallback),
             description: "Partitions limited by the local fallback bucket because the cluster did not answer");
         Decisions = meter.CreateHistogram<double>("orleans_proxy.rate_limit.decision.duration", unit: "s",
@@ -54,13 +55,21 @@ internal sealed partial class RateLimitLeases
 
     public Histogram<double> Decisions { get; }
 
-    /// <summary>Every lease call to a rate-limit grain.</summary>
+    public IRateLimitLeaseSource Source => _source;
+
+    /// <summary>Every call to a rate-limit grain (leases and settlements); no request waits on one.</summary>
     public long GrainCalls => Interlocked.Read(ref _grainCallCount);
 
-    /// <summary>Of those, the calls a request waited for (the first request of a partition): the only ones on the request path.</summary>
-    public long RequestPathCalls => Interlocked.Read(ref _requestWaits);
+    /// <summary>Of those, the settlements of partitions that went away (idle keys): one each at most.</summary>
+    public long Settlements => Interlocked.Read(ref _settlements);
 
     public long FallbackAdmitted => Interlocked.Read(ref _fallbackAdmitted);
+
+    /// <summary>Requests admitted on a partition's allowance or credit, debited from the bucket afterwards.</summary>
+    public long LocalAdmitted => Interlocked.Read(ref _localAdmitted);
+
+    /// <summary>Requests admitted locally by the live partitions that no grain has debited yet.</summary>
+    public long Unsettled => _live.Keys.Sum(l => (long)l.Unsettled);
 
     public long LeaseAdmitted => Interlocked.Read(ref _leaseAdmitted);
 
@@ -73,23 +82,20 @@ internal sealed partial class RateLimitLeases
     /// <summary>The most edges any bucket reported sharing it; the fallback divides the limit by this.</summary>
     public int KnownEdges => Volatile.Read(ref _knownEdges);
 
-    public IRateLimitGrain Grain(string key) => _grains.GetGrain<IRateLimitGrain>(key);
-
     public void Register(LeasedRateLimiter limiter) => _live.TryAdd(limiter, 0);
 
     public void Unregister(LeasedRateLimiter limiter) => _live.TryRemove(limiter, out _);
 
-    public void CountRequestWait()
-    {
-        Interlocked.Increment(ref _requestWaits);
-        _metrics.RequestPathGrainCall("ratelimit");
-        _grainCalls.Add(1, new KeyValuePair<string, object?>("path", "request"));
-    }
-
-    public void CountBackgroundCall()
+    /// <param name="settlement">True for the call a partition makes when it goes away (unused tokens, local admissions).</param>
+    public void CountBackgroundCall(bool settlement)
     {
         Interlocked.Increment(ref _grainCallCount);
-        _grainCalls.Add(1, new KeyValuePair<string, object?>("path", "background"));
+        if (settlement)
+        {
+            Interlocked.Increment(ref _settlements);
+        }
+
+        _grainCalls.Add(1, new KeyValuePair<string, object?>("call", settlement ? "settle" : "lease"));
     }
 
     public void LeaseRefilled(string policy, TimeSpan duration, bool succeeded) => _metrics.LeaseRefilled(policy, duration, succeeded);
@@ -97,6 +103,12 @@ internal sealed partial class RateLimitLeases
     public void CountFallbackAdmitted(string policy)
     {
         Interlocked.Increment(ref _fallbackAdmitted);
+        _metrics.RateLimitDecision(policy, admitted: true);
+    }
+
+    public void CountLocalAdmitted(string policy)
+    {
+        Interlocked.Increment(ref _localAdmitted);
         _metrics.RateLimitDecision(policy, admitted: true);
     }
 
@@ -137,10 +149,21 @@ internal sealed partial class RateLimitLeases
         }
     }
 
-    public void ReturnUnused(string key, int tokens)
+    public void Settle(string key, LeaseRequest request)
     {
-        // Fire and forget: at worst the tokens expire, which only limits more.
-        _ = Grain(key).ReturnTokens(EdgeId, tokens).ContinueWith(
+        Task settled;
+        try
+        {
+            settled = _source.Settle(key, request);
+        }
+        catch (Exception error)
+        {
+            settled = Task.FromException(error);
+        }
+
+        // Fire and forget: unused tokens then expire, which only limits more; unreported requests
+        // are lost to the bucket (at most one allowance per partition, the documented bound).
+        _ = settled.ContinueWith(
             t => LogReturnFailed(key, t.Exception?.GetBaseException().Message ?? "cancelled"),
             CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
     }
@@ -153,6 +176,6 @@ internal sealed partial class RateLimitLeases
     [LoggerMessage(Level = LogLevel.Information, Message = "Rate limits are shared through the cluster again (no partition on the local fallback)")]
     private partial void LogRestored();
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Returning unused tokens of {Key} failed: {Reason}; they expire instead")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Settling {Key} (unused tokens, local admissions) failed: {Reason}")]
     private partial void LogReturnFailed(string key, string reason);
 }

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.RateLimiting;
 using Orleans.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;

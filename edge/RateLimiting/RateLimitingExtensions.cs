@@ -25,6 +25,7 @@ public static class RateLimitingExtensions
         builder.Services.AddOptions<RateLimitingOptions>().Bind(builder.Configuration.GetSection(RateLimitingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<ClientIpResolver>();
+        builder.Services.AddSingleton<IRateLimitLeaseSource, GrainLeaseSource>();
         builder.Services.AddSingleton<RateLimitLeases>();
         builder.Services.ConfigureOpenTelemetryMeterProvider((_, metrics) => metrics.AddMeter(RateLimitLeases.MeterName));
         builder.Services.AddRateLimiter(options =>
@@ -73,24 +74,28 @@ public static class RateLimitingExtensions
             partitionsInFallback = leases.PartitionsInFallback,
             knownEdges = leases.KnownEdges,
             grainCalls = leases.GrainCalls,
-            requestPathGrainCalls = leases.RequestPathCalls,
+            settlements = leases.Settlements,
+            // No request waits on a grain call: a new partition decides on its allowance.
+            requestPathGrainCalls = 0,
             leaseAdmitted = leases.LeaseAdmitted,
+            localAdmitted = leases.LocalAdmitted,
+            unsettled = leases.Unsettled,
             fallbackAdmitted = leases.FallbackAdmitted,
             rejected = leases.Rejected,
             fallback = leases.Live.Where(l => l.InFallback).Select(l => l.GrainKey).Order(StringComparer.Ordinal).Take(100),
         });
 
         // Policy ids are "namespace/name/kind"; the partition is the rest (route ids contain '#', escape it as %23).
-        diag.MapGet("/ratelimits/{ns}/{name}/{kind}/{**partition}", async (string ns, string name, string kind, string? partition, RateLimitLeases leases) =>
+        diag.MapGet("/ratelimits/{ns}/{name}/{kind}/{**partition}", async (string ns, string name, string kind, string? partition, RateLimitLeases leases, IGrainFactory grains) =>
         {
             var key = IRateLimitGrain.Key($"{ns}/{name}/{kind}", Uri.UnescapeDataString(partition ?? string.Empty));
-            var state = await leases.Grain(key).GetState();
+            var state = await grains.GetGrain<IRateLimitGrain>(key).GetState();
             var local = leases.Live.FirstOrDefault(l => l.GrainKey == key)?.Snapshot();
             return Results.Ok(new
             {
                 key,
                 bucket = state,
-                thisEdge = local is { } s ? new { tokens = s.Tokens, fallback = s.Fallback, edgesSharing = s.Edges, recentRate = s.RecentRate } : null,
+                thisEdge = local is { } s ? new { tokens = s.Tokens, credit = s.Credit, unsettled = s.Unsettled, fallback = s.Fallback, edgesSharing = s.Edges, recentRate = s.RecentRate } : null,
             });
         });
     }

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
+using Orleans.Proxy.Edge.Hosting;
 
 namespace Orleans.Proxy.Edge.RateLimiting;
 
@@ -13,10 +14,6 @@ public sealed class RateLimitingOptions : IValidatableObject
     /// From anyone else the client address is the socket's, so a client cannot pick its own.
     /// </summary>
     public List<string> TrustedProxies { get; set; } = [];
-
-    /// <summary>How long the first request of a new partition waits for its first lease before the local fallback decides.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
-    public TimeSpan FirstRequestTimeout { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>An edge asks for about this long's worth of tokens at its recent rate; tokens stay valid twice as long.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]

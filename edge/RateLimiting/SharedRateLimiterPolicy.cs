@@ -5,6 +5,7 @@ using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
+using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.RateLimiting;
 using Yarp.ReverseProxy.Model;
 

@@ -24,15 +24,58 @@ internal sealed partial class CatalogSync(
     ILogger<CatalogSync> logger) : BackgroundService, IRouteCatalogObserver
 {
     private readonly SemaphoreSlim _pushed = new(0, int.MaxValue);
-    private CatalogSnapshot? _pushedSnapshot;
+    private readonly Lock _pushLock = new();
+
+    // The newest catalog learned from pushes (deltas applied in order) or polls, under _pushLock.
+    private CatalogSnapshot _known = CatalogSnapshot.Empty;
+    private bool _missedDelta;
 
     /// <summary>True while some host or backend grain is behind the catalog; the next poll retries it.</summary>
     public bool Incomplete { get; private set; }
 
-    public void OnCatalogChanged(CatalogSnapshot snapshot)
+    public void OnCatalogChanged(CatalogDelta delta)
     {
-        Interlocked.Exchange(ref _pushedSnapshot, snapshot);
+        lock (_pushLock)
+        {
+            if (delta.Generation <= _known.Generation)
+            {
+                return;
+            }
+
+            if (delta.FromGeneration == _known.Generation)
+            {
+                _known = delta.ApplyTo(_known);
+            }
+            else
+            {
+                // A delta went missing (or this edge is new): the loop fetches the whole catalog.
+                _missedDelta = true;
+            }
+        }
+
         _pushed.Release();
+    }
+
+    /// <summary>The catalog to apply after a push, or null when there is nothing newer; true when the whole catalog must be fetched.</summary>
+    private (CatalogSnapshot? Snapshot, bool MissedDelta) TakePushed(long served)
+    {
+        lock (_pushLock)
+        {
+            var missed = _missedDelta;
+            _missedDelta = false;
+            return (_known.Generation > served ? _known : null, missed);
+        }
+    }
+
+    private void Learned(CatalogSnapshot snapshot)
+    {
+        lock (_pushLock)
+        {
+            if (snapshot.Generation > _known.Generation)
+            {
+                _known = snapshot;
+            }
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -54,18 +97,19 @@ internal sealed partial class CatalogSync(
 
                 try
                 {
-                    var snapshot = pushed ? Interlocked.Exchange(ref _pushedSnapshot, null) : null;
-                    if (pushed && snapshot is null)
+                    var (snapshot, missedDelta) = pushed ? TakePushed(cache.Current.Catalog.Generation) : (null, false);
+                    if (pushed && snapshot is null && !missedDelta)
                     {
-                        // Its snapshot was taken with an earlier signal: nothing new to apply.
+                        // Its change was applied with an earlier signal: nothing new to apply.
                         continue;
                     }
 
-                    // Renew on every poll, and also under a steady stream of pushes, before the subscription expires.
-                    if (snapshot is null || time.GetElapsedTime(lastSubscribe) >= options.Value.PollInterval)
+                    // Renew on every poll, after a missed delta, and under a steady stream of pushes before the subscription expires.
+                    if (snapshot is null || missedDelta || time.GetElapsedTime(lastSubscribe) >= options.Value.PollInterval)
                     {
                         var current = await catalog.Subscribe(identity.Id, reported = cache.Current.Catalog.Generation, observer);
                         lastSubscribe = time.GetTimestamp();
+                        Learned(current);
                         snapshot = snapshot is null || current.Generation > snapshot.Generation ? current : snapshot;
                     }
 

@@ -1,23 +1,28 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Proxy.Diagnostics;
 using Orleans.Proxy.Edge.Hosting;
+using Orleans.Proxy.Edge.Matching;
+using Orleans.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Orleans.Proxy.Edge.Routing;
 
 /// <summary>
-/// The table this edge serves, and the only writer of YARP's configuration. Each swap goes
-/// through YARP's in-memory provider, which applies the difference in place: no reload, open
-/// connections and in-flight requests carry on.
+/// The table this edge serves, and the only writer of YARP's configuration and of the matcher's
+/// table. Each swap goes through YARP's in-memory provider, which applies the difference in place:
+/// no reload, open connections and in-flight requests carry on.
 /// </summary>
 internal sealed partial class RouteTableCache(
     InMemoryConfigProvider yarp,
+    RouteMatcher matcher,
     IConfigValidator validator,
     TimeProvider time,
     ProxyMetrics metrics,
     EdgeIdentity identity,
     ILogger<RouteTableCache> logger)
 {
+    private readonly Dictionary<string, Built<HostRoutes, RouteConfig>> _hosts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Built<BackendSpec, ClusterConfig>> _backends = new(StringComparer.Ordinal);
     private RouteTable _table = RouteTable.Empty;
 
     public RouteTable Current => Volatile.Read(ref _table);
@@ -30,18 +35,18 @@ internal sealed partial class RouteTableCache(
 
     public async Task ApplyAsync(RouteTable table)
     {
-        var (routes, clusters) = YarpConfigBuilder.Build(table);
-        var invalid = new Dictionary<string, string>(StringComparer.Ordinal);
-        var validClusters = await KeepValidAsync(clusters, validator.ValidateClusterAsync, c => $"cluster {c.ClusterId}", invalid);
-        var validRoutes = await KeepValidAsync(routes, validator.ValidateRouteAsync, r => $"route {r.RouteId}", invalid);
+        // Only hosts and backends whose grain value changed are built and validated again: CatalogSync
+        // keeps unchanged values by reference, so a change costs what changed, not the table's size.
+        await RefreshAsync(_hosts, table.Hosts, host => [.. host.Routes.Select(YarpConfigBuilder.ToRoute)], validator.ValidateRouteAsync, r => $"route {r.RouteId}");
+        await RefreshAsync(_backends, table.Backends, backend => [YarpConfigBuilder.ToCluster(backend)], validator.ValidateClusterAsync, c => $"cluster {c.ClusterId}");
+        var validRoutes = _hosts.Values.SelectMany(h => h.Valid).Where(r => table.Backends.ContainsKey(r.ClusterId!)).ToList();
+        var validClusters = _backends.Values.SelectMany(b => b.Valid).ToList();
+        var invalid = _hosts.Values.SelectMany(h => h.Invalid).Concat(_backends.Values.SelectMany(b => b.Invalid))
+            .ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
 
-        foreach (var (item, reason) in invalid)
-        {
-            LogInvalid(item, reason);
-        }
-
-        // The table first: YARP serves the new routes while Update is still running (tens of ms);
-        // diagnostics and pipeline steps (affinity, passive health) read a route's settings from it.
+        // The table first: diagnostics and pipeline steps (affinity, passive health) read a route's
+        // settings from it. The matcher last, once YARP has the endpoints of the new routes (until
+        // then, a route without an endpoint is passed over and the previous table's answer stands).
         var previous = Volatile.Read(ref _table);
         Volatile.Write(ref _table, table);
         try
@@ -54,31 +59,59 @@ internal sealed partial class RouteTableCache(
             throw;
         }
 
+        matcher.Apply(table);
+
         InvalidRoutes = invalid;
         AppliedAt = time.GetUtcNow();
         metrics.ConfigApplied(identity.Id);
         LogApplied(table.Catalog.Generation, validRoutes.Count, validClusters.Count);
     }
 
-    /// <summary>YARP rejects a whole update for one invalid item; drop that item alone instead.</summary>
-    private static async Task<List<T>> KeepValidAsync<T>(List<T> items, Func<T, ValueTask<IList<Exception>>> validate, Func<T, string> describe, Dictionary<string, string> invalid)
+    /// <summary>
+    /// Builds and validates the entries whose source changed, drops those gone. YARP rejects a whole
+    /// update for one invalid item, so an invalid item is dropped alone (and logged once, when built).
+    /// </summary>
+    private async Task RefreshAsync<TSource, TConfig>(
+        Dictionary<string, Built<TSource, TConfig>> built,
+        IReadOnlyDictionary<string, TSource> sources,
+        Func<TSource, List<TConfig>> build,
+        Func<TConfig, ValueTask<IList<Exception>>> validate,
+        Func<TConfig, string> describe)
+        where TSource : class
     {
-        var valid = new List<T>(items.Count);
-        foreach (var item in items)
+        foreach (var gone in built.Keys.Where(k => !sources.ContainsKey(k)).ToList())
         {
-            var errors = await validate(item);
-            if (errors.Count == 0)
-            {
-                valid.Add(item);
-            }
-            else
-            {
-                invalid[describe(item)] = string.Join("; ", errors.Select(e => e.Message));
-            }
+            built.Remove(gone);
         }
 
-        return valid;
+        foreach (var (key, source) in sources)
+        {
+            if (built.TryGetValue(key, out var current) && ReferenceEquals(current.Source, source))
+            {
+                continue;
+            }
+
+            var valid = new List<TConfig>();
+            var invalid = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var item in build(source))
+            {
+                var errors = await validate(item);
+                if (errors.Count == 0)
+                {
+                    valid.Add(item);
+                }
+                else
+                {
+                    invalid[describe(item)] = string.Join("; ", errors.Select(e => e.Message));
+                    LogInvalid(describe(item), invalid[describe(item)]);
+                }
+            }
+
+            built[key] = new Built<TSource, TConfig>(source, valid, invalid);
+        }
     }
+
+    private sealed record Built<TSource, TConfig>(TSource Source, List<TConfig> Valid, Dictionary<string, string> Invalid);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving routing generation {Generation}: {Routes} routes, {Clusters} clusters")]
     private partial void LogApplied(long generation, int routes, int clusters);

@@ -14,35 +14,19 @@ internal static class YarpConfigBuilder
 {
     private const string CatchAll = "{**catch-all}";
 
-    public static (List<RouteConfig> Routes, List<ClusterConfig> Clusters) Build(RouteTable table)
-    {
-        var routes = table.Hosts.Values
-            .SelectMany(h => h.Routes)
-            .Where(r => table.Backends.ContainsKey(r.ClusterId))
-            .Select(ToRoute)
-            .ToList();
-        var clusters = table.Backends.Values.Select(ToCluster).ToList();
-        return (routes, clusters);
-    }
-
-    // Backends see the Host the client asked for, as behind ingress-nginx (YARP's default is the destination's).
+    /// <summary>
+    /// The route's proxy settings. Its Match is a formality YARP requires: the edge's own matcher
+    /// (<see cref="Matching.RouteMatcher"/>) selects routes, and YARP's endpoints are not in ASP.NET
+    /// Core routing. Order is the matcher's precedence, for diagnostics.
+    /// Backends see the Host the client asked for, as behind ingress-nginx (YARP's default is the destination's).
+    /// </summary>
     public static RouteConfig ToRoute(RouteSpec route) => new RouteConfig
     {
         RouteId = route.RouteId,
         ClusterId = route.ClusterId,
-        Order = Order(route),
+        Order = Matching.RoutePrecedence.Rank(route),
         Metadata = IngressRouteFeatures.ToMetadata(route),
-        Match = new RouteMatch
-        {
-            Hosts = route.Host == "*" ? null : [route.Host],
-            Path = route.PathMatch == PathMatchKind.Exact ? route.Path
-                : route.Path == "/" ? "/" + CatchAll
-                : route.Path + "/" + CatchAll,
-            Headers = route.Headers.IsDefaultOrEmpty ? null
-                : [.. route.Headers.Select(h => new RouteHeader { Name = h.Name, Values = [h.Value], Mode = HeaderMatchMode.ExactHeader, IsCaseSensitive = true })],
-            QueryParameters = route.Query.IsDefaultOrEmpty ? null
-                : [.. route.Query.Select(q => new RouteQueryParameter { Name = q.Name, Values = [q.Value], Mode = QueryParameterMatchMode.Exact, IsCaseSensitive = true })],
-        },
+        Match = new RouteMatch { Path = "/" + CatchAll },
     }.WithTransformUseOriginalHostHeader().WithRateLimits(route);
 
     public static ClusterConfig ToCluster(BackendSpec backend)
@@ -67,18 +51,5 @@ internal static class YarpConfigBuilder
                 ? new Dictionary<string, string> { [IngressHttpClientFactory.ConnectTimeoutKey] = IngressHttpClientFactory.Format(connect) }
                 : null,
         };
-    }
-
-    /// <summary>
-    /// Lower wins. Exact hosts before wildcard hosts before any host before the default backend;
-    /// within those, the longest path (the Ingress rule), Exact before Prefix at equal length,
-    /// and a route with header or query matches before one without.
-    /// </summary>
-    internal static int Order(RouteSpec route)
-    {
-        var hostRank = route.IsDefaultBackend ? 3 : route.Host == "*" ? 2 : route.Host.StartsWith("*.", StringComparison.Ordinal) ? 1 : 0;
-        var matchers = Math.Min(route.Headers.Length + route.Query.Length, 3);
-        var specificity = ((route.PathRegex ?? route.Path).Length * 8) + (route.PathMatch == PathMatchKind.Exact ? 4 : 0) + matchers;
-        return (hostRank * 1_000_000) - specificity;
     }
 }

@@ -12,6 +12,8 @@ namespace Orleans.Proxy.Edge.Tls;
 /// Follows the served routing table: each host's route names a certificate by Secret and content
 /// hash; a certificate not held yet is fetched from its grain and accepted only with that hash.
 /// Until then (or while the cluster is unreachable) the host keeps the certificate it had.
+/// The cluster's default certificate (grain <see cref="ITlsCertificateGrain.DefaultKey"/>) is read
+/// on every new table and every few seconds besides.
 /// </summary>
 internal sealed partial class TlsCertificateSync(
     IGrainFactory grains,
@@ -20,15 +22,33 @@ internal sealed partial class TlsCertificateSync(
     ILogger<TlsCertificateSync> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+    private const int DefaultCheckTicks = 40;
     private readonly Dictionary<string, X509Certificate2> _loaded = new(StringComparer.Ordinal);
+    private string _defaultFingerprint = string.Empty;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         RouteTable? synced = null;
+        RouteTable? defaultCheckedFor = null;
+        var ticks = 0;
         using var timer = new PeriodicTimer(Interval);
         do
         {
             var table = routes.Current;
+            if (table.Catalog.Generation > 0 && (!ReferenceEquals(table, defaultCheckedFor) || ++ticks >= DefaultCheckTicks))
+            {
+                ticks = 0;
+                try
+                {
+                    await SyncDefaultAsync();
+                    defaultCheckedFor = table;
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    LogFetchFailed(e);
+                }
+            }
+
             if (ReferenceEquals(table, synced))
             {
                 continue;
@@ -47,6 +67,37 @@ internal sealed partial class TlsCertificateSync(
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>The cluster's default certificate, when its content changed; an empty one means: the self-signed certificate.</summary>
+    private async Task SyncDefaultAsync()
+    {
+        var spec = await grains.GetGrain<ITlsCertificateGrain>(ITlsCertificateGrain.DefaultKey).GetCertificate();
+        if (spec.Fingerprint == _defaultFingerprint)
+        {
+            return;
+        }
+
+        if (spec.Fingerprint.Length == 0)
+        {
+            store.SetDefault(null);
+        }
+        else
+        {
+            try
+            {
+                using var pem = X509Certificate2.CreateFromPem(spec.CertificatePem, spec.KeyPem);
+                store.SetDefault(X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null));
+            }
+            catch (CryptographicException e)
+            {
+                LogInvalid(e, ITlsCertificateGrain.DefaultKey);
+                return;
+            }
+        }
+
+        _defaultFingerprint = spec.Fingerprint;
+        LogDefault(store.Default.Subject, store.DefaultFromCluster ? "the cluster's default-ssl-certificate" : "generated at start");
     }
 
     /// <summary>Returns false while some certificate could not be had at its wanted content.</summary>
@@ -102,6 +153,9 @@ internal sealed partial class TlsCertificateSync(
         LogSynced(byHost.Count);
         return complete;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Default TLS certificate (for names without one): {Subject}, {Source}")]
+    private partial void LogDefault(string subject, string source);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving TLS certificates for {Hosts} hosts")]
     private partial void LogSynced(int hosts);

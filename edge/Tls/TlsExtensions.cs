@@ -16,7 +16,7 @@ internal static class TlsExtensions
         return services;
     }
 
-    /// <summary>The HTTPS listener (Edge:HttpsPort, off when 0): HTTP/1.1 and HTTP/2, certificate by SNI from the grains.</summary>
+    /// <summary>The HTTPS listener (Edge:HttpsPort, off when 0): HTTP/1.1 and HTTP/2, certificate by SNI from the grains, the default one for any other name.</summary>
     public static void ListenHttps(this KestrelServerOptions kestrel, IPAddress address, EdgeOptions edge)
     {
         if (edge.HttpsPort == 0)

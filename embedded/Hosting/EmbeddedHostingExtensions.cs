@@ -23,6 +23,8 @@ public static class EmbeddedHostingExtensions
 
         // Before the silo reads them: the edge's defaults (no dashboard) hold in embedded mode too.
         builder.AddEdgeDefaults();
+        // One process on a laptop has no load balancer to wait for: Ctrl+C stops at once (in-flight requests still finish).
+        builder.AddConfigurationDefaults([new($"{EdgeOptions.Section}:{nameof(EdgeOptions.DrainPeriod)}", "00:00:00")]);
         builder.AddOrleansProxySilo();
         builder.AddOrleansProxyEdge();
         if (demo)

@@ -7,7 +7,7 @@ public enum AffinityMode
     Cookie = 0,
     /// <summary>A request header, e.g. a user or tenant id; no header, no affinity.</summary>
     Header = 1,
-    /// <summary>The client's address as the edge's socket sees it.</summary>
+    /// <summary>The client's address: the socket's, or from X-Forwarded-For when the socket is a trusted proxy.</summary>
     ClientIp = 2,
 }
 

@@ -54,6 +54,8 @@ public sealed record RateLimitSpec(
 /// <param name="RecentRate">Requests per second this edge has recently seen for the partition (admitted or not).</param>
 /// <param name="LeaseLength">How long the edge wants the tokens to stay valid.</param>
 /// <param name="Returned">Tokens of an earlier lease that expired unused on the edge; the bucket takes them back.</param>
+/// <param name="Owed">Requests the edge admitted without a lease (its local allowance or credit) since its last call; the bucket debits them, below zero if it must.</param>
+/// <param name="CreditCap">The most the edge will admit on credit until its next call; the bucket keeps that much of the edge's share for it (see <see cref="LeaseGrant"/>).</param>
 [GenerateSerializer, Immutable, Alias("op.LeaseRequest")]
 public sealed record LeaseRequest(
     [property: Id(0)] string EdgeId,
@@ -62,20 +64,29 @@ public sealed record LeaseRequest(
     [property: Id(3)] int Requested,
     [property: Id(4)] double RecentRate,
     [property: Id(5)] TimeSpan LeaseLength,
-    [property: Id(6)] int Returned = 0);
+    [property: Id(6)] int Returned = 0,
+    [property: Id(7)] int Owed = 0,
+    [property: Id(8)] int CreditCap = 0);
 
-/// <summary>Tokens granted to one edge (already debited from the bucket).</summary>
+/// <summary>
+/// Tokens granted to one edge (already debited from the bucket), and the edge's credit: until
+/// <see cref="ValidFor"/> has passed, it may admit up to <see cref="Share"/> x (<see cref="TokensLeft"/>
+/// + rate x time since the grant), at most its <see cref="LeaseRequest.CreditCap"/>, reporting them
+/// with its next call. The bucket keeps that credit for the edge: no grant to another edge takes it.
+/// </summary>
 /// <param name="ValidFor">Tokens unused after this are dropped by the edge (a duration, so edge and silo clocks need not agree).</param>
 /// <param name="RetryAfter">When the edge got less than it asked for: how long until its share has refilled; zero otherwise.</param>
 /// <param name="EdgesSharing">Edges that took tokens from this bucket recently, this one included.</param>
-/// <param name="TokensLeft">Tokens in the bucket after this grant.</param>
+/// <param name="TokensLeft">Tokens in the bucket after this grant, less the credit it keeps for other edges (negative while it is owed more than it holds).</param>
+/// <param name="Share">This edge's share of the bucket, in (0, 1]: its recent rate over that of every edge sharing it.</param>
 [GenerateSerializer, Immutable, Alias("op.RateLimitLease")]
 public sealed record LeaseGrant(
     [property: Id(0)] int Granted,
     [property: Id(1)] TimeSpan ValidFor,
     [property: Id(2)] TimeSpan RetryAfter,
     [property: Id(3)] int EdgesSharing,
-    [property: Id(4)] double TokensLeft);
+    [property: Id(4)] double TokensLeft,
+    [property: Id(5)] double Share = 1);
 
 /// <summary>One edge as a bucket sees it.</summary>
 [GenerateSerializer, Immutable, Alias("op.RateLimitEdgeState")]
@@ -86,10 +97,12 @@ public sealed record RateLimitEdgeState(
     [property: Id(3)] double RecentRate,
     [property: Id(4)] DateTimeOffset LastSeen,
     [property: Id(5)] long Granted,
-    [property: Id(6)] long Returned);
+    [property: Id(6)] long Returned,
+    [property: Id(7)] long Owed = 0);
 
 /// <summary>A bucket's state for diagnostics, including its totals since activation (the bucket's own arithmetic).</summary>
-/// <param name="Held">Per edge: tokens of its last lease (an upper bound on what it still holds) and until when.</param>
+/// <param name="Edges">Per edge: tokens of its last lease (an upper bound on what it still holds) and until when.</param>
+/// <param name="TotalOwed">Requests edges admitted without a lease and settled here (debited like grants).</param>
 [GenerateSerializer, Immutable, Alias("op.RateLimitState")]
 public sealed record RateLimitState(
     [property: Id(0)] string Key,
@@ -100,4 +113,5 @@ public sealed record RateLimitState(
     [property: Id(5)] DateTimeOffset ActivatedAt,
     [property: Id(6)] long TotalGranted,
     [property: Id(7)] long TotalReturned,
-    [property: Id(8)] ImmutableArray<RateLimitEdgeState> Edges);
+    [property: Id(8)] ImmutableArray<RateLimitEdgeState> Edges,
+    [property: Id(9)] long TotalOwed = 0);

@@ -7,8 +7,12 @@ namespace Orleans.Proxy.Routing;
 [Alias("op.IRouteCatalogObserver")]
 public interface IRouteCatalogObserver : IGrainObserver
 {
-    [Alias("OnCatalogChanged")]
-    void OnCatalogChanged(CatalogSnapshot snapshot);
+    /// <summary>
+    /// What changed since <see cref="CatalogDelta.FromGeneration"/>: a push costs what changed, not the
+    /// table's size. An observer that does not hold that generation fetches the whole catalog instead.
+    /// </summary>
+    [Alias("OnCatalogDelta")]
+    void OnCatalogChanged(CatalogDelta delta);
 }
 
 /// <summary>The host and backend list with versions; key "default".</summary>

@@ -9,6 +9,12 @@ namespace Orleans.Proxy.Routing;
 [Alias("op.ITlsCertificateGrain")]
 public interface ITlsCertificateGrain : IGrainWithStringKey
 {
+    /// <summary>
+    /// The key of the default certificate: presented for names without a certificate of their own
+    /// (the Secret named by IngressController:DefaultSslCertificate; empty: edges use a self-signed one).
+    /// </summary>
+    const string DefaultKey = "*";
+
     /// <summary>Stores the certificate unless the grain holds this version or a newer one (or it is too far ahead of the grain's clock).</summary>
     [Alias("SetCertificate"), RouteSourceOnly]
     Task<VersionedWrite> SetCertificate(TlsCertificateSpec certificate);

@@ -192,3 +192,32 @@ public sealed record CatalogSnapshot(
 {
     public static CatalogSnapshot Empty { get; } = new(0, ImmutableDictionary<string, long>.Empty, ImmutableDictionary<string, long>.Empty, []);
 }
+
+/// <summary>The difference between two catalogs: hosts and backends added or at a new version, and those removed.</summary>
+[GenerateSerializer, Immutable, Alias("op.CatalogDelta")]
+public sealed record CatalogDelta(
+    [property: Id(0)] long FromGeneration,
+    [property: Id(1)] long Generation,
+    [property: Id(2)] ImmutableDictionary<string, long> Hosts,
+    [property: Id(3)] ImmutableArray<string> RemovedHosts,
+    [property: Id(4)] ImmutableDictionary<string, long> Backends,
+    [property: Id(5)] ImmutableArray<string> RemovedBackends,
+    [property: Id(6)] ImmutableArray<Rejection> Rejections)
+{
+    public static CatalogDelta Between(CatalogSnapshot from, CatalogSnapshot to) => new(
+        from.Generation,
+        to.Generation,
+        Changed(from.Hosts, to.Hosts),
+        [.. from.Hosts.Keys.Where(k => !to.Hosts.ContainsKey(k))],
+        Changed(from.Backends, to.Backends),
+        [.. from.Backends.Keys.Where(k => !to.Backends.ContainsKey(k))],
+        to.Rejections);
+
+    /// <summary>The catalog this delta leads to from <paramref name="from"/>, which must be at <see cref="FromGeneration"/>.</summary>
+    public CatalogSnapshot ApplyTo(CatalogSnapshot from) => from.Generation != FromGeneration
+        ? throw new InvalidOperationException($"Delta from generation {FromGeneration} cannot apply to generation {from.Generation}")
+        : new CatalogSnapshot(Generation, from.Hosts.SetItems(Hosts).RemoveRange(RemovedHosts), from.Backends.SetItems(Backends).RemoveRange(RemovedBackends), Rejections);
+
+    private static ImmutableDictionary<string, long> Changed(ImmutableDictionary<string, long> from, ImmutableDictionary<string, long> to) =>
+        to.Where(e => !from.TryGetValue(e.Key, out var version) || version != e.Value).ToImmutableDictionary(StringComparer.Ordinal);
+}

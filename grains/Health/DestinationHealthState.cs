@@ -1,6 +1,4 @@
-using Orleans.Proxy.Health;
-
-namespace Orleans.Proxy.Routing;
+namespace Orleans.Proxy.Health;
 
 /// <summary>What the backend grain tracks for one destination: probe streak, recent probes, passive window, ejection.</summary>
 internal sealed class DestinationHealthState(string id, string address)

@@ -4,8 +4,11 @@ namespace Orleans.Proxy.RateLimiting;
 
 /// <summary>
 /// The arithmetic of one shared token bucket, apart from the grain so it can be tested with an
-/// explicit clock. Tokens leave only through grants, so whatever the edges do with them,
-/// granted - returned &lt;= capacity + rate * elapsed: the bound the whole feature rests on.
+/// explicit clock. Tokens leave through grants (before an edge uses them) and through debts (requests
+/// an edge admitted on its own allowance or credit, debited when it settles). Grants never take the
+/// bucket below zero; debts may, and nothing is granted until the refill has paid them. So
+/// granted - returned + owed &lt;= capacity + rate * elapsed - min(0, tokens left): the bound the
+/// whole feature rests on.
 /// </summary>
 internal sealed class LeaseBucket(DateTimeOffset activatedAt)
 {
@@ -28,7 +31,85 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
 
     public long TotalReturned { get; private set; }
 
+    public long TotalOwed { get; private set; }
+
+    /// <summary>Tokens in the bucket now (negative while edges owe more than it held).</summary>
+    public double TokensLeft(DateTimeOffset now)
+    {
+        Refill(now);
+        return double.IsNaN(_tokens) ? 0 : _tokens;
+    }
+
     public LeaseGrant Grant(LeaseRequest request, DateTimeOffset now)
+    {
+        Configure(request, now);
+        if (!_edges.TryGetValue(request.EdgeId, out var edge))
+        {
+            _edges[request.EdgeId] = edge = new Edge();
+        }
+
+        // The edge may go on spending its credit until this answer reaches it; whatever it spends
+        // then is paid from this grant, so the grant covers the credit the bucket kept for it.
+        var creditInFlight = (int)Math.Ceiling(Math.Max(0, edge.Credit(now, _rate) - Math.Max(0, request.Owed)));
+        Settle(request.EdgeId, request.Returned, request.Owed, now);
+
+        edge.RecentRate = Math.Max(0, request.RecentRate);
+        edge.LastSeen = now;
+        var active = Active(now);
+        var totalWeight = active.Sum(e => Math.Max(MinWeight, e.RecentRate));
+        var share = Math.Max(MinWeight, edge.RecentRate) / totalWeight;
+
+        // One edge takes at most its share of the capacity at a time, so a busy edge cannot starve the
+        // others, and never the credit the others may be spending (their share of the tokens left at
+        // their last grant plus of the refill since): what they report later is then already here.
+        var wanted = Math.Max(creditInFlight, request.Requested <= 0 ? 0 : Math.Min(request.Requested, Math.Max(1, (int)(_capacity * share))));
+        var others = active.Where(e => e != edge).ToList();
+        var reserved = others.Sum(e => e.Credit(now, _rate));
+        var granted = (int)Math.Min(wanted, Math.Floor(Math.Max(0, _tokens - reserved)));
+        _tokens -= granted;
+        TotalGranted += granted;
+        edge.Granted += granted;
+        var validFor = request.LeaseLength * 2;
+        edge.Held = now < edge.HeldUntil ? edge.Held + granted : granted;
+        edge.HeldUntil = now + validFor;
+        edge.GrantedAt = now;
+        // What the others may spend is theirs: this edge's credit counts only on the rest.
+        var unreserved = _tokens - reserved;
+        edge.TokensAtGrant = unreserved;
+        edge.Share = share;
+        edge.CreditCap = Math.Max(0, request.CreditCap);
+
+        var retryAfter = TimeSpan.Zero;
+        if (granted < request.Requested)
+        {
+            // Short of what it asked for: come back when this edge's share of the refill makes
+            // another batch, but before the bucket overflows (refill past capacity is lost), so
+            // the limit is used rather than wasted and the edge does not call for scraps.
+            var ownShare = _rate > 0 ? Math.Max(1, wanted) / (_rate * share) : request.LeaseLength.TotalSeconds;
+            // Half the time to full leaves room for a slow call on a loaded edge.
+            var untilFull = _rate > 0 ? 0.5 * (_capacity - _tokens) / _rate : ownShare;
+            retryAfter = Clamp(TimeSpan.FromSeconds(Math.Min(ownShare, untilFull)), MinRetry, request.LeaseLength);
+        }
+
+        return new LeaseGrant(granted, validFor, retryAfter, active.Count, unreserved, share);
+    }
+
+    /// <summary>Settles an edge that is leaving the partition: takes back its unused tokens and debits its debt.</summary>
+    public void Settle(LeaseRequest request, DateTimeOffset now)
+    {
+        if (request.Owed <= 0 && (request.Returned <= 0 || double.IsNaN(_tokens)))
+        {
+            return;
+        }
+
+        // Tokens returned to a bucket that never granted them (it was lost with a silo) are not taken back.
+        var returned = double.IsNaN(_tokens) ? 0 : request.Returned;
+        Configure(request, now);
+        Settle(request.EdgeId, returned, request.Owed, now);
+    }
+
+    /// <summary>The first call sets the parameters and fills the bucket; later calls apply a changed policy.</summary>
+    private void Configure(LeaseRequest request, DateTimeOffset now)
     {
         if (double.IsNaN(_tokens))
         {
@@ -36,7 +117,6 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         }
 
         Refill(now);
-        // The first call sets the parameters and fills the bucket; later calls apply a changed policy.
         _rate = request.RatePerSecond;
         _capacity = Math.Max(1, request.Capacity);
         if (double.IsNaN(_tokens))
@@ -45,59 +125,58 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         }
 
         _tokens = Math.Min(_tokens, _capacity);
-        if (!_edges.TryGetValue(request.EdgeId, out var edge))
-        {
-            _edges[request.EdgeId] = edge = new Edge();
-        }
-
-        Return(request.EdgeId, request.Returned, now);
-
-        edge.RecentRate = Math.Max(0, request.RecentRate);
-        edge.LastSeen = now;
-        var active = Active(now);
-        var totalWeight = active.Sum(e => Math.Max(MinWeight, e.RecentRate));
-        var share = Math.Max(MinWeight, edge.RecentRate) / totalWeight;
-
-        // One edge takes at most its share of the capacity at a time, so a busy edge cannot starve the others.
-        var wanted = Math.Min(Math.Max(1, request.Requested), Math.Max(1, (int)(_capacity * share)));
-        var granted = (int)Math.Min(wanted, Math.Floor(_tokens));
-        _tokens -= granted;
-        TotalGranted += granted;
-        edge.Granted += granted;
-        var validFor = request.LeaseLength * 2;
-        edge.Held = now < edge.HeldUntil ? edge.Held + granted : granted;
-        edge.HeldUntil = now + validFor;
-
-        var retryAfter = TimeSpan.Zero;
-        if (granted < request.Requested)
-        {
-            // Short of what it asked for: come back when this edge's share of the refill makes
-            // another batch, but before the bucket overflows (refill past capacity is lost), so
-            // the limit is used rather than wasted and the edge does not call for scraps.
-            var ownShare = _rate > 0 ? wanted / (_rate * share) : request.LeaseLength.TotalSeconds;
-            // Half the time to full leaves room for a slow call on a loaded edge.
-            var untilFull = _rate > 0 ? 0.5 * (_capacity - _tokens) / _rate : ownShare;
-            retryAfter = Clamp(TimeSpan.FromSeconds(Math.Min(ownShare, untilFull)), MinRetry, request.LeaseLength);
-        }
-
-        return new LeaseGrant(granted, validFor, retryAfter, active.Count, _tokens);
     }
 
-    public void Return(string edgeId, int tokens, DateTimeOffset now)
+    /// <summary>
+    /// Takes back unused tokens (never above capacity) and debits requests an edge admitted
+    /// without a lease (below zero if need be: they were admitted, so they count).
+    /// </summary>
+    private void Settle(string edgeId, int returned, int owed, DateTimeOffset now)
     {
-        if (tokens <= 0 || double.IsNaN(_tokens))
+        _edges.TryGetValue(edgeId, out var edge);
+        if (returned > 0)
         {
-            return;
+            _tokens = Math.Min(_capacity, _tokens + returned);
+            TotalReturned += returned;
+            if (edge is not null)
+            {
+                edge.Returned += returned;
+                edge.Held = Math.Max(0, edge.Held - returned);
+            }
+        }
+
+        if (owed > 0)
+        {
+            _tokens -= owed;
+            TotalOwed += owed;
+            if (edge is not null)
+            {
+                edge.Owed += owed;
+            }
+        }
+    }
+
+    /// <summary>
+    /// When forgetting this bucket changes nothing: it is full again, no edge holds tokens from it and
+    /// none has called lately. A new activation then starts in the same state.
+    /// </summary>
+    public DateTimeOffset QuietAt(DateTimeOffset now)
+    {
+        if (double.IsNaN(_tokens))
+        {
+            return now;
         }
 
         Refill(now);
-        _tokens = Math.Min(_capacity, _tokens + tokens);
-        TotalReturned += tokens;
-        if (_edges.TryGetValue(edgeId, out var edge))
+        // Capped at a day: the grain re-checks then.
+        var quiet = now + TimeSpan.FromSeconds(_rate > 0 ? Math.Min(86_400, Math.Max(0, _capacity - _tokens) / _rate) : 86_400);
+        foreach (var edge in _edges.Values)
         {
-            edge.Returned += tokens;
-            edge.Held = Math.Max(0, edge.Held - tokens);
+            var last = edge.HeldUntil > edge.LastSeen + ActiveWindow ? edge.HeldUntil : edge.LastSeen + ActiveWindow;
+            quiet = last > quiet ? last : quiet;
         }
+
+        return quiet;
     }
 
     public RateLimitState State(string key, DateTimeOffset now)
@@ -113,7 +192,8 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
             TotalGranted,
             TotalReturned,
             [.. _edges.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => new RateLimitEdgeState(
-                e.Key, now < e.Value.HeldUntil ? e.Value.Held : 0, e.Value.HeldUntil, e.Value.RecentRate, e.Value.LastSeen, e.Value.Granted, e.Value.Returned))]);
+                e.Key, now < e.Value.HeldUntil ? e.Value.Held : 0, e.Value.HeldUntil, e.Value.RecentRate, e.Value.LastSeen, e.Value.Granted, e.Value.Returned, e.Value.Owed))],
+            TotalOwed);
     }
 
     private List<Edge> Active(DateTimeOffset now)
@@ -155,5 +235,33 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         public long Granted { get; set; }
 
         public long Returned { get; set; }
+
+        public long Owed { get; set; }
+
+        public DateTimeOffset GrantedAt { get; set; }
+
+        public double TokensAtGrant { get; set; }
+
+        public double Share { get; set; }
+
+        public int CreditCap { get; set; }
+
+        /// <summary>
+        /// What the edge may have admitted on credit since its last grant (it computes the same from a
+        /// later instant, so never more), as far as its demand makes it plausible: a quiet edge does not
+        /// hold back tokens from busy ones.
+        /// </summary>
+        public double Credit(DateTimeOffset now, double rate)
+        {
+            if (now >= HeldUntil)
+            {
+                return 0;
+            }
+
+            // The edge spends its lease first: at its recent rate, what it may have needed beyond that.
+            var elapsed = (now - GrantedAt).TotalSeconds;
+            var credit = Math.Clamp(Share * (TokensAtGrant + (rate * elapsed)), 0, CreditCap);
+            return Math.Min(credit, Math.Max(0, 1 + (RecentRate * elapsed) - Held));
+        }
     }
 }

@@ -40,6 +40,7 @@ internal sealed partial class RouteCatalogGrain : Grain, IRouteCatalogGrain
             return Task.FromResult(new VersionedWrite(false, _snapshot.Generation));
         }
 
+        var delta = CatalogDelta.Between(_snapshot, snapshot);
         _snapshot = snapshot;
         _history.Enqueue((snapshot.Generation, _time.GetUtcNow()));
         while (_history.Count > GenerationHistory)
@@ -48,7 +49,7 @@ internal sealed partial class RouteCatalogGrain : Grain, IRouteCatalogGrain
         }
 
         LogPublished(_logger, snapshot.Generation, snapshot.Hosts.Count, snapshot.Backends.Count, _observers.Count);
-        _observers.Notify(o => o.OnCatalogChanged(snapshot));
+        _observers.Notify(o => o.OnCatalogChanged(delta));
         foreach (var (edgeId, edge) in _edges)
         {
             _metrics.ConfigLag(edgeId, Behind(edge.Applied).Count);

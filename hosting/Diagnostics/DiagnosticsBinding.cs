@@ -9,4 +9,9 @@ public sealed class DiagnosticsBinding
     public ListenOptions? Listener { get; set; }
 
     public IPEndPoint Endpoint => Listener?.IPEndPoint ?? throw new InvalidOperationException("The host has not started");
+
+    /// <summary>The metrics-only listener (Diagnostics:MetricsPort), when configured.</summary>
+    public ListenOptions? MetricsListener { get; set; }
+
+    public IPEndPoint? MetricsEndpoint => MetricsListener?.IPEndPoint;
 }

@@ -43,24 +43,35 @@ public static class DiagnosticsHostingExtensions
         services.AddClusterDiagnosticsView<RateLimitDiagnostics>();
         services.AddClusterDiagnosticsView<AffinityDiagnostics>();
         services.AddHostedService<InsecureDiagnosticsWarning>();
+        services.AddHostedService(sp => ActivatorUtilities.CreateInstance<VersionBanner>(sp, serviceName));
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.WebHost.ConfigureKestrel((_, kestrel) =>
         {
             var binding = kestrel.ApplicationServices.GetRequiredService<DiagnosticsBinding>();
             kestrel.Listen(address, options.Port, listen => binding.Listener = listen.MarkAsDiagnostics());
+            if (options.MetricsPort is { } metricsPort)
+            {
+                kestrel.Listen(address, metricsPort, listen => binding.MetricsListener = listen.MarkAsMetrics());
+            }
         });
         AddTelemetry(builder, serviceName);
         return builder;
     }
 
     /// <summary>
-    /// Everything on the diagnostics listener: the token check, /metrics, the cluster view
+    /// Everything on the diagnostics listener: the token check, /metrics, /diag/version, the cluster view
     /// (/diag/cluster, read from the grains), what registered an <see cref="IDiagnosticsEndpointContributor"/>
     /// (the silo's Orleans dashboard), and the host's own endpoints. The public listener never reaches this branch.
     /// </summary>
     public static WebApplication MapProxyDiagnostics(this WebApplication app, Action<IEndpointRouteBuilder> mapHostEndpoints)
     {
         var contributors = app.Services.GetServices<IDiagnosticsEndpointContributor>().ToList();
+        // The metrics listener: GET /metrics for Prometheus, no token, nothing else (404).
+        app.MapWhen(context => context.IsMetricsConnection(), branch =>
+        {
+            branch.UseRouting();
+            branch.UseEndpoints(endpoints => endpoints.MapPrometheusScrapingEndpoint());
+        });
         app.MapWhen(context => context.IsDiagnosticsConnection(), branch =>
         {
             DiagnosticsToken.UseDiagnosticsToken(branch);
@@ -68,6 +79,7 @@ public static class DiagnosticsHostingExtensions
             branch.UseEndpoints(endpoints =>
             {
                 endpoints.MapPrometheusScrapingEndpoint();
+                endpoints.MapGet("/diag/version", () => new { version = ProxyVersion.Current });
                 endpoints.MapClusterDiagnostics();
                 foreach (var contributor in contributors)
                 {

@@ -13,12 +13,24 @@ namespace Orleans.Proxy.Hosting.Diagnostics;
 public static class DiagnosticsListener
 {
     private const string Marker = "orleans-proxy.diagnostics";
+    private const string MetricsMarker = "orleans-proxy.metrics";
 
     public static ListenOptions MarkAsDiagnostics(this ListenOptions listen)
     {
         listen.Use(next => connection =>
         {
             connection.Items[Marker] = true;
+            return next(connection);
+        });
+        return listen;
+    }
+
+    /// <summary>Marks connections accepted on the metrics-only listener (Diagnostics:MetricsPort).</summary>
+    public static ListenOptions MarkAsMetrics(this ListenOptions listen)
+    {
+        listen.Use(next => connection =>
+        {
+            connection.Items[MetricsMarker] = true;
             return next(connection);
         });
         return listen;
@@ -42,4 +54,7 @@ public static class DiagnosticsListener
 
     public static bool IsDiagnosticsConnection(this HttpContext context) =>
         context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(Marker) == true;
+
+    public static bool IsMetricsConnection(this HttpContext context) =>
+        context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(MetricsMarker) == true;
 }

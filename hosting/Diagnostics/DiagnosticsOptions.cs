@@ -14,6 +14,13 @@ public sealed class DiagnosticsOptions : IValidatableObject
     [Range(0, 65535)]
     public int Port { get; set; } = 9090;
 
+    /// <summary>
+    /// A second listener (same address) serving only GET /metrics, without the token, for Prometheus;
+    /// unset: no such listener (metrics stay on <see cref="Port"/>, behind the token). 0 picks a free port.
+    /// </summary>
+    [Range(0, 65535)]
+    public int? MetricsPort { get; set; }
+
     /// <summary>Bearer token required on /diag.</summary>
     public string? Token { get; set; }
 
@@ -33,6 +40,11 @@ public sealed class DiagnosticsOptions : IValidatableObject
             yield return new ValidationResult(
                 "Diagnostics: no bearer token. Set Diagnostics:Token or Diagnostics:TokenFile, or pass --diag-insecure for local use only.",
                 [nameof(Token)]);
+        }
+
+        if (MetricsPort is { } metrics && metrics != 0 && metrics == Port)
+        {
+            yield return new ValidationResult($"Diagnostics:MetricsPort and Diagnostics:Port are both {metrics}: the metrics listener needs a port of its own.", [nameof(MetricsPort)]);
         }
 
         if (!string.IsNullOrEmpty(TokenFile) && !File.Exists(TokenFile))

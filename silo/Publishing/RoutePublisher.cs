@@ -141,7 +141,8 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
             (key, version, c) => (c ?? TlsCertificateSpec.Empty(key)) with { Version = version });
         var changedHosts = Diff(_hosts, desired.Hosts, generation, (host, version, r) => new HostRoutes(host, version, r.IsDefault ? [] : r));
         var rejectionsFingerprint = Fingerprint(desired.Rejections);
-        var changed = _catalog.Generation == 0 || _forceCatalog || changedBackends.Count > 0 || changedHosts.Count > 0 || rejectionsFingerprint != _rejectionsFingerprint;
+        // A certificate alone changes too (the default certificate has no route naming it): a new generation tells edges to look.
+        var changed = _catalog.Generation == 0 || _forceCatalog || changedBackends.Count > 0 || changedCertificates.Count > 0 || changedHosts.Count > 0 || rejectionsFingerprint != _rejectionsFingerprint;
         if (changed)
         {
             LogRejections(desired.Rejections);

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Orleans.Proxy.Translation.Ingress;
 
 namespace Orleans.Proxy.Silo.Publishing;
 
@@ -9,6 +10,15 @@ public sealed class RoutesOptions
 
     /// <summary>Files: Ingress YAML from <see cref="Directory"/>. Kubernetes: the ingress controller (section IngressController).</summary>
     public RouteSource Source { get; set; } = RouteSource.Files;
+
+    /// <summary>
+    /// Plain HTTP to a host with a certificate in spec.tls is redirected (308) to https, as ingress-nginx
+    /// does by default (its ConfigMap key ssl-redirect). An Ingress's nginx.ingress.kubernetes.io/ssl-redirect
+    /// annotation overrides this for its routes.
+    /// </summary>
+    public bool SslRedirect { get; set; } = true;
+
+    public ConversionSettings Conversion => new(SslRedirect);
 
     /// <summary>Folder of Kubernetes YAML files (file mode). Empty: no file source.</summary>
     public string? Directory { get; set; }

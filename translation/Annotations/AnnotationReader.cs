@@ -1,101 +1,73 @@
-using System.Net;
-using System.Collections.Immutable;
-using System.Text.RegularExpressions;
 using Orleans.Proxy.Routing;
-
-using Orleans.Proxy.Translation.Ingress;
 
 namespace Orleans.Proxy.Translation.Annotations;
 
+/// <summary>Whether an annotation was absent (or blank), parsed, or did not parse (and was rejected).</summary>
+internal enum AnnotationState
+{
+    Absent,
+    Valid,
+    Invalid,
+}
+
+/// <summary>An annotation's value: the parsed one, or its <see cref="Annotation{T}.Default"/> when absent or invalid.</summary>
+internal readonly record struct AnnotationValue<T>(AnnotationState State, T Value)
+{
+    public bool IsAbsent => State == AnnotationState.Absent;
+
+    public bool IsValid => State == AnnotationState.Valid;
+
+    public bool IsInvalid => State == AnnotationState.Invalid;
+}
+
 /// <summary>
-/// Reads one object's annotations and collects a rejection for every value that does not parse
-/// and for every name under our prefix that nothing reads, so no annotation is silently ignored.
+/// Reads one object's annotations through <see cref="AnnotationTable"/>: a value that does not parse
+/// is rejected with the reason its row gives, and <see cref="Finish"/> reports every annotation under
+/// our prefix or ingress-nginx's that the table does not honour, so none is silently ignored.
 /// </summary>
 internal sealed class AnnotationReader(string source, IDictionary<string, string>? annotations)
 {
     private readonly List<Rejection> _rejections = [];
 
-    public IReadOnlyList<(string Name, string Value)>? ReadPairs(string annotation, Regex namePattern)
-    {
-        if (annotations is null || !annotations.TryGetValue(annotation, out var text) || string.IsNullOrWhiteSpace(text))
-        {
-            return [];
-        }
-
-        var pairs = new List<(string, string)>();
-        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var separator = item.IndexOf('=', StringComparison.Ordinal);
-            var name = separator > 0 ? item[..separator].Trim() : string.Empty;
-            if (separator <= 0 || !namePattern.IsMatch(name))
-            {
-                Reject(annotation, $"'{item}' is not of the form name=value (expected e.g. \"X-Env=canary, X-Team=web\")");
-                return null;
-            }
-
-            pairs.Add((name, item[(separator + 1)..].Trim()));
-        }
-
-        return pairs;
-    }
-
-    /// <summary>The trimmed value, or null when the annotation is absent or blank.</summary>
-    public string? Value(string annotation) =>
-        annotations is not null && annotations.TryGetValue(annotation, out var text) && !string.IsNullOrWhiteSpace(text) ? text.Trim() : null;
-
-    /// <summary>
-    /// A comma-separated list of CIDR ranges or addresses, normalized to CIDR; empty when absent;
-    /// null (and a rejection ending with <paramref name="consequence"/>) when an item does not parse.
-    /// </summary>
-    public ImmutableArray<string>? Networks(string annotation, string consequence)
-    {
-        var text = Value(annotation);
-        if (text is null)
-        {
-            return [];
-        }
-
-        var ranges = ImmutableArray.CreateBuilder<string>();
-        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (IPNetwork.TryParse(item, out var network))
-            {
-                ranges.Add(network.ToString());
-            }
-            else if (IPAddress.TryParse(item, out var address))
-            {
-                ranges.Add(new IPNetwork(address, address.GetAddressBytes().Length * 8).ToString());
-            }
-            else
-            {
-                Reject(annotation, $"'{item}' is not an IP address or CIDR range (e.g. 10.0.0.0/8); {consequence}");
-                return null;
-            }
-        }
-
-        return ranges.ToImmutable();
-    }
-
     /// <summary>The names present on the object.</summary>
     public IEnumerable<string> Names => annotations?.Keys ?? [];
 
-    /// <summary>The rejections, plus one for each of our or ingress-nginx's annotations that is not known.</summary>
+    /// <summary>The value of <paramref name="annotation"/>; a rejection when it does not parse.</summary>
+    public AnnotationValue<T> Read<T>(Annotation<T> annotation)
+    {
+        var text = Text(annotations, annotation);
+        if (text is null)
+        {
+            return new(AnnotationState.Absent, annotation.Default);
+        }
+
+        var parsed = annotation.Type.Parse(text);
+        if (parsed.Ok)
+        {
+            return new(AnnotationState.Valid, parsed.Value);
+        }
+
+        Reject(annotation.Name, annotation.InvalidReason(text, parsed.Offending));
+        return new(AnnotationState.Invalid, annotation.Default);
+    }
+
+    /// <summary>True when the annotation is present and not blank.</summary>
+    public bool IsSet(AnnotationDefinition annotation) => Text(annotations, annotation) is not null;
+
+    /// <summary>The value of <paramref name="annotation"/> in <paramref name="annotations"/>, without reporting anything.</summary>
+    public static AnnotationValue<T> Peek<T>(IDictionary<string, string>? annotations, Annotation<T> annotation) =>
+        Text(annotations, annotation) is not { } text ? new(AnnotationState.Absent, annotation.Default)
+        : annotation.Type.Parse(text) is { Ok: true } parsed ? new(AnnotationState.Valid, parsed.Value)
+        : new(AnnotationState.Invalid, annotation.Default);
+
+    /// <summary>The rejections, plus one for each of our or ingress-nginx's annotations the table does not honour.</summary>
     public IReadOnlyList<Rejection> Finish()
     {
         foreach (var name in Names)
         {
-            if (AnnotationNames.Known.Contains(name))
+            if (AnnotationTable.Report(name) is { } reason)
             {
-                continue;
-            }
-
-            if (name.StartsWith(AnnotationNames.Prefix, StringComparison.Ordinal))
-            {
-                Reject(name, "unknown annotation: it is ignored (check the spelling against the README)");
-            }
-            else if (name.StartsWith(AnnotationNames.NginxPrefix, StringComparison.Ordinal))
-            {
-                Reject(name, "this ingress-nginx annotation is not supported: it is ignored (the README lists the supported ones)");
+                Reject(name, reason);
             }
         }
 
@@ -104,4 +76,8 @@ internal sealed class AnnotationReader(string source, IDictionary<string, string
 
     public void Reject(string annotation, string reason) =>
         _rejections.Add(new Rejection(source, $"metadata.annotations[{annotation}]", reason));
+
+    /// <summary>The trimmed value, or null when the annotation is absent or blank.</summary>
+    private static string? Text(IDictionary<string, string>? annotations, AnnotationDefinition annotation) =>
+        annotations is not null && annotations.TryGetValue(annotation.Name, out var text) && !string.IsNullOrWhiteSpace(text) ? text.Trim() : null;
 }

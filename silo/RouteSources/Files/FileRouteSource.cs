@@ -99,7 +99,7 @@ internal sealed partial class FileRouteSource(
         {
             Secrets = [.. _lastGood.Values.SelectMany(o => o.Secrets)],
         };
-        var desired = IngressConverter.Convert(objects);
+        var desired = IngressConverter.Convert(objects, options.Value.Conversion);
         desired = desired with { Rejections = [.. rejections, .. desired.Rejections] };
         LogLoaded(files.Count, objects.Ingresses.Length, desired.Hosts.Count, desired.Rejections.Length);
         reconciler.SetDesired(desired);

@@ -17,11 +17,14 @@ namespace Orleans.Proxy.Silo.RouteSources.Kubernetes;
 /// cluster objects from the caches, converts them as the file source does, hands the result to the
 /// <see cref="RouteReconciler"/>, and writes Ingress status and Events. A new leader rewrites every
 /// grain; a leader that loses its Lease withdraws its desired state, so it writes nothing more.
+/// With IngressController:Namespaces, namespaced kinds are read only in those namespaces (plus the
+/// publish Service and the default certificate's Secret, each alone by name).
 /// </summary>
 internal sealed partial class IngressController(
     IKubernetes client,
     RouteReconciler reconciler,
     IOptions<IngressControllerOptions> options,
+    IOptions<RoutesOptions> routes,
     TimeProvider time,
     ILoggerFactory loggers) : BackgroundService
 {
@@ -30,10 +33,10 @@ internal sealed partial class IngressController(
     private readonly ILogger _logger = loggers.CreateLogger<IngressController>();
     private readonly SemaphoreSlim _queue = new(0, int.MaxValue);
     private Informer<V1IngressClass>? _classes;
-    private Informer<V1Ingress>? _ingresses;
-    private Informer<V1Service>? _services;
-    private Informer<V1EndpointSlice>? _slices;
-    private Informer<V1Secret>? _secrets;
+    private InformerGroup<V1Ingress>? _ingresses;
+    private InformerGroup<V1Service>? _services;
+    private InformerGroup<V1EndpointSlice>? _slices;
+    private InformerGroup<V1Secret>? _secrets;
     private volatile bool _leading;
     private int _term;
 
@@ -44,26 +47,42 @@ internal sealed partial class IngressController(
     {
         var settings = options.Value;
         var timeout = settings.WatchTimeoutSeconds;
+        var namespaces = settings.WatchedNamespaces;
+        LogWatching(namespaces is null ? "every namespace" : string.Join(", ", namespaces));
         _classes = new Informer<V1IngressClass>("IngressClass",
             async ct => List(await client.NetworkingV1.ListIngressClassAsync(cancellationToken: ct)),
             (rv, onError, ct) => client.NetworkingV1.WatchListIngressClassAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
             Enqueue, _logger);
-        _ingresses = new Informer<V1Ingress>("Ingress",
-            async ct => List(await client.NetworkingV1.ListIngressForAllNamespacesAsync(cancellationToken: ct)),
-            (rv, onError, ct) => client.NetworkingV1.WatchListIngressForAllNamespacesAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
-            Enqueue, _logger);
-        _services = new Informer<V1Service>("Service",
-            async ct => List(await client.CoreV1.ListServiceForAllNamespacesAsync(cancellationToken: ct)),
-            (rv, onError, ct) => client.CoreV1.WatchListServiceForAllNamespacesAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
-            Enqueue, _logger);
-        _slices = new Informer<V1EndpointSlice>("EndpointSlice",
-            async ct => List(await client.DiscoveryV1.ListEndpointSliceForAllNamespacesAsync(cancellationToken: ct)),
-            (rv, onError, ct) => client.DiscoveryV1.WatchListEndpointSliceForAllNamespacesAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
-            Enqueue, _logger);
-        _secrets = new Informer<V1Secret>("Secret",
-            async ct => List(await client.CoreV1.ListSecretForAllNamespacesAsync(cancellationToken: ct)),
-            (rv, onError, ct) => client.CoreV1.WatchListSecretForAllNamespacesAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
-            Enqueue, _logger,
+        _ingresses = Group<V1Ingress>("Ingress", InformerScope.For(namespaces),
+            async (scope, ct) => List(scope.Namespace is null
+                ? await client.NetworkingV1.ListIngressForAllNamespacesAsync(cancellationToken: ct)
+                : await client.NetworkingV1.ListNamespacedIngressAsync(scope.Namespace, fieldSelector: scope.FieldSelector, cancellationToken: ct)),
+            (scope, rv, onError, ct) => scope.Namespace is null
+                ? client.NetworkingV1.WatchListIngressForAllNamespacesAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct)
+                : client.NetworkingV1.WatchListNamespacedIngressAsync(scope.Namespace, fieldSelector: scope.FieldSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct));
+        // The publish Service's status gives the Ingresses' addresses: read it even outside the watched namespaces.
+        _services = Group<V1Service>("Service", InformerScope.For(namespaces, settings.PublishService),
+            async (scope, ct) => List(scope.Namespace is null
+                ? await client.CoreV1.ListServiceForAllNamespacesAsync(cancellationToken: ct)
+                : await client.CoreV1.ListNamespacedServiceAsync(scope.Namespace, fieldSelector: scope.FieldSelector, cancellationToken: ct)),
+            (scope, rv, onError, ct) => scope.Namespace is null
+                ? client.CoreV1.WatchListServiceForAllNamespacesAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct)
+                : client.CoreV1.WatchListNamespacedServiceAsync(scope.Namespace, fieldSelector: scope.FieldSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct));
+        _slices = Group<V1EndpointSlice>("EndpointSlice", InformerScope.For(namespaces),
+            async (scope, ct) => List(scope.Namespace is null
+                ? await client.DiscoveryV1.ListEndpointSliceForAllNamespacesAsync(cancellationToken: ct)
+                : await client.DiscoveryV1.ListNamespacedEndpointSliceAsync(scope.Namespace, fieldSelector: scope.FieldSelector, cancellationToken: ct)),
+            (scope, rv, onError, ct) => scope.Namespace is null
+                ? client.DiscoveryV1.WatchListEndpointSliceForAllNamespacesAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct)
+                : client.DiscoveryV1.WatchListNamespacedEndpointSliceAsync(scope.Namespace, fieldSelector: scope.FieldSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct));
+        // The default certificate's Secret, alone, when its namespace is not watched.
+        _secrets = Group<V1Secret>("Secret", InformerScope.For(namespaces, settings.DefaultSslCertificate),
+            async (scope, ct) => List(scope.Namespace is null
+                ? await client.CoreV1.ListSecretForAllNamespacesAsync(cancellationToken: ct)
+                : await client.CoreV1.ListNamespacedSecretAsync(scope.Namespace, fieldSelector: scope.FieldSelector, cancellationToken: ct)),
+            (scope, rv, onError, ct) => scope.Namespace is null
+                ? client.CoreV1.WatchListSecretForAllNamespacesAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct)
+                : client.CoreV1.WatchListNamespacedSecretAsync(scope.Namespace, fieldSelector: scope.FieldSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
             // Only TLS Secrets are read; others keep their name and type, so a wrong one is reported as such.
             secret => secret.Type == TlsSecretType ? secret : new V1Secret
             {
@@ -77,6 +96,22 @@ internal sealed partial class IngressController(
         await ReconcileLoopAsync(settings, stoppingToken);
         await Task.WhenAll([.. informers, election]);
     }
+
+    /// <summary>One informer per scope, read as one cache.</summary>
+    private InformerGroup<T> Group<T>(
+        string kind,
+        IReadOnlyList<InformerScope> scopes,
+        Func<InformerScope, CancellationToken, Task<(IEnumerable<T> Items, string ResourceVersion)>> list,
+        Func<InformerScope, string, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> watch,
+        Func<T, T>? trim = null)
+        where T : IKubernetesObject<V1ObjectMeta> =>
+        new([.. scopes.Select(scope => new Informer<T>(
+            scopes.Count == 1 && scope.Namespace is null ? kind : $"{kind} in {scope}",
+            ct => list(scope, ct),
+            (rv, onError, ct) => watch(scope, rv, onError, ct),
+            Enqueue,
+            _logger,
+            trim))]);
 
     private static (IEnumerable<T>, string) List<T>(IItems<T> list)
         where T : IKubernetesObject<V1ObjectMeta> =>
@@ -155,7 +190,7 @@ internal sealed partial class IngressController(
                     var ours = IngressClassFilter.Ours(_classes!.Items, _ingresses!.Items, settings.ControllerName).ToList();
                     var services = _services!.Items;
                     var objects = new ClusterObjects([.. ours], [.. services], [.. _slices!.Items]) { Secrets = [.. _secrets!.Items] };
-                    var desired = IngressConverter.Convert(objects);
+                    var desired = DefaultCertificate.AddTo(IngressConverter.Convert(objects, routes.Value.Conversion), settings.DefaultSslCertificate, objects.Secrets);
                     reconciler.SetDesired(desired);
                     if (term != reconciledTerm)
                     {
@@ -191,6 +226,9 @@ internal sealed partial class IngressController(
     }
 
     private bool AllSynced() => _classes!.Synced && _ingresses!.Synced && _services!.Synced && _slices!.Synced && _secrets!.Synced;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingress controller reads Ingresses, Services, EndpointSlices and Secrets in {Namespaces}")]
+    private partial void LogWatching(string namespaces);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} holds the Lease {Lease}: reconciling and writing routes")]
     private partial void LogLeading(string identity, string lease);

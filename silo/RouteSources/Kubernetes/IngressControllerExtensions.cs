@@ -23,4 +23,39 @@ internal static class IngressControllerExtensions
         services.AddHostedService(sp => sp.GetRequiredService<IngressController>());
         return services;
     }
+
+    /// <summary>
+    /// ingress-nginx's flags, for those who know them: --default-ssl-certificate namespace/name and
+    /// --watch-namespace a[,b] (each as "--flag value" or "--flag=value").
+    /// </summary>
+    public static string[] NormalizeArguments(string[] args)
+    {
+        var result = new List<string>(args.Length);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var (flag, value) = args[i].Split('=', 2) is [var f, var v] ? (f, v) : (args[i], null);
+            if (flag is not ("--default-ssl-certificate" or "--watch-namespace"))
+            {
+                result.Add(args[i]);
+                continue;
+            }
+
+            if (value is null && i + 1 < args.Length)
+            {
+                value = args[++i];
+            }
+
+            if (flag == "--default-ssl-certificate")
+            {
+                result.Add($"--{IngressControllerOptions.Section}:{nameof(IngressControllerOptions.DefaultSslCertificate)}={value}");
+            }
+            else
+            {
+                var namespaces = (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                result.AddRange(namespaces.Select((ns, n) => $"--{IngressControllerOptions.Section}:{nameof(IngressControllerOptions.Namespaces)}:{n}={ns}"));
+            }
+        }
+
+        return [.. result];
+    }
 }

@@ -1,9 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.RegularExpressions;
 
 namespace Orleans.Proxy.Silo.RouteSources.Kubernetes;
 
 /// <summary>Section "IngressController": the Kubernetes route source (Routes:Source = Kubernetes).</summary>
-public sealed class IngressControllerOptions
+public sealed partial class IngressControllerOptions : IValidatableObject
 {
     public const string Section = "IngressController";
 
@@ -32,6 +33,19 @@ public sealed class IngressControllerOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The namespaces whose Ingresses, Services, EndpointSlices and Secrets the controller reads (one
+    /// informer each per namespace), as ingress-nginx's --watch-namespace; empty: every namespace.
+    /// With a list, RBAC can be a RoleBinding per namespace instead of a ClusterRoleBinding (k8s/components/namespaced).
+    /// </summary>
+    public List<string> Namespaces { get; set; } = [];
+
+    /// <summary>
+    /// "namespace/name" of a kubernetes.io/tls Secret presented for HTTPS requests whose host has no
+    /// certificate (ingress-nginx's --default-ssl-certificate); unset: each edge generates a self-signed one.
+    /// </summary>
+    public string? DefaultSslCertificate { get; set; }
+
     /// <summary>"namespace/name" of the LoadBalancer Service whose status addresses go to the Ingresses' status.</summary>
     public string? PublishService { get; set; }
 
@@ -46,6 +60,10 @@ public sealed class IngressControllerOptions
     [Range(60, 3600)]
     public int WatchTimeoutSeconds { get; set; } = 300;
 
+    /// <summary>The watched namespaces, distinct and in order; null: every namespace.</summary>
+    internal IReadOnlyList<string>? WatchedNamespaces =>
+        Namespaces.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n.Trim()).Distinct(StringComparer.Ordinal).ToList() is { Count: > 0 } list ? list : null;
+
     private readonly string _defaultIdentity = Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod
         : $"{Environment.MachineName}-{Environment.ProcessId}-{Random.Shared.Next(0x1000, 0xFFFF):x4}";
 
@@ -53,4 +71,27 @@ public sealed class IngressControllerOptions
 
     internal string EffectiveLeaseNamespace =>
         LeaseNamespace is { Length: > 0 } ns ? ns : Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 } pod ? pod : "default";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var ns in Namespaces.Where(n => !string.IsNullOrWhiteSpace(n) && !Dns1123Label().IsMatch(n.Trim())))
+        {
+            yield return new ValidationResult($"IngressController:Namespaces: '{ns}' is not a namespace name (lower-case letters, digits and '-')", [nameof(Namespaces)]);
+        }
+
+        foreach (var (name, value) in new[] { (nameof(DefaultSslCertificate), DefaultSslCertificate), (nameof(PublishService), PublishService) })
+        {
+            if (!string.IsNullOrEmpty(value) && SplitKey(value) is null)
+            {
+                yield return new ValidationResult($"IngressController:{name}: '{value}' is not of the form namespace/name", [name]);
+            }
+        }
+    }
+
+    /// <summary>"namespace/name" split in two; null when it is not of that form.</summary>
+    internal static (string Namespace, string Name)? SplitKey(string? key) =>
+        key?.Split('/') is [{ Length: > 0 } ns, { Length: > 0 } name] ? (ns, name) : null;
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+    private static partial Regex Dns1123Label();
 }

@@ -199,7 +199,7 @@ public sealed class AffinityClusterTests(ITestOutputHelper output)
         await using var b = await TestBackend.StartAsync("b");
         await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
         var edges = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => cluster.StartEdgeAsync(PatientLookups)));
-        // A forwarded-for header must not change the key: only the socket address counts.
+        // A forwarded-for header from a peer that is not a trusted proxy must not change the key: the socket address counts.
         await cluster.PublishAsync(Routes(new Dictionary<string, string> { ["nginx.ingress.kubernetes.io/upstream-hash-by"] = "$remote_addr" }, a, b));
         await Eventually.Until(async () => await DestinationCountOnAsync(edges[1]) == 2, "the edges serve the backend");
 
@@ -215,6 +215,34 @@ public sealed class AffinityClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ClientIpAffinity_BehindTrustedProxy_EachForwardedClientHasItsOwnPin()
+    {
+        await using var a = await TestBackend.StartAsync("a");
+        await using var b = await TestBackend.StartAsync("b");
+        await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
+        // The test client plays the load balancer: its loopback address is trusted to forward.
+        var edge = await cluster.StartEdgeAsync(new Dictionary<string, string?>(PatientLookups) { ["RateLimiting:TrustedProxies:0"] = "127.0.0.1" });
+        await cluster.PublishAsync(Routes(new Dictionary<string, string> { ["nginx.ingress.kubernetes.io/upstream-hash-by"] = "$remote_addr" }, a, b));
+        await Eventually.Until(async () => await DestinationCountOnAsync(edge) == 2, "the edge serves the backend");
+
+        var byEndpoint = new[] { a, b }.ToDictionary(x => x.Endpoint, x => x.Name);
+        var clients = Enumerable.Range(1, 20).Select(i => $"203.0.113.{i}").ToList();
+        foreach (var client in clients)
+        {
+            Assert.Equal(byEndpoint[RendezvousHash.Pick(client, byEndpoint.Keys)!], await BackendFor(edge, ("X-Forwarded-For", client)));
+        }
+
+        // One pin per client behind the proxy, none for the proxy's own address.
+        foreach (var client in clients)
+        {
+            var pin = await cluster.Client.GetGrain<IAffinityGrain>(IAffinityGrain.Key(ClusterId, client)).Peek();
+            Assert.Equal(byEndpoint[RendezvousHash.Pick(client, byEndpoint.Keys)!], byEndpoint[pin.DestinationId!]);
+        }
+
+        Assert.Null((await cluster.Client.GetGrain<IAffinityGrain>(IAffinityGrain.Key(ClusterId, "127.0.0.1")).Peek()).DestinationId);
+    }
+
+    [Fact]
     public async Task SlidingTtl_KeyInUseOutlivesTtl_IdleKeyIsForgotten()
     {
         await using var a = await TestBackend.StartAsync("a");
@@ -223,6 +251,7 @@ public sealed class AffinityClusterTests(ITestOutputHelper output)
         await using var d = await TestBackend.StartAsync("d");
         await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
         var first = await cluster.StartEdgeAsync(PatientLookups);
+        var ttl = TimeSpan.FromSeconds(4);
         var annotations = HeaderAffinity(probes: false);
         annotations["orleans-proxy.io/affinity-ttl"] = "4s";
         await cluster.PublishAsync(Routes(annotations, a, b, c));
@@ -235,17 +264,19 @@ public sealed class AffinityClusterTests(ITestOutputHelper output)
         var before = await PlacementAsync([first], keys);
         await cluster.PublishAsync(Routes(annotations, a, b, c, d));
         await Eventually.Until(async () => await DestinationCountOnAsync(first) == 4, "the edge serves four destinations");
-
-        // Used through the first edge for twice the TTL (its cache refreshes the grains' TTL); the others idle.
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(8);
-        while (DateTime.UtcNow < until)
-        {
-            Assert.Equal(used.Select(k => before[k]), await Task.WhenAll(used.Select(k => BackendFor(first, ("X-User", k)))));
-            await Task.Delay(250);
-        }
-
+        // The edge that asks at the end, started now so that its start-up does not eat into the TTL.
         var second = await cluster.StartEdgeAsync(PatientLookups);
         await Eventually.Until(async () => await DestinationCountOnAsync(second) == 4, "the new edge serves four destinations");
+
+        // The used keys go through the first edge (its cache refreshes their grains' TTL) until the idle
+        // ones, pinned at the same moment, have been idle past the TTL by their grains' own clock.
+        await Eventually.Until(async () =>
+        {
+            Assert.Equal(used.Select(k => before[k]), await Task.WhenAll(used.Select(k => BackendFor(first, ("X-User", k)))));
+            var peeks = await Task.WhenAll(idle.Select(k => cluster.Client.GetGrain<IAffinityGrain>(IAffinityGrain.Key(ClusterId, k)).Peek()));
+            return peeks.All(p => p.LastUsed is not { } lastUsed || DateTimeOffset.UtcNow - lastUsed > ttl);
+        }, "the idle keys have not been used for longer than the TTL", TimeSpan.FromMinutes(1));
+
         var after = await PlacementAsync([second], keys);
         Assert.All(used, k => Assert.Equal(before[k], after[k]));
         Assert.All(idle, k => Assert.Equal("d", after[k]));

@@ -13,7 +13,8 @@ namespace Orleans.Proxy.IntegrationTests.Infrastructure;
 /// <summary>
 /// A real Kestrel backend on 127.0.0.1 that answers with its name and counts requests (in total and
 /// per path). It reports the protocol and scheme it was reached with in X-Backend-Protocol /
-/// X-Backend-Scheme, and waits ?delay-ms=N before answering.
+/// X-Backend-Scheme, records the request target exactly as it arrived (<see cref="RawTargets"/>),
+/// and waits ?delay-ms=N before answering.
 /// </summary>
 internal sealed class TestBackend : IAsyncDisposable
 {
@@ -37,6 +38,9 @@ internal sealed class TestBackend : IAsyncDisposable
 
     /// <summary>"METHOD /path" of every request received.</summary>
     public ConcurrentQueue<string> Seen { get; } = new();
+
+    /// <summary>The request target of every request, byte for byte as it arrived (before Kestrel decodes the path).</summary>
+    public ConcurrentQueue<string> RawTargets { get; } = new();
 
     /// <summary>While true, every path (health checks included) answers 503.</summary>
     public bool Sick
@@ -74,6 +78,7 @@ internal sealed class TestBackend : IAsyncDisposable
         {
             Interlocked.Increment(ref backend._requests);
             backend.Seen.Enqueue($"{context.Request.Method} {context.Request.Path}");
+            backend.RawTargets.Enqueue(context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "");
             backend._byPath.AddOrUpdate(context.Request.Path.Value ?? "/", 1, (_, n) => n + 1);
             context.Response.Headers["X-Backend"] = name;
             context.Response.Headers["X-Seen-Traceparent"] = context.Request.Headers["traceparent"];

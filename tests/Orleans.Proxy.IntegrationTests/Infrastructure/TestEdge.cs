@@ -33,6 +33,9 @@ internal sealed class TestEdge : IAsyncDisposable
 
     public HttpClient Public { get; }
 
+    /// <summary>The public listener, for requests sent over a plain socket (<see cref="RawHttp"/>).</summary>
+    public System.Net.IPEndPoint PublicEndpoint => App.Services.GetRequiredService<EdgeListeners>().PublicEndpoint;
+
     public HttpClient Diagnostics { get; }
 
     /// <summary>Cluster ports of an embedded edge, so a client edge can join it.</summary>
@@ -84,6 +87,8 @@ internal sealed class TestEdge : IAsyncDisposable
             ["Edge:Address"] = "127.0.0.1",
             ["Edge:Port"] = "0",
             ["Edge:PollInterval"] = "00:00:01",
+            // Stopping a test's edge does not wait for a load balancer (the drain has tests of its own).
+            ["Edge:DrainPeriod"] = "00:00:00",
             ["Diagnostics:Address"] = "127.0.0.1",
             ["Diagnostics:Port"] = "0",
             ["Diagnostics:Token"] = DiagnosticsToken,
@@ -125,6 +130,13 @@ internal sealed class TestEdge : IAsyncDisposable
     {
         using var response = await GetAsync(host, pathAndQuery, headers);
         return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+    }
+
+    /// <summary>A GET whose request target is sent byte for byte; "status body".</summary>
+    public async Task<string> GetRawAsync(string host, string target)
+    {
+        var (status, body) = await RawHttp.GetAsync(PublicEndpoint, host, target);
+        return $"{status} {body}";
     }
 
     /// <summary>GET on the diagnostics port; a failure names the status and the answer.</summary>

@@ -44,7 +44,7 @@ public sealed class EdgeLagTests
 
     private sealed class IgnoringObserver : IRouteCatalogObserver
     {
-        public void OnCatalogChanged(CatalogSnapshot snapshot)
+        public void OnCatalogChanged(CatalogDelta delta)
         {
         }
     }

@@ -16,6 +16,7 @@ public sealed class GrainStateDiagnosticsTests
         var edge = await cluster.StartEdgeAsync();
         var annotations = FastProbes();
         annotations["orleans-proxy.io/rate-limit-rps"] = "1000";
+        annotations["orleans-proxy.io/rate-limit-burst"] = "10";
         annotations["orleans-proxy.io/affinity"] = "header:X-User";
         await cluster.PublishAsync(Routes(annotations, a));
         await edge.WaitForBackendAsync(AppHost, "/", "a");
@@ -30,10 +31,22 @@ public sealed class GrainStateDiagnosticsTests
                 && health[0].GetProperty("lastProbe").GetString()!.StartsWith("200 ", StringComparison.Ordinal);
         }, "the cluster view shows the probe verdict of the backend's grain");
 
-        var rows = await edge.DiagAsync($"/diag/cluster/views/ratelimits?policy={Manifests.Namespace}/web/rate-limit&partition=127.0.0.1");
+        // A new partition decides on its allowance (the burst, for one edge) and calls its bucket once
+        // it has spent half of it.
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.StartsWith("200 a ", await edge.GetBodyAsync(AppHost, "/"));
+        }
+
+        var rows = default(System.Text.Json.JsonElement);
+        await Eventually.Until(async () =>
+        {
+            rows = await edge.DiagAsync($"/diag/cluster/views/ratelimits?policy={Manifests.Namespace}/web/rate-limit&partition=127.0.0.1");
+            return rows[0].TryGetProperty("edge", out _);
+        }, "the edge took a lease from the bucket");
         Assert.Equal(1, rows.GetArrayLength());
         Assert.Equal(edge.Id, rows[0].GetProperty("edge").GetString());
-        Assert.Equal(1000, rows[0].GetProperty("capacity").GetInt32());
+        Assert.Equal(10, rows[0].GetProperty("capacity").GetInt32());
         Assert.True(rows[0].GetProperty("held").GetInt32() >= 0);
 
         var unknown = await edge.DiagAsync($"/diag/cluster/views/affinity?cluster={ClusterId}&key=bob");

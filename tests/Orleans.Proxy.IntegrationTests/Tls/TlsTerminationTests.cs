@@ -43,15 +43,44 @@ public sealed class TlsTerminationTests
         Assert.Equal(HttpStatusCode.PermanentRedirect, redirect.StatusCode);
         Assert.Equal($"https://{Host}/x", redirect.Headers.Location?.OriginalString);
 
-        // No certificate for this name: the handshake fails rather than presenting another host's.
-        await Assert.ThrowsAsync<HttpRequestException>(() => GetAsync(httpsPort, "other.test", HttpVersion.Version11));
+        // No certificate for this name: the default one (self-signed here), never another host's.
+        var other = await GetAsync(httpsPort, "other.test", HttpVersion.Version11);
+        Assert.Equal((HttpStatusCode.NotFound, (await edge.DiagAsync("/diag/certificates/default")).GetProperty("thumbprint").GetString()), (other.Status, other.Certificate));
+        Assert.NotEqual(first.Thumbprint, other.Certificate);
 
         using var second = SelfSigned(Host);
         routes.Write("secret.yaml", TlsSecret("secure-tls", second));
         await Eventually.Until(async () => (await GetAsync(httpsPort, Host, HttpVersion.Version20)).Certificate == second.Thumbprint, "the rotated certificate is served");
     }
 
-    private static X509Certificate2 SelfSigned(string host)
+    [Fact]
+    public async Task Http_SslRedirectSettingOff_PlainHttpServedUnlessTheIngressAnnotationAsks()
+    {
+        const string forced = "forced.test";
+        await using var web = await TestBackend.StartAsync("web");
+        using var certificate = SelfSigned(Host);
+        using var forcedCertificate = SelfSigned(forced);
+        using var routes = new TempDirectory();
+        routes.Write("services.yaml", Manifests.ServiceFor("web", web));
+        routes.Write("secret.yaml", TlsSecret("secure-tls", certificate) + "---\n" + TlsSecret("forced-tls", forcedCertificate));
+        routes.Write("ingress.yaml",
+            Manifests.Ingress("secure", Host, ("/", "Prefix", "web")).Replace("spec:\n", $"spec:\n  tls:\n  - hosts: [{Host}]\n    secretName: secure-tls\n", StringComparison.Ordinal)
+            + "---\n"
+            + Manifests.IngressWithAnnotations("forced", forced, new Dictionary<string, string> { ["nginx.ingress.kubernetes.io/ssl-redirect"] = "true" }, ("/", "Prefix", "web"))
+                .Replace("spec:\n", $"spec:\n  tls:\n  - hosts: [{forced}]\n    secretName: forced-tls\n", StringComparison.Ordinal));
+        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path, new Dictionary<string, string?> { ["Routes:SslRedirect"] = "false" });
+        await edge.WaitForBackendAsync(Host, "/x", "web");
+
+        Assert.Equal("200 web secure.test /x", await edge.GetBodyAsync(Host, "/x"));
+        using var plain = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = edge.Public.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/x?y=1");
+        request.Headers.Host = forced;
+        using var redirect = await plain.SendAsync(request);
+        Assert.Equal(HttpStatusCode.PermanentRedirect, redirect.StatusCode);
+        Assert.Equal($"https://{forced}/x?y=1", redirect.Headers.Location?.OriginalString);
+    }
+
+    internal static X509Certificate2 SelfSigned(string host)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={host}", key, HashAlgorithmName.SHA256);
@@ -61,7 +90,7 @@ public sealed class TlsTerminationTests
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
     }
 
-    private static string TlsSecret(string name, X509Certificate2 certificate)
+    internal static string TlsSecret(string name, X509Certificate2 certificate)
     {
         var pem = Convert.ToBase64String(Encoding.ASCII.GetBytes(certificate.ExportCertificatePem()));
         var key = Convert.ToBase64String(Encoding.ASCII.GetBytes(certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem()));
@@ -80,7 +109,7 @@ public sealed class TlsTerminationTests
     }
 
     /// <summary>A new connection (so a new handshake) with SNI <paramref name="serverName"/>; returns the certificate the edge presented.</summary>
-    private static async Task<(HttpStatusCode Status, string Version, string Body, string? Certificate)> GetAsync(int port, string serverName, Version version)
+    internal static async Task<(HttpStatusCode Status, string Version, string Body, string? Certificate)> GetAsync(int port, string serverName, Version version)
     {
         string? presented = null;
         using var handler = new SocketsHttpHandler

@@ -26,7 +26,7 @@ public sealed class LeaseBucketTests
             if (random.Next(10) == 0)
             {
                 var back = random.Next(0, grant.Granted + 1);
-                bucket.Return(edge, back, now);
+                bucket.Settle(Ask(edge, 0, 0) with { Returned = back }, now);
                 granted -= back;
             }
 
@@ -69,7 +69,7 @@ public sealed class LeaseBucketTests
     {
         var bucket = new LeaseBucket(T0);
         bucket.Grant(Ask("a", 30, 100), T0);
-        bucket.Return("a", 1000, T0);
+        bucket.Settle(Ask("a", 0, 0) with { Returned = 1000 }, T0);
 
         Assert.Equal(50, bucket.State("k", T0).TokensLeft);
         Assert.Equal(0, bucket.State("k", T0).Edges.Single().Held);
@@ -84,5 +84,133 @@ public sealed class LeaseBucketTests
         var grant = bucket.Grant(Ask("new", 1, 10), T0 + LeaseBucket.ActiveWindow + TimeSpan.FromSeconds(1));
 
         Assert.Equal(1, grant.EdgesSharing);
+    }
+
+    [Fact]
+    public void Grant_OwedMoreThanLeft_DebitsBelowZeroAndGrantsNothingUntilRepaid()
+    {
+        var bucket = new LeaseBucket(T0);
+        Assert.Equal(40, bucket.Grant(Ask("a", 40, 100), T0).Granted);
+
+        // Edge b admitted 30 requests on its allowance before it first called: they count.
+        var owing = bucket.Grant(Ask("b", 10, 100) with { Owed = 30 }, T0);
+
+        Assert.Equal(0, owing.Granted);
+        Assert.Equal(-20, owing.TokensLeft);
+        Assert.Equal(30, bucket.TotalOwed);
+        // 100 tokens a second: the debt is repaid after 200 ms, and only then is anything granted.
+        Assert.Equal(0, bucket.Grant(Ask("b", 10, 100), T0.AddMilliseconds(150)).Granted);
+        Assert.True(bucket.Grant(Ask("b", 10, 100), T0.AddMilliseconds(300)).Granted > 0);
+    }
+
+    [Fact]
+    public void Settle_FreshBucket_DebitsItsFullCapacity()
+    {
+        var bucket = new LeaseBucket(T0);
+
+        bucket.Settle(Ask("a", 0, 0) with { Owed = 5, Returned = 7 }, T0);
+
+        var state = bucket.State("k", T0);
+        Assert.True(state.Active);
+        Assert.Equal(45, state.TokensLeft);
+        Assert.Equal(5, state.TotalOwed);
+        // Returned tokens were never granted by this bucket: they are not taken back.
+        Assert.Equal(0, state.TotalReturned);
+    }
+
+    [Fact]
+    public void Settle_NothingOwedToFreshBucket_LeavesItInactive()
+    {
+        var bucket = new LeaseBucket(T0);
+
+        bucket.Settle(Ask("a", 0, 0) with { Returned = 3 }, T0);
+
+        Assert.False(bucket.State("k", T0).Active);
+        Assert.Equal(T0, bucket.QuietAt(T0));
+    }
+
+    [Fact]
+    public void QuietAt_AfterGrant_WhenRefilledLeasesExpiredAndEdgesSilent()
+    {
+        var bucket = new LeaseBucket(T0);
+        bucket.Grant(Ask("a", 50, 100), T0);
+
+        // Refilled after 0.5 s, the lease valid for 2 s, the edge counted as sharing for 5 s: the latest wins.
+        Assert.Equal(T0 + LeaseBucket.ActiveWindow, bucket.QuietAt(T0));
+        Assert.Equal(T0 + LeaseBucket.ActiveWindow, bucket.QuietAt(T0.AddSeconds(1)));
+    }
+
+    [Fact]
+    public void Grant_NothingRequested_GrantsNothing()
+    {
+        var bucket = new LeaseBucket(T0);
+
+        var grant = bucket.Grant(Ask("a", 0, 0) with { Owed = 4 }, T0);
+
+        Assert.Equal(0, grant.Granted);
+        Assert.Equal(46, grant.TokensLeft);
+        Assert.Equal(TimeSpan.Zero, grant.RetryAfter);
+    }
+
+    [Fact]
+    public void Grant_ManyEdgesOwingAndReturning_DebitedNeverExceedsCapacityPlusRefillPlusDebt()
+    {
+        var bucket = new LeaseBucket(T0);
+        var random = new Random(11);
+        var now = T0;
+        for (var i = 0; i < 5000; i++)
+        {
+            now += TimeSpan.FromMilliseconds(random.Next(0, 15));
+            var grant = bucket.Grant(Ask($"edge-{random.Next(8)}", random.Next(0, 200), random.Next(0, 500)) with { Owed = random.Next(0, 3) == 0 ? random.Next(0, 20) : 0 }, now);
+            Assert.InRange(grant.Share, 0, 1);
+            Assert.True(grant.Granted >= 0);
+
+            // Debts may take the bucket below zero; grants never do, so what left it is bounded by
+            // capacity + refill + what is still owed (the negative balance).
+            var debited = bucket.TotalGranted - bucket.TotalReturned + bucket.TotalOwed;
+            var left = bucket.TokensLeft(now);
+            Assert.True(debited <= 50 + (100 * (now - T0).TotalSeconds) + Math.Max(0, -left) + 1e-6, $"debited {debited}, left {left}");
+        }
+    }
+
+    [Fact]
+    public void Grant_BusyEdgeSpendingCredit_OtherEdgeGetsOnlyWhatIsNotKeptForIt()
+    {
+        var bucket = new LeaseBucket(T0);
+        // Edge a is busy (400 requests a second), leases 5 and may spend up to 40 on credit until its next call.
+        bucket.Grant(Ask("a", 5, 400) with { CreditCap = 40 }, T0);
+
+        // 100 ms later the bucket is full again (50), and a may have spent 1 + 400 x 0.1 - 5 = 36
+        // on credit: that is kept for it, b gets the other 14 (of the 25 its share allows).
+        var b = bucket.Grant(Ask("b", 50, 400), T0.AddMilliseconds(100));
+
+        Assert.Equal(14, b.Granted);
+        Assert.Equal(0, b.TokensLeft);
+    }
+
+    [Fact]
+    public void Grant_QuietEdgeHoldingCredit_DoesNotHoldBackTokensFromABusyOne()
+    {
+        var bucket = new LeaseBucket(T0);
+        // Edge a sent a couple of requests and went quiet; its credit could be the whole burst.
+        bucket.Grant(Ask("a", 2, 1) with { CreditCap = 50 }, T0);
+
+        var b = bucket.Grant(Ask("b", 30, 300), T0.AddMilliseconds(100));
+
+        Assert.Equal(30, b.Granted);
+    }
+
+    [Fact]
+    public void Grant_CreditSpentWhileCallInFlight_CoveredByTheNewGrant()
+    {
+        var bucket = new LeaseBucket(T0);
+        bucket.Grant(Ask("a", 10, 400) with { CreditCap = 30 }, T0);
+        bucket.Grant(Ask("b", 50, 400), T0);
+
+        // a reports 5 spent on credit; it may go on spending what is left of its credit until this
+        // answer reaches it, so the grant covers that even though a asked for one token.
+        var grant = bucket.Grant(Ask("a", 1, 400) with { Owed = 5, CreditCap = 30 }, T0.AddMilliseconds(200));
+
+        Assert.True(grant.Granted > 1, $"granted {grant.Granted}");
     }
 }

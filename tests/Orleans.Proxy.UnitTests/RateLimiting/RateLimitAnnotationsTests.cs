@@ -24,7 +24,7 @@ public sealed class RateLimitAnnotationsTests
     [Fact]
     public void Convert_OwnRps_OnePolicyWithBurstOfOnePeriodKeyedByClientIp()
     {
-        var (route, rejections) = Convert(new() { [AnnotationNames.RateLimitRps] = "10" });
+        var (route, rejections) = Convert(new() { [AnnotationTable.RateLimitRps.Name] = "10" });
 
         Assert.Empty(rejections);
         var spec = Assert.Single(route.RateLimits);
@@ -41,10 +41,10 @@ public sealed class RateLimitAnnotationsTests
     {
         var (route, rejections) = Convert(new()
         {
-            [AnnotationNames.RateLimitRpm] = "600",
-            [AnnotationNames.RateLimitBurst] = "50",
-            [AnnotationNames.RateLimitKey] = key,
-            [AnnotationNames.RateLimitWhitelist] = "10.0.0.0/8, 192.168.1.7",
+            [AnnotationTable.RateLimitRpm.Name] = "600",
+            [AnnotationTable.RateLimitBurst.Name] = "50",
+            [AnnotationTable.RateLimitKey.Name] = key,
+            [AnnotationTable.RateLimitWhitelist.Name] = "10.0.0.0/8, 192.168.1.7",
         });
 
         Assert.Empty(rejections);
@@ -59,9 +59,9 @@ public sealed class RateLimitAnnotationsTests
     {
         var (route, rejections) = Convert(new()
         {
-            [AnnotationNames.NginxLimitRps] = "5",
-            [AnnotationNames.NginxLimitRpm] = "300",
-            [AnnotationNames.NginxLimitWhitelist] = "127.0.0.1",
+            [AnnotationTable.NginxLimitRps.Name] = "5",
+            [AnnotationTable.NginxLimitRpm.Name] = "300",
+            [AnnotationTable.NginxLimitWhitelist.Name] = "127.0.0.1",
         });
 
         Assert.Empty(rejections);
@@ -74,7 +74,7 @@ public sealed class RateLimitAnnotationsTests
     [Fact]
     public void Convert_NginxBurstMultiplier_ScalesBurst()
     {
-        var (route, _) = Convert(new() { [AnnotationNames.NginxLimitRps] = "4", [AnnotationNames.NginxLimitBurstMultiplier] = "2" });
+        var (route, _) = Convert(new() { [AnnotationTable.NginxLimitRps.Name] = "4", [AnnotationTable.NginxLimitBurstMultiplier.Name] = "2" });
 
         Assert.Equal(8, Assert.Single(route.RateLimits).Burst);
     }
@@ -82,7 +82,7 @@ public sealed class RateLimitAnnotationsTests
     [Fact]
     public void Convert_NginxZero_NoLimitAsInIngressNginx()
     {
-        var (route, rejections) = Convert(new() { [AnnotationNames.NginxLimitRps] = "0" });
+        var (route, rejections) = Convert(new() { [AnnotationTable.NginxLimitRps.Name] = "0" });
 
         Assert.Empty(rejections);
         Assert.Empty(route.RateLimits);
@@ -95,10 +95,10 @@ public sealed class RateLimitAnnotationsTests
     [InlineData("1.5")]
     public void Convert_MalformedRps_RejectedAloneAndRouteStays(string value)
     {
-        var (route, rejections) = Convert(new() { [AnnotationNames.RateLimitRps] = value });
+        var (route, rejections) = Convert(new() { [AnnotationTable.RateLimitRps.Name] = value });
 
         var rejection = Assert.Single(rejections);
-        Assert.Equal(("Ingress test/app", $"metadata.annotations[{AnnotationNames.RateLimitRps}]"), (rejection.Object, rejection.Field));
+        Assert.Equal(("Ingress test/app", $"metadata.annotations[{AnnotationTable.RateLimitRps.Name}]"), (rejection.Object, rejection.Field));
         Assert.Contains($"'{value}'", rejection.Reason, StringComparison.Ordinal);
         Assert.Empty(route.RateLimits);
         Assert.Equal("test/web:80", route.ClusterId);
@@ -109,14 +109,14 @@ public sealed class RateLimitAnnotationsTests
     {
         var (route, rejections) = Convert(new()
         {
-            [AnnotationNames.RateLimitRps] = "10",
-            [AnnotationNames.RateLimitBurst] = "lots",
-            [AnnotationNames.RateLimitKey] = "cookie:session",
-            [AnnotationNames.RateLimitWhitelist] = "10.0.0.0/33",
+            [AnnotationTable.RateLimitRps.Name] = "10",
+            [AnnotationTable.RateLimitBurst.Name] = "lots",
+            [AnnotationTable.RateLimitKey.Name] = "cookie:session",
+            [AnnotationTable.RateLimitWhitelist.Name] = "10.0.0.0/33",
         });
 
         Assert.Equal(
-            [AnnotationNames.RateLimitBurst, AnnotationNames.RateLimitKey, AnnotationNames.RateLimitWhitelist],
+            [AnnotationTable.RateLimitBurst.Name, AnnotationTable.RateLimitKey.Name, AnnotationTable.RateLimitWhitelist.Name],
             rejections.Select(r => r.Field["metadata.annotations[".Length..^1]).Order(StringComparer.Ordinal));
         var spec = Assert.Single(route.RateLimits);
         Assert.Equal((10, RateLimitKeyKind.ClientIp), (spec.Burst, spec.Key));
@@ -126,16 +126,16 @@ public sealed class RateLimitAnnotationsTests
     [Fact]
     public void Convert_OwnRpsAndRpm_RpmRejectedPerSecondApplies()
     {
-        var (route, rejections) = Convert(new() { [AnnotationNames.RateLimitRps] = "10", [AnnotationNames.RateLimitRpm] = "60" });
+        var (route, rejections) = Convert(new() { [AnnotationTable.RateLimitRps.Name] = "10", [AnnotationTable.RateLimitRpm.Name] = "60" });
 
-        Assert.Equal($"metadata.annotations[{AnnotationNames.RateLimitRpm}]", Assert.Single(rejections).Field);
+        Assert.Equal($"metadata.annotations[{AnnotationTable.RateLimitRpm.Name}]", Assert.Single(rejections).Field);
         Assert.Equal(RateLimitPeriod.Second, Assert.Single(route.RateLimits).Period);
     }
 
     [Fact]
     public void Convert_BurstWithoutRate_Rejected()
     {
-        var (route, rejections) = Convert(new() { [AnnotationNames.RateLimitBurst] = "10" });
+        var (route, rejections) = Convert(new() { [AnnotationTable.RateLimitBurst.Name] = "10" });
 
         Assert.Contains("has no effect", Assert.Single(rejections).Reason, StringComparison.Ordinal);
         Assert.Empty(route.RateLimits);
@@ -144,9 +144,9 @@ public sealed class RateLimitAnnotationsTests
     [Fact]
     public void Convert_MalformedNginxMultiplier_RejectedDefaultApplies()
     {
-        var (route, rejections) = Convert(new() { [AnnotationNames.NginxLimitRps] = "2", [AnnotationNames.NginxLimitBurstMultiplier] = "x" });
+        var (route, rejections) = Convert(new() { [AnnotationTable.NginxLimitRps.Name] = "2", [AnnotationTable.NginxLimitBurstMultiplier.Name] = "x" });
 
-        Assert.Equal($"metadata.annotations[{AnnotationNames.NginxLimitBurstMultiplier}]", Assert.Single(rejections).Field);
+        Assert.Equal($"metadata.annotations[{AnnotationTable.NginxLimitBurstMultiplier.Name}]", Assert.Single(rejections).Field);
         Assert.Equal(10, Assert.Single(route.RateLimits).Burst);
     }
 }

@@ -38,7 +38,9 @@ internal sealed class ControllerTestBed : IAsyncDisposable
 
     public IKubernetes Client { get; }
 
-    public static async Task<ControllerTestBed> StartAsync()
+    /// <param name="settings">Silo settings over the bed's (e.g. IngressController:Namespaces).</param>
+    /// <param name="edgeSettings">Settings of the edge (e.g. Edge:HttpsPort).</param>
+    public static async Task<ControllerTestBed> StartAsync(IDictionary<string, string?>? settings = null, IDictionary<string, string?>? edgeSettings = null)
     {
         var server = await FakeKubernetesApiServer.StartAsync();
         server.Inject(new V1IngressClass { Metadata = new() { Name = ClassName }, Spec = new() { Controller = "orleans-proxy.io/ingress-controller" } });
@@ -57,10 +59,10 @@ internal sealed class ControllerTestBed : IAsyncDisposable
                 ["IngressController:RetryPeriod"] = "00:00:00.200",
                 ["IngressController:Debounce"] = "00:00:00.020",
                 ["IngressController:StatusAddresses"] = StatusAddress,
-            }).Build();
+            }).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
             services.AddRouteSources(configuration);
         });
-        var edge = await cluster.StartEdgeAsync();
+        var edge = await cluster.StartEdgeAsync(edgeSettings);
         return new ControllerTestBed(server, cluster, edge);
     }
 

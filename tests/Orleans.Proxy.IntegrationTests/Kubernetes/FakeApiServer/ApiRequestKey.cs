@@ -9,6 +9,12 @@ public readonly record struct ApiRequestKey(string Verb, string Group, string Re
     public override string ToString() => $"{Verb} {(Group.Length == 0 ? "core" : Group)}/{Resource}";
 }
 
+/// <summary>A request and where it reached: one namespace, or (null) every namespace or a cluster-scoped resource.</summary>
+public readonly record struct ApiRequest(ApiRequestKey Key, string? Namespace)
+{
+    public override string ToString() => Namespace is null ? $"{Key} (cluster-wide)" : $"{Key} in {Namespace}";
+}
+
 /// <summary>How a forced "too old resourceVersion" reaches the next watch.</summary>
 public enum GoneStyle
 {

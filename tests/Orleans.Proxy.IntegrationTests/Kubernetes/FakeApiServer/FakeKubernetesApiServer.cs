@@ -33,6 +33,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     private readonly List<Change> _history = [];
     private readonly List<WatchStream> _watches = [];
     private readonly ConcurrentDictionary<ApiRequestKey, int> _requests = new();
+    private readonly ConcurrentDictionary<ApiRequest, int> _scopedRequests = new();
     private readonly WebApplication _app;
     private long _resourceVersion;
     private long _compactedThrough;
@@ -86,6 +87,9 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
 
     /// <summary>Every request served or refused so far, counted by verb, group and resource.</summary>
     public IReadOnlyDictionary<ApiRequestKey, int> RequestCounts => new Dictionary<ApiRequestKey, int>(_requests);
+
+    /// <summary>Every request served or refused so far, counted by verb, group, resource and namespace (null: cluster-wide).</summary>
+    public IReadOnlyDictionary<ApiRequest, int> ScopedRequestCounts => new Dictionary<ApiRequest, int>(_scopedRequests);
 
     public static async Task<FakeKubernetesApiServer> StartAsync()
     {
@@ -234,6 +238,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
 
         var key = new ApiRequestKey(verb, route.Kind.Group, route.Subresource is null ? route.Kind.Plural : $"{route.Kind.Plural}/{route.Subresource}");
         _requests.AddOrUpdate(key, 1, (_, n) => n + 1);
+        _scopedRequests.AddOrUpdate(new ApiRequest(key, route.Kind.Namespaced && !route.AllNamespaces ? route.Namespace : null), 1, (_, n) => n + 1);
         if (FailWith?.Invoke(key) is { } failure)
         {
             await WriteStatusAsync(context, failure, "InternalError", $"injected failure for {key}", route.Kind, route.Name);

@@ -13,6 +13,8 @@ internal static class KubernetesManifests
         ["v1/Namespace"] = typeof(V1Namespace),
         ["v1/ServiceAccount"] = typeof(V1ServiceAccount),
         ["v1/Service"] = typeof(V1Service),
+        ["v1/ConfigMap"] = typeof(V1ConfigMap),
+        ["networking.k8s.io/v1/NetworkPolicy"] = typeof(V1NetworkPolicy),
         ["rbac.authorization.k8s.io/v1/Role"] = typeof(V1Role),
         ["rbac.authorization.k8s.io/v1/RoleBinding"] = typeof(V1RoleBinding),
         ["rbac.authorization.k8s.io/v1/ClusterRole"] = typeof(V1ClusterRole),
@@ -34,9 +36,69 @@ internal static class KubernetesManifests
 
     public static string Directory { get; } = FindDirectory();
 
-    /// <summary>The manifests kustomize applies (not kustomization.yaml, not examples/).</summary>
+    /// <summary>Manifests beside the kustomization that it does not apply: they need CRDs a cluster may lack.</summary>
+    public static readonly IReadOnlySet<string> Optional = new HashSet<string>(StringComparer.Ordinal) { "servicemonitor.yaml" };
+
+    /// <summary>The manifests kustomize applies (not kustomization.yaml, not the optional ones, not examples/ or components/).</summary>
     public static IEnumerable<string> Files => System.IO.Directory.GetFiles(Directory, "*.yaml")
-        .Where(f => Path.GetFileName(f) != "kustomization.yaml").Order(StringComparer.Ordinal);
+        .Where(f => Path.GetFileName(f) != "kustomization.yaml" && !Optional.Contains(Path.GetFileName(f))).Order(StringComparer.Ordinal);
+
+    public const string OwnNamespace = "orleans-proxy";
+
+    /// <summary>The namespace k8s/components/namespaced lets the controller watch.</summary>
+    public const string NamespacedComponentWatches = "default";
+
+    /// <summary>The objects <c>kubectl kustomize</c> renders for <paramref name="shape"/> (or our rendering, without kubectl), loaded strictly.</summary>
+    public static async Task<(List<object> Objects, string By)> RenderAsync(ManifestShape shape)
+    {
+        var (yaml, by) = await RenderYamlAsync(shape);
+        return (KubernetesYaml.LoadAllFromString(yaml, new Dictionary<string, Type>(Kinds), strict: true), by);
+    }
+
+    public static async Task<(string Yaml, string By)> RenderYamlAsync(ManifestShape shape, bool own = false)
+    {
+        if (shape == ManifestShape.ClusterWide)
+        {
+            return own ? (KustomizeRendering.RenderOwn(Directory), "own rendering") : await KustomizeRendering.RenderAsync(Directory);
+        }
+
+        var user = Path.Combine(Path.GetTempPath(), $"orleans-proxy-kustomize-{Guid.NewGuid():N}");
+        System.IO.Directory.CreateDirectory(user);
+        try
+        {
+            var k8s = Path.GetRelativePath(user, Directory).Replace('\\', '/');
+            await File.WriteAllTextAsync(Path.Combine(user, "kustomization.yaml"), $"""
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+                resources: ["{k8s}"]
+                components: ["{k8s}/components/namespaced"]
+
+                """);
+            return own ? (KustomizeRendering.RenderOwn(user), "own rendering") : await KustomizeRendering.RenderAsync(user);
+        }
+        finally
+        {
+            System.IO.Directory.Delete(user, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The requests no binding of <paramref name="objects"/> allows the ServiceAccount, as the API server's RBAC
+    /// authorizer decides with namespaces (names aside): a ClusterRoleBinding allows everywhere, a RoleBinding
+    /// (to a Role or a ClusterRole) only in its own namespace.
+    /// </summary>
+    public static IEnumerable<ApiRequest> UncoveredScoped(IReadOnlyCollection<object> objects, string serviceAccount, IEnumerable<ApiRequest> requests)
+    {
+        var roles = objects.OfType<V1Role>().ToDictionary(r => (r.Metadata.NamespaceProperty, r.Metadata.Name), r => r.Rules);
+        var clusterRoles = objects.OfType<V1ClusterRole>().ToDictionary(r => r.Metadata.Name, r => r.Rules);
+        bool Ours(IEnumerable<Rbacv1Subject>? subjects) =>
+            subjects?.Any(s => s.Kind == "ServiceAccount" && s.Name == serviceAccount && s.NamespaceProperty == OwnNamespace) == true;
+        var grants = objects.OfType<V1ClusterRoleBinding>().Where(b => Ours(b.Subjects)).Select(b => ((string?)null, clusterRoles[b.RoleRef.Name]))
+            .Concat(objects.OfType<V1RoleBinding>().Where(b => Ours(b.Subjects)).Select(b => ((string?)b.Metadata.NamespaceProperty,
+                b.RoleRef.Kind == "ClusterRole" ? clusterRoles[b.RoleRef.Name] : roles[(b.Metadata.NamespaceProperty, b.RoleRef.Name)])))
+            .ToList();
+        return requests.Where(request => !grants.Any(g => (g.Item1 is null || g.Item1 == request.Namespace) && g.Item2.Any(rule => Allows(rule, request.Key))));
+    }
 
     public static IEnumerable<string> Examples => System.IO.Directory.GetFiles(Path.Combine(Directory, "examples"), "*.yaml").Order(StringComparer.Ordinal);
 
@@ -104,4 +166,11 @@ internal static class KubernetesManifests
 
         throw new DirectoryNotFoundException($"no k8s/kustomization.yaml above {AppContext.BaseDirectory}");
     }
+}
+
+/// <summary>The two ways to install: k8s/ as it is, or with the namespaced component (a kustomization outside k8s/, as a user writes it).</summary>
+public enum ManifestShape
+{
+    ClusterWide,
+    Namespaced,
 }

@@ -6,6 +6,7 @@ using Orleans.Hosting.Kubernetes;
 using Orleans.Proxy.Hosting.Kubernetes;
 using Orleans.Proxy.Silo.Membership;
 using Orleans.Proxy.IntegrationTests.Kubernetes.FakeApiServer;
+using Xunit.Abstractions;
 using YamlDotNet.RepresentationModel;
 
 using Orleans.Proxy.Testing;
@@ -13,8 +14,161 @@ using Orleans.Proxy.Testing;
 namespace Orleans.Proxy.IntegrationTests.Kubernetes.Kustomize;
 
 /// <summary>k8s/: every manifest loads with KubernetesClient's model types, and its RBAC allows what the code calls.</summary>
-public sealed class KustomizeManifestTests
+public sealed class KustomizeManifestTests(ITestOutputHelper output)
 {
+    [Theory]
+    [InlineData(ManifestShape.ClusterWide)]
+    [InlineData(ManifestShape.Namespaced)]
+    public async Task Kustomize_Renders_AndWhatItRendersLoadsStrictly(ManifestShape shape)
+    {
+        var (objects, by) = await KubernetesManifests.RenderAsync(shape);
+        output.WriteLine($"{shape}: {objects.Count} objects, rendered by {by}");
+
+        Assert.All(objects, o => Assert.False(string.IsNullOrEmpty(((IMetadata<V1ObjectMeta>)o).Metadata?.Name)));
+        Assert.All(objects.Where(o => o is not (V1Namespace or V1ClusterRole or V1ClusterRoleBinding or V1IngressClass)),
+            o => Assert.NotNull(((IMetadata<V1ObjectMeta>)o).Metadata.NamespaceProperty));
+        Assert.Equal(["orleans-proxy-edge:latest", "orleans-proxy-silo:latest"],
+            objects.OfType<V1Deployment>().Select(d => d.Spec.Template.Spec.Containers[0].Image).Concat(objects.OfType<V1StatefulSet>().Select(s => s.Spec.Template.Spec.Containers[0].Image)));
+        Assert.Equal(2, objects.OfType<V1NetworkPolicy>().Count());
+        if (shape == ManifestShape.Namespaced)
+        {
+            // The controller's cluster-wide reads are gone; it reads the watched namespace through a RoleBinding.
+            Assert.DoesNotContain(objects.OfType<V1ClusterRoleBinding>(), b => b.RoleRef.Name == "orleans-proxy-controller");
+            var binding = Assert.Single(objects.OfType<V1RoleBinding>(), b => b.RoleRef.Name == "orleans-proxy-controller");
+            Assert.Equal(KubernetesManifests.NamespacedComponentWatches, binding.Metadata.NamespaceProperty);
+            var settings = Assert.Single(objects.OfType<V1ConfigMap>());
+            Assert.Equal(KubernetesManifests.NamespacedComponentWatches, settings.Data["IngressController__Namespaces__0"]);
+            var silo = Assert.Single(objects.OfType<V1StatefulSet>()).Spec.Template.Spec.Containers[0];
+            Assert.Equal(settings.Metadata.Name, Assert.Single(silo.EnvFrom).ConfigMapRef.Name);
+        }
+    }
+
+    [Theory]
+    [InlineData(ManifestShape.ClusterWide)]
+    [InlineData(ManifestShape.Namespaced)]
+    public async Task OwnRendering_AgreesWithKubectl_WhenKubectlIsInstalled(ManifestShape shape)
+    {
+        var (own, _) = await KubernetesManifests.RenderYamlAsync(shape, own: true);
+        var ownObjects = ByKey(own);
+        Assert.NotEmpty(ownObjects);
+        if (KustomizeRendering.Kubectl is null)
+        {
+            // Without kubectl the other tests use this rendering; it must at least load strictly.
+            output.WriteLine("kubectl is not installed: checked our rendering alone");
+            return;
+        }
+
+        var (kubectl, _) = await KubernetesManifests.RenderYamlAsync(shape);
+        var kubectlObjects = ByKey(kubectl);
+        Assert.Equal(kubectlObjects.Keys.Order(StringComparer.Ordinal), ownObjects.Keys.Order(StringComparer.Ordinal));
+        Assert.All(kubectlObjects, o => Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(o.Value, ownObjects[o.Key]), $"{o.Key}:\nkubectl: {o.Value}\nours:    {ownObjects[o.Key]}"));
+
+        static Dictionary<string, System.Text.Json.Nodes.JsonNode?> ByKey(string yaml) =>
+            KubernetesYaml.LoadAllFromString(yaml, new Dictionary<string, Type>(KubernetesManifests.Kinds), strict: true).ToDictionary(
+                o => $"{((IKubernetesObject)o).Kind} {((IMetadata<V1ObjectMeta>)o).Metadata.NamespaceProperty}/{((IMetadata<V1ObjectMeta>)o).Metadata.Name}",
+                o => System.Text.Json.Nodes.JsonNode.Parse(KubernetesJson.Serialize(o)));
+    }
+
+    [Fact]
+    public async Task Rollouts_EdgeDrainsWithinItsGracePeriod_AndSilosLeaveWithinTheirs()
+    {
+        var (objects, _) = await KubernetesManifests.RenderAsync(ManifestShape.ClusterWide);
+        var edge = Assert.Single(objects.OfType<V1Deployment>()).Spec.Template.Spec;
+        var container = Assert.Single(edge.Containers);
+        TimeSpan Env(string name) => TimeSpan.Parse(Assert.Single(container.Env, e => e.Name == name).Value, System.Globalization.CultureInfo.InvariantCulture);
+        var preStop = TimeSpan.FromSeconds(container.Lifecycle.PreStop.Sleep.Seconds);
+        var needed = preStop + Env("Edge__DrainPeriod") + Env("Edge__StopTimeout");
+        Assert.True(needed < TimeSpan.FromSeconds(edge.TerminationGracePeriodSeconds!.Value), $"preStop + drain + stop timeout = {needed}, grace {edge.TerminationGracePeriodSeconds} s");
+        Assert.True(Env("Edge__DrainPeriod") >= TimeSpan.FromSeconds(5), "the drain period covers a load balancer's deregistration");
+        Assert.DoesNotContain(container.Env, e => e.Name == "Edge__Mode");
+        // Silos: .NET's default shutdown timeout (30 s) for the graceful leave, inside the grace period.
+        Assert.True(Assert.Single(objects.OfType<V1StatefulSet>()).Spec.Template.Spec.TerminationGracePeriodSeconds > 30);
+    }
+
+    [Fact]
+    public async Task Workloads_LogJson_AndServeMetricsOnANamedPortWithoutTheToken()
+    {
+        var (objects, _) = await KubernetesManifests.RenderAsync(ManifestShape.ClusterWide);
+        var pods = objects.OfType<V1Deployment>().Select(d => d.Spec.Template).Concat(objects.OfType<V1StatefulSet>().Select(s => s.Spec.Template)).ToList();
+        Assert.Equal(2, pods.Count);
+        foreach (var pod in pods)
+        {
+            var container = Assert.Single(pod.Spec.Containers);
+            string Env(string name) => Assert.Single(container.Env, e => e.Name == name).Value;
+            Assert.Equal("json", Env("Logging__Console__FormatterName"));
+            var metrics = Assert.Single(container.Ports, p => p.Name == "metrics");
+            Assert.Equal($"{metrics.ContainerPort}", Env("Diagnostics__MetricsPort"));
+            // The metrics Service port of these pods.
+            var service = Assert.Single(objects.OfType<V1Service>(), s => s.Spec.Ports.Any(p => p.Name == "metrics")
+                && s.Spec.Selector.All(l => pod.Metadata.Labels.TryGetValue(l.Key, out var v) && v == l.Value));
+            Assert.Equal("metrics", service.Spec.Ports.Single(p => p.Name == "metrics").TargetPort.Value);
+            Assert.Equal("true", service.Metadata.Labels["orleans-proxy.io/metrics"]);
+        }
+    }
+
+    [Fact]
+    public async Task ServiceMonitor_SelectsTheServicesWithAMetricsPort_InOurNamespace()
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(await File.ReadAllTextAsync(Path.Combine(KubernetesManifests.Directory, "servicemonitor.yaml"))));
+        var monitor = (YamlMappingNode)Assert.Single(yaml.Documents).RootNode;
+        string At(YamlNode node, params string[] path) => ((YamlScalarNode)path.Aggregate(node, (n, key) => ((YamlMappingNode)n).Children[new YamlScalarNode(key)])).Value!;
+        Assert.Equal(("monitoring.coreos.com/v1", "ServiceMonitor"), (At(monitor, "apiVersion"), At(monitor, "kind")));
+        var spec = (YamlMappingNode)monitor.Children[new YamlScalarNode("spec")];
+        var matchLabels = ((YamlMappingNode)((YamlMappingNode)spec.Children[new YamlScalarNode("selector")]).Children[new YamlScalarNode("matchLabels")])
+            .Children.ToDictionary(c => ((YamlScalarNode)c.Key).Value!, c => ((YamlScalarNode)c.Value).Value!);
+        var endpoint = Assert.Single((YamlSequenceNode)spec.Children[new YamlScalarNode("endpoints")]);
+        Assert.Equal(("metrics", "/metrics"), (At(endpoint, "port"), At(endpoint, "path")));
+        Assert.Equal(KubernetesManifests.OwnNamespace, ((YamlScalarNode)Assert.Single((YamlSequenceNode)((YamlMappingNode)spec.Children[new YamlScalarNode("namespaceSelector")]).Children[new YamlScalarNode("matchNames")])).Value);
+
+        var (objects, _) = await KubernetesManifests.RenderAsync(ManifestShape.ClusterWide);
+        var selected = objects.OfType<V1Service>().Where(s => matchLabels.All(l => s.Metadata.Labels?.TryGetValue(l.Key, out var v) == true && v == l.Value)).ToList();
+        Assert.Equal(["orleans-proxy-diagnostics", "orleans-proxy-silo"], selected.Select(s => s.Metadata.Name).Order(StringComparer.Ordinal));
+        Assert.All(selected, s => Assert.Contains(s.Spec.Ports, p => p.Name == "metrics"));
+    }
+
+    [Fact]
+    public async Task NetworkPolicy_ClusterPortsOnlyFromOurPods_DiagnosticsAndMetricsOnlyFromLabelledPeers()
+    {
+        var (objects, _) = await KubernetesManifests.RenderAsync(ManifestShape.ClusterWide);
+        var policies = objects.OfType<V1NetworkPolicy>().ToList();
+        var pods = objects.OfType<V1Deployment>().Select(d => d.Spec.Template).Concat(objects.OfType<V1StatefulSet>().Select(s => s.Spec.Template)).ToList();
+        foreach (var pod in pods)
+        {
+            var policy = Assert.Single(policies, p => p.Spec.PodSelector.MatchLabels.All(l => pod.Metadata.Labels[l.Key] == l.Value));
+            Assert.Equal(["Ingress"], policy.Spec.PolicyTypes);
+            var ports = pod.Spec.Containers.SelectMany(c => c.Ports).Select(p => p.Name).ToHashSet();
+            // Every port the policy names is a port of its pods, and every port of its pods is named by one rule.
+            var named = policy.Spec.Ingress.SelectMany(r => r.Ports).Select(p => p.Port.Value).ToList();
+            Assert.All(named, p => Assert.Contains(p, ports));
+            Assert.Equal(ports.Order(StringComparer.Ordinal), named.Distinct().Order(StringComparer.Ordinal));
+            foreach (var rule in policy.Spec.Ingress)
+            {
+                var rulePorts = rule.Ports.Select(p => p.Port.Value).ToHashSet();
+                if (rulePorts.SetEquals(["http", "https"]))
+                {
+                    Assert.Null(rule.FromProperty);
+                }
+                else if (rulePorts.SetEquals(["silo", "gateway"]))
+                {
+                    Assert.NotNull(rule.FromProperty);
+                    Assert.All(rule.FromProperty, peer => Assert.Null(peer.NamespaceSelector));
+                    Assert.All(rule.FromProperty, peer => Assert.Equal("orleans-proxy", peer.PodSelector.MatchLabels["app.kubernetes.io/name"]));
+                    Assert.Equal(["edge", "silo"], rule.FromProperty.Select(p => p.PodSelector.MatchLabels["app.kubernetes.io/component"]).Order(StringComparer.Ordinal));
+                }
+                else
+                {
+                    var port = Assert.Single(rulePorts);
+                    var label = port == "metrics" ? "orleans-proxy.io/metrics" : "orleans-proxy.io/diagnostics";
+                    Assert.Contains(port, new[] { "diagnostics", "health", "metrics" });
+                    Assert.NotNull(rule.FromProperty);
+                    Assert.All(rule.FromProperty, peer => Assert.Equal("allow", (peer.NamespaceSelector ?? peer.PodSelector).MatchLabels[label]));
+                    Assert.Equal(2, rule.FromProperty.Count);
+                }
+            }
+        }
+    }
+
     [Fact]
     public async Task Manifests_EveryFileAndExample_LoadsStrictlyWithKubernetesClientModelTypes()
     {

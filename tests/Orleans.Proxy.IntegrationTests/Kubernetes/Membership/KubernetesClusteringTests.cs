@@ -15,6 +15,7 @@ namespace Orleans.Proxy.IntegrationTests.Kubernetes.Membership;
 /// Orleans' Kubernetes hosting watching their pods), and an edge in Client mode finds them there;
 /// as Kubernetes clustering requires, every cluster connection is mutual TLS (a CA made in the test).
 /// </summary>
+[Collection(SeparateProcessesCollection.Name)]
 public sealed class KubernetesClusteringTests
 {
     private const string Namespace = "orleans";

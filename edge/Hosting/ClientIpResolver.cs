@@ -2,8 +2,9 @@ using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using Orleans.Proxy.Edge.RateLimiting;
 
-namespace Orleans.Proxy.Edge.RateLimiting;
+namespace Orleans.Proxy.Edge.Hosting;
 
 /// <summary>
 /// The client address a limit is keyed on: the socket peer, unless the peer is a trusted proxy,

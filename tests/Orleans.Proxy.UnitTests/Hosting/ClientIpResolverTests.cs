@@ -1,8 +1,9 @@
 using System.Net;
 using Microsoft.Extensions.Primitives;
+using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Edge.RateLimiting;
 
-namespace Orleans.Proxy.UnitTests.RateLimiting;
+namespace Orleans.Proxy.UnitTests.Hosting;
 
 public sealed class ClientIpResolverTests
 {

@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""Cost as the routing table grows: N Ingress hosts (two paths each, three endpoints per Service),
+a silo and several client edges as separate processes, then idle throughput, throughput while one
+route changes 10 times a second, and write-to-served latency on every edge. Beside it, nginx with
+the same server blocks: reload time and failed requests over 10 reloads under load.
+
+Every address is on loopback; every loop is bounded in count and time. See bench/README.md."""
+
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+from bench import (BASE_PORT, DOTNET_ENV, REPO, STARTED, Churn, Proc, edge_args, fmt, get, log, median,  # noqa: E402
+                   p99, run_wrk, wait_for_quiet_machine, wait_until, write_churn)
+
+NAMESPACE = "bench"
+BACKENDS = ["127.0.0.1", "127.0.0.2", "127.0.0.3"]   # one nginx listening on three loopback addresses
+HOSTS_PER_FILE = 250
+
+
+def host_name(i):
+    return f"h{i}.scale.local"
+
+
+def service(name, backend_port, addresses):
+    """A Service on port 80 and one EndpointSlice with these addresses on the backend's port."""
+    endpoints = "".join(f"""
+- addresses: ["{a}"]
+  conditions: {{ready: true}}""" for a in addresses)
+    return f"""apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+  namespace: {NAMESPACE}
+spec:
+  ports:
+  - name: http
+    port: 80
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: {name}-1
+  namespace: {NAMESPACE}
+  labels:
+    kubernetes.io/service-name: {name}
+addressType: IPv4
+ports:
+- name: http
+  port: {backend_port}
+endpoints:{endpoints}
+"""
+
+
+def write_table(directory, size, backend_port):
+    """size Ingresses, each its own host with an Exact and a Prefix path to its own Service of three endpoints."""
+    directory.mkdir(parents=True)
+    for start in range(0, size, HOSTS_PER_FILE):
+        docs = []
+        for i in range(start, min(size, start + HOSTS_PER_FILE)):
+            docs.append(service(f"s{i}", backend_port, BACKENDS) + f"""---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: i{i}
+  namespace: {NAMESPACE}
+spec:
+  rules:
+  - host: {host_name(i)}
+    http:
+      paths:
+      - path: /a
+        pathType: Prefix
+        backend:
+          service:
+            name: s{i}
+            port:
+              number: 80
+      - path: /b
+        pathType: Exact
+        backend:
+          service:
+            name: s{i}
+            port:
+              number: 80
+""")
+        (directory / f"hosts-{start:06d}.yaml").write_text("---\n".join(docs))
+    # The churn Ingress routes to Service "web".
+    (directory / "web.yaml").write_text(service("web", backend_port, BACKENDS[:1]))
+    write_churn(directory / "churn", 0)
+
+
+def backend(out, port):
+    conf = out / "backend.conf"
+    listens = "".join(f"        listen {a}:{port} backlog=4096;\n" for a in BACKENDS)
+    conf.write_text(f"""worker_processes 1;
+daemon off;
+pid {out}/backend.pid;
+error_log {out}/backend-error.log warn;
+events {{ worker_connections 8192; }}
+http {{
+    access_log off;
+    keepalive_requests 1000000;
+    server {{
+{listens}        location / {{ return 200 "ok\\n"; }}
+    }}
+}}
+""")
+    return Proc("backend", ["nginx", "-p", str(out), "-e", f"{out}/backend-error.log", "-c", str(conf)], out)
+
+
+def measure_edges(args, size, out):
+    backend_port = BASE_PORT
+    routes = out / "routes"
+    write_table(routes, size, backend_port)
+    silo_dll = REPO / "silo/bin/Release/net10.0/Orleans.Proxy.Silo.dll"
+    edge_dll = REPO / "edge/bin/Release/net10.0/Orleans.Proxy.Edge.dll"
+    cluster = edge_args(0, 0, BASE_PORT + 200, BASE_PORT + 300, f"scale-{size}")[5:]
+    started = time.monotonic()
+    silo = Proc("silo", ["dotnet", str(silo_dll), f"--Routes:Directory={routes}", f"--Diagnostics:Port={BASE_PORT + 400}",
+                         "--Diagnostics:Address=127.0.0.1", "--Diagnostics:Insecure=true", *cluster], out, env=DOTNET_ENV, cwd=silo_dll.parent)
+    edges = []
+    for e in range(args.edges):
+        port = BASE_PORT + 10 + e
+        edges.append((port, Proc(f"edge-{e}", ["dotnet", str(edge_dll), f"--Edge:Id=scale-edge-{e}", "--AccessLog:Enabled=false",
+                                                *edge_args(port, port + 100, BASE_PORT + 200, BASE_PORT + 300, f"scale-{size}")],
+                                 out, env=DOTNET_ENV, cwd=edge_dll.parent)))
+    last = host_name(size - 1)
+    for port, proc in edges:
+        wait_until(f"edge {port} serves {last}", lambda port=port: get(port, "/a", last)[0] == 200, args.ready_timeout, proc)
+    ready_s = time.monotonic() - started
+    time.sleep(2)
+    row = {"size": size, "ready_s": ready_s,
+           "edge_rss_idle_mb": max(p.memory_mb("VmRSS") for _, p in edges), "silo_rss_idle_mb": silo.memory_mb("VmRSS")}
+
+    class T:   # what run_wrk needs of a target
+        port, proc = edges[0][0], edges[0][1]
+    scenario = {"host": host_name(0), "path": "/a"}
+    idle = run_wrk(args, T, scenario, args.duration)
+    churn_n = 0
+    with Churn(routes, [p for p, _ in edges], churn_n, give_up=10) as churn:
+        time.sleep(1)   # the churn is under way before the load starts
+        busy = run_wrk(args, T, scenario, args.duration)
+    latencies = churn.latencies_ms()
+    row.update({
+        "rps_idle": idle["rps"], "rps_churn": busy["rps"], "p99_idle_ms": idle["p99_ms"], "p99_churn_ms": busy["p99_ms"],
+        "failed": idle["non2xx"] + idle["socket_errors"] + busy["non2xx"] + busy["socket_errors"],
+        "changes": len(churn.written), "served_p50_ms": median(latencies), "served_p99_ms": p99(latencies),
+        "missed": sum(1 for v in latencies if v == float("inf")),
+        "edge_rss_after_mb": max(p.memory_mb("VmRSS") for _, p in edges), "silo_rss_after_mb": silo.memory_mb("VmRSS"),
+    })
+    for p in reversed(STARTED):
+        p.stop()
+    STARTED.clear()
+    return row
+
+
+def nginx_conf(out, port, backend_port, size, extra_locations):
+    servers = []
+    for i in range(size):
+        extra = "".join(f"        location = /r/{k} {{ proxy_pass http://backend; }}\n" for k in range(extra_locations)) if i == 0 else ""
+        servers.append(f"""    server {{
+        listen 127.0.0.1:{port};
+        server_name {host_name(i)};
+        location /a {{ proxy_pass http://backend; }}
+        location = /b {{ proxy_pass http://backend; }}
+{extra}    }}
+""")
+    conf = out / "nginx.conf"
+    conf.write_text(f"""worker_processes auto;
+daemon off;
+pid {out}/nginx.pid;
+error_log {out}/nginx-error.log warn;
+events {{ worker_connections 8192; }}
+http {{
+    access_log off;
+    keepalive_requests 1000000;
+    server_names_hash_max_size 65536;
+    server_names_hash_bucket_size 128;
+    upstream backend {{
+        server 127.0.0.1:{backend_port};
+        keepalive 128;
+    }}
+{''.join(servers)}}}
+""")
+    return conf
+
+
+def measure_nginx(args, size, out):
+    """10 reloads under load, each adding a location: time until it is served, and failed requests."""
+    backend_port, port = BASE_PORT, BASE_PORT + 50
+    backend(out, backend_port)
+    conf = nginx_conf(out, port, backend_port, size, 0)
+    nginx = Proc("nginx", ["nginx", "-p", str(out), "-e", f"{out}/nginx-error.log", "-c", str(conf)], out)
+    wait_until("nginx", lambda: get(port, "/a", host_name(size - 1))[0] == 200, 60, nginx)
+
+    class T:
+        proc = nginx
+    T.port = port
+    reload_ms = []
+    result = {}
+
+    def load():
+        result.update(run_wrk(args, T, {"host": host_name(0), "path": "/a"}, args.duration * 2))
+    loader = threading.Thread(target=load)
+    loader.start()
+    time.sleep(0.5)
+    for k in range(1, 11):
+        nginx_conf(out, port, backend_port, size, k)
+        began = time.monotonic()
+        subprocess.run(["nginx", "-p", str(out), "-e", f"{out}/nginx-error.log", "-c", str(conf), "-s", "reload"], check=True)
+        deadline = began + 30
+        while get(port, f"/r/{k - 1}", host_name(0))[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.002)
+        reload_ms.append((time.monotonic() - began) * 1000)
+        time.sleep(max(0.0, args.duration * 2 / 12 - 0.1))
+    loader.join()
+    for p in reversed(STARTED):
+        p.stop()
+    STARTED.clear()
+    return {"nginx_reload_p50_ms": median(reload_ms), "nginx_reload_max_ms": max(reload_ms),
+            "nginx_failed": result.get("non2xx", 0) + result.get("socket_errors", 0), "nginx_rps_reloading": result.get("rps")}
+
+
+def render(rows, args, load_before):
+    lines = [f"bench/scale: silo + {args.edges} client edges, wrk -t{args.threads} -c{args.connections} -d{args.duration}s on one host of edge 0; "
+             f"route change 10/s, served = write to 200 on every edge; load average at start {' '.join(load_before)}"]
+    header = (f"{'hosts':>6} {'ready s':>8} {'edge RSS idle->churn':>21} {'silo RSS':>9} {'req/s idle':>10} {'churn':>8} {'ratio':>6} "
+              f"{'served p50/p99 ms':>18} {'missed':>6} {'failed':>6} | {'nginx reload p50/max ms':>23} {'failed':>6}")
+    lines += ["", header, "-" * len(header)]
+    for r in rows:
+        ratio = r["rps_churn"] / r["rps_idle"] if r["rps_idle"] else None
+        lines.append(f"{r['size']:>6} {r['ready_s']:>8.1f} {r['edge_rss_idle_mb']:>9.0f} -> {r['edge_rss_after_mb']:>5.0f} MB {r['silo_rss_after_mb']:>6.0f} MB "
+                     f"{r['rps_idle']:>10.0f} {r['rps_churn']:>8.0f} {fmt(ratio, '>6.2f')} "
+                     f"{fmt(r['served_p50_ms'], '>8.0f')}/{fmt(r['served_p99_ms'], '<9.0f')} {r['missed']:>6} {r['failed']:>6} | "
+                     f"{fmt(r.get('nginx_reload_p50_ms'), '>11.0f')}/{fmt(r.get('nginx_reload_max_ms'), '<11.0f')} {r.get('nginx_failed', '-'):>6}")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--edges", type=int, default=2, help="client edges (separate processes) beside one silo")
+    parser.add_argument("--duration", type=int, default=5, help="seconds of wrk per measurement")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--ready-timeout", type=int, default=240)
+    parser.add_argument("--no-nginx", action="store_true")
+    parser.add_argument("--quiet-load", type=float, default=0.5 * (os.cpu_count() or 2))
+    parser.add_argument("--quiet-wait", type=int, default=180)
+    args = parser.parse_args()
+    results = pathlib.Path(__file__).resolve().parent / "results" / datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    load_before = wait_for_quiet_machine(args.quiet_load, args.quiet_wait)
+    rows = []
+    try:
+        for size in args.sizes:
+            out = results / f"hosts-{size}"
+            out.mkdir(parents=True)
+            log(f"{size} hosts: silo + {args.edges} edges")
+            backend(out, BASE_PORT)
+            row = measure_edges(args, size, out)
+            if not args.no_nginx:
+                log(f"{size} hosts: nginx reloads")
+                nginx_out = out / "nginx"
+                nginx_out.mkdir()
+                row.update(measure_nginx(args, size, nginx_out))
+            rows.append(row)
+            log(json.dumps(row, default=str))
+    finally:
+        for p in reversed(STARTED):
+            p.stop()
+    table = render(rows, args, load_before)
+    print(table)
+    (results / "table.txt").write_text(table + "\n")
+    (results / "raw.json").write_text(json.dumps({"args": vars(args), "load_before": load_before, "rows": rows}, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using System.Net;
+using k8s.Models;
+using Orleans.Hosting.Kubernetes;
+using Orleans.Proxy.Hosting.Kubernetes;
+using Orleans.Proxy.IntegrationTests.Infrastructure;
+using Orleans.Proxy.IntegrationTests.Kubernetes.FakeApiServer;
+using Xunit.Abstractions;
+
+using Orleans.Proxy.Testing;
+
+namespace Orleans.Proxy.IntegrationTests.Rollouts;
+
+/// <summary>
+/// A silo rolled away under load: two silo processes cluster through the (fake) Kubernetes API as pods do,
+/// an edge serves a route with a shared rate limit and affinity per user, and one silo gets SIGTERM.
+/// </summary>
+[Collection(SeparateProcessesCollection.Name)]
+public sealed class SiloLeaveTests(ITestOutputHelper output)
+{
+    private const string Namespace = "orleans";
+    private const string ClusterId = "rollout-test";
+    private const string ServiceId = "orleans-proxy";
+    private const string Host = "app.test";
+
+    [Fact]
+    public async Task Sigterm_OneOfTwoSilosUnderLoad_WithRateLimitsAndAffinity_NoRequestFails()
+    {
+        await using var server = await FakeKubernetesApiServer.StartAsync();
+        await using var a = await TestBackend.StartAsync("a");
+        await using var b = await TestBackend.StartAsync("b");
+        using var routes = new TempDirectory();
+        var annotations = new Dictionary<string, string>
+        {
+            ["orleans-proxy.io/affinity"] = "header:X-User",
+            // A limit per user far above what one machine can send (a test alone sends over 1,000 per second
+            // per user): each user's bucket is a grain, spread over both silos, leasing tokens to the edge.
+            ["orleans-proxy.io/rate-limit-rps"] = "1000000",
+            ["orleans-proxy.io/rate-limit-key"] = "header:X-User",
+        };
+        routes.Write("app.yaml", Manifests.ServiceFor("app", a, b) + "---\n" + Manifests.IngressWithAnnotations("app", Host, annotations, ("/", "Prefix", "app")));
+        var pods = new[] { "silo-0", "silo-1" };
+        foreach (var pod in pods)
+        {
+            server.Inject(Pod(pod));
+        }
+
+        await using var silo0 = StartSilo(server, pods[0], routes.Path);
+        await using var silo1 = StartSilo(server, pods[1], routes.Path);
+        var silos = new[] { silo0, silo1 };
+        await Until(() => Task.FromResult(Rows(server).Count(r => r.Status == SiloStatus.Active) == 2), "both silos are Active", silos);
+        await using var edge = await TestEdge.StartClientAsync(new Dictionary<string, string?>
+        {
+            ["Cluster:Clustering"] = "Kubernetes",
+            ["Cluster:ClusterId"] = ClusterId,
+            ["Cluster:ServiceId"] = ServiceId,
+            ["Cluster:Kubernetes:ApiServer"] = server.Url,
+            ["Cluster:Kubernetes:Namespace"] = Namespace,
+        });
+        await Until(async () => (await edge.GetAsync(Host, "/", ("X-User", "warm-up"))).StatusCode == HttpStatusCode.OK, "the edge serves the route", silos);
+
+        // Load: 8 users, each with its affinity key and its rate-limit partition, requests back to back.
+        var results = new ConcurrentBag<(bool BeforeSigterm, string Outcome)>();
+        var sigtermSent = false;
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var before = !Volatile.Read(ref sigtermSent);
+                try
+                {
+                    using var response = await edge.GetAsync(Host, "/", ("X-User", $"user-{i}"));
+                    results.Add((before, response.StatusCode == HttpStatusCode.OK ? "ok" : $"{(int)response.StatusCode}"));
+                }
+                catch (HttpRequestException e)
+                {
+                    results.Add((before, e.Message));
+                }
+            }
+        })).ToList();
+        await Until(() => Task.FromResult(results.Count >= 200), "requests are flowing", silos);
+
+        Volatile.Write(ref sigtermSent, true);
+        silo1.Terminate();
+        // A graceful leave: the silo hands its grains over, leaves the membership, and exits by itself.
+        Assert.Equal(0, await silo1.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        await Until(() => Task.FromResult(Rows(server).Any(r => r.SiloName == pods[1] && r.Status == SiloStatus.Dead)), "silo-1 left the membership", silos);
+        // Load goes on against the remaining silo: its grains (re)activate there.
+        var afterLeave = results.Count;
+        await Until(() => Task.FromResult(results.Count >= afterLeave + 200), "requests flow after the leave", silos);
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+
+        var outcomes = results.ToList();
+        output.WriteLine($"{outcomes.Count(r => r.BeforeSigterm)} requests before SIGTERM, {outcomes.Count(r => !r.BeforeSigterm)} after; failures: {outcomes.Count(r => r.Outcome != "ok")}");
+        Assert.Empty(outcomes.Where(r => r.Outcome != "ok").Select(r => r.Outcome).Distinct());
+    }
+
+    private static HostProcess StartSilo(FakeKubernetesApiServer server, string pod, string routes) =>
+        HostProcess.Start(Path.Combine(AppContext.BaseDirectory, "Orleans.Proxy.Silo.dll"), routes, new Dictionary<string, string>
+        {
+            [KubernetesHostingOptions.PodNameEnvironmentVariable] = pod,
+            [KubernetesHostingOptions.PodNamespaceEnvironmentVariable] = Namespace,
+            [KubernetesHostingOptions.PodIPEnvironmentVariable] = "127.0.0.1",
+            ["Cluster__Clustering"] = "Kubernetes",
+            ["Cluster__ClusterId"] = ClusterId,
+            ["Cluster__ServiceId"] = ServiceId,
+            ["Cluster__SiloPort"] = $"{FreePorts.Next()}",
+            ["Cluster__GatewayPort"] = $"{FreePorts.Next()}",
+            ["Cluster__Kubernetes__ApiServer"] = server.Url,
+            ["Routes__Directory"] = routes,
+            ["Routes__FileDebounce"] = "00:00:00.020",
+            ["Diagnostics__Address"] = "127.0.0.1",
+            ["Diagnostics__Port"] = "0",
+            ["Diagnostics__Token"] = "silo-test-token",
+        });
+
+    private static V1Pod Pod(string name) => new()
+    {
+        Metadata = new V1ObjectMeta
+        {
+            Name = name,
+            NamespaceProperty = Namespace,
+            Labels = new Dictionary<string, string>
+            {
+                [KubernetesHostingOptions.ServiceIdLabel] = ServiceId,
+                [KubernetesHostingOptions.ClusterIdLabel] = ClusterId,
+            },
+        },
+        Spec = new V1PodSpec { Containers = [new V1Container { Name = "silo", Image = "orleans-proxy-silo" }] },
+        Status = new V1PodStatus { Phase = "Running", PodIP = "127.0.0.1" },
+    };
+
+    private static List<MemberRow> Rows(FakeKubernetesApiServer server) =>
+        server.Get<V1ConfigMap>(MembershipNames.Table(ClusterId), Namespace) is { } table
+            ? MembershipDocument.Parse(table.Data[MembershipDocument.DataKey]).Members
+            : [];
+
+    private static async Task Until(Func<Task<bool>> condition, string what, HostProcess[] silos)
+    {
+        try
+        {
+            await Eventually.Until(condition, what, TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n--- silo-0 ---\n{silos[0].Output}\n--- silo-1 ---\n{silos[1].Output}", e);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using System.Collections.Immutable;
+using Orleans.Proxy.Edge.RateLimiting;
+using Orleans.Proxy.RateLimiting;
+
+namespace Orleans.Proxy.UnitTests.RateLimiting;
+
+/// <summary>The partition's decisions alone: explicit timestamps (ticks of a 1 MHz clock), no limiter, no calls made.</summary>
+public sealed class LeaseAccountTests
+{
+    private const long Frequency = 1_000_000;
+
+    private static readonly RateLimitSpec Spec = new("test/api/rate-limit", 100, RateLimitPeriod.Second, 20, RateLimitKeyKind.ClientIp, null, ImmutableArray<string>.Empty);
+
+    private static long Ms(double milliseconds) => (long)(milliseconds * Frequency / 1000);
+
+    private static LeaseAccount Leased(int granted, double tokensLeft, double share = 1)
+    {
+        var account = new LeaseAccount(Spec, TimeSpan.FromSeconds(1), knownEdges: 2, now: 0, Frequency);
+        // Ten requests: half the allowance (20 / 2 edges), then the first call.
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(Admission.Local, account.Take(1, Ms(i)));
+        }
+
+        var call = account.CallDue(Ms(10));
+        Assert.NotNull(call);
+        Assert.Equal(10, call.Owed);
+        account.Granted(new LeaseGrant(granted, TimeSpan.FromSeconds(2), TimeSpan.Zero, 2, tokensLeft, share), Ms(12));
+        return account;
+    }
+
+    [Fact]
+    public void CallDue_LeaseLowAndCreditShort_AsksBeforeTheLeaseRunsOut()
+    {
+        // The bucket is empty but for this lease: no credit to fall back on.
+        var account = Leased(granted: 10, tokensLeft: 0);
+        var now = Ms(40);
+        var taken = 0;
+        while (account.CallDue(now) is null)
+        {
+            Assert.Equal(Admission.Lease, account.Take(1, now));
+            taken++;
+            now += Ms(10);
+        }
+
+        // It asked with tokens still held (at 30% of the lease it can get), not once they were gone.
+        Assert.InRange(10 - taken, 1, 3);
+        Assert.Equal(Admission.Lease, account.Take(1, now));
+    }
+
+    [Fact]
+    public void Take_LeaseDryBucketHasPlenty_AdmitsOnCreditUpToTheAllowance()
+    {
+        var account = Leased(granted: 2, tokensLeft: 80, share: 0.5);
+        Assert.Equal(Admission.Lease, account.Take(2, Ms(13)));
+
+        // Half of the 80 left is this edge's, capped at its allowance of 10 (20 / 2 edges).
+        Assert.Equal(10, account.Credit(Ms(13)));
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(Admission.Local, account.Take(1, Ms(13)));
+        }
+
+        Assert.Equal(Admission.Rejected, account.Take(1, Ms(13)));
+        Assert.Equal(10, account.Unsettled);
+    }
+
+    [Fact]
+    public void Take_LeaseDryBucketEmpty_CreditGrowsWithTheShareOfTheRefill()
+    {
+        var account = Leased(granted: 0, tokensLeft: 0, share: 0.5);
+
+        Assert.Equal(Admission.Rejected, account.Take(1, Ms(13)));
+        // 100 tokens a second, half of them this edge's: 5 after 100 ms.
+        Assert.Equal(5, account.Credit(Ms(112)));
+        // The credit lapses with the grant (2 s from when the call was made), as the bucket stops keeping it.
+        Assert.Equal(0, account.Credit(Ms(2010)));
+    }
+
+    [Fact]
+    public void Granted_CreditSpentWhileCallInFlight_PaidFromTheNewLease()
+    {
+        var account = Leased(granted: 0, tokensLeft: 40, share: 1);
+        Assert.Equal(Admission.Local, account.Take(5, Ms(40)));
+        var call = account.CallDue(Ms(40));
+        Assert.NotNull(call);
+        Assert.Equal(5, call.Owed);
+        Assert.Equal(Admission.Local, account.Take(3, Ms(41)));
+
+        account.Granted(new LeaseGrant(10, TimeSpan.FromSeconds(2), TimeSpan.Zero, 2, 30, 1), Ms(42));
+
+        Assert.Equal(0, account.Unsettled);
+        Assert.Equal(7, account.LeaseTokens(Ms(42)));
+    }
+
+    [Fact]
+    public void Failed_NeverLeased_FallbackHasWhatIsLeftOfTheAllowanceThenItsShareOfTheRate()
+    {
+        var account = new LeaseAccount(Spec, TimeSpan.FromSeconds(1), knownEdges: 2, now: 0, Frequency);
+        Assert.Equal(Admission.Local, account.Take(6, 0));
+        Assert.NotNull(account.CallDue(0));
+
+        Assert.True(account.Failed(Ms(5), knownEdges: 2));
+
+        // The allowance (20 / 2 edges) was this edge's share of the burst: 4 of it are left.
+        Assert.True(account.Fallback);
+        Assert.Equal(6, account.Unsettled);
+        Assert.Equal(Admission.Fallback, account.Take(4, Ms(5)));
+        Assert.Equal(Admission.Rejected, account.Take(1, Ms(5)));
+        // 100 a second over 2 edges: 5 more after 100 ms.
+        Assert.Equal(Admission.Fallback, account.Take(5, Ms(105)));
+        Assert.Equal(Admission.Rejected, account.Take(1, Ms(105)));
+        // No call until the back-off (a lease length) has passed.
+        Assert.Null(account.CallDue(Ms(500)));
+        Assert.NotNull(account.CallDue(Ms(1010)));
+    }
+}

@@ -1,0 +1,308 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Proxy.Edge.RateLimiting;
+using Orleans.Proxy.RateLimiting;
+
+namespace Orleans.Proxy.UnitTests.RateLimiting;
+
+/// <summary>One edge's partition limiters against fake grains, on a fake clock: every call and answer is explicit.</summary>
+public sealed class LeasedRateLimiterTests
+{
+    private static RateLimitSpec Spec(int permits, int burst, RateLimitPeriod period = RateLimitPeriod.Second, RateLimitKeyKind key = RateLimitKeyKind.Header) =>
+        new("test/api/rate-limit", permits, period, burst, key, key == RateLimitKeyKind.Header ? "X-Api-Key" : null, ImmutableArray<string>.Empty);
+
+    private static int Admit(LeasedRateLimiter limiter, int requests)
+    {
+        var admitted = 0;
+        for (var i = 0; i < requests; i++)
+        {
+            using var lease = limiter.AttemptAcquire();
+            admitted += lease.IsAcquired ? 1 : 0;
+        }
+
+        return admitted;
+    }
+
+    [Fact]
+    public void AttemptAcquire_NewPartition_DecidedLocallyWithoutAnyCall()
+    {
+        var time = new FakeTimeProvider();
+        var cluster = new FakeRateLimitCluster(time) { Latency = TimeSpan.FromSeconds(1) };
+        var leases = cluster.Edge("edge-a");
+
+        using var limiter = new LeasedRateLimiter(Spec(100, 100), "key-1", leases);
+
+        // Nothing waits, nothing is asked: the allowance (the whole burst for one edge) decides.
+        Assert.Equal(10, Admit(limiter, 10));
+        Assert.Equal(0, cluster.LeaseCalls);
+        Assert.Equal(10, limiter.Unsettled);
+        Assert.Equal(10, leases.LocalAdmitted);
+    }
+
+    [Fact]
+    public void AttemptAcquire_ThousandsOfNewKeys_NoCallUntilTheyIdleThenOneSettlementEach()
+    {
+        var time = new FakeTimeProvider();
+        var cluster = new FakeRateLimitCluster(time);
+        var leases = cluster.Edge("edge-a");
+        var limiters = Enumerable.Range(0, 2000).Select(i => new LeasedRateLimiter(Spec(100, 100), $"key-{i}", leases)).ToList();
+
+        var admitted = limiters.Sum(l => Admit(l, 1));
+
+        Assert.Equal(2000, admitted);
+        Assert.Equal(0, cluster.LeaseCalls);
+
+        // Idle partitions go away (ASP.NET Core disposes them) and report what they admitted.
+        time.Advance(TimeSpan.FromSeconds(11));
+        Assert.All(limiters, l => Assert.True(l.IdleDuration > TimeSpan.FromSeconds(10)));
+        limiters.ForEach(l => l.Dispose());
+        Assert.Equal(2000, cluster.SettleCalls);
+        Assert.Equal(2000, leases.Settlements);
+        Assert.Equal(0, leases.Partitions);
+        Assert.All(Enumerable.Range(0, 2000), i => Assert.Equal(1, cluster.Bucket($"test/api/rate-limit|key-{i}").TotalOwed));
+    }
+
+    [Fact]
+    public void AttemptAcquire_HalfTheAllowanceSpent_SettlesAndLeasesInTheBackground()
+    {
+        var time = new FakeTimeProvider();
+        var cluster = new FakeRateLimitCluster(time) { Latency = TimeSpan.FromMilliseconds(5) };
+        var leases = cluster.Edge("edge-a");
+        using var limiter = new LeasedRateLimiter(Spec(100, 20), "key-1", leases);
+
+        Assert.Equal(10, Admit(limiter, 10));
+        Assert.Equal(1, cluster.LeaseCalls);
+        Assert.Equal(10, cluster.Requests.Single().Owed);
+        // The call is in flight: the rest of the allowance still admits, and no more.
+        Assert.Equal(10, Admit(limiter, 15));
+
+        cluster.Advance(TimeSpan.FromMilliseconds(5));
+
+        // The bucket debited the 10 reported, granted from the rest, and the 10 admitted during the
+        // call were paid from that lease: 20 admitted in all, the burst, and nothing owed.
+        var bucket = cluster.Bucket("test/api/rate-limit|key-1");
+        Assert.Equal(20, bucket.TotalGranted - bucket.TotalReturned + bucket.TotalOwed + limiter.Unsettled);
+        Assert.Equal(0, limiter.Unsettled);
+        Assert.Equal(0, Admit(limiter, 5));
+    }
+
+    [Fact]
+    public void AttemptAcquire_LeaseRunsDryBeforeTheRefillLands_AdmitsOnCreditWhileTheBucketHasPlenty()
+    {
+        var time = new FakeTimeProvider();
+        var cluster = new FakeRateLimitCluster(time);
+        var leases = cluster.Edge("edge-a");
+        using var limiter = new LeasedRateLimiter(Spec(1000, 1000), "key-1", leases);
+        // A slow steady client: 20 requests a second for two seconds, leased from the grain.
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.Equal(1, Admit(limiter, 1));
+            cluster.Advance(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(50));
+        }
+
+        // Then the load jumps a hundredfold while the grain answers slowly: the lease is gone in a moment.
+        cluster.Latency = TimeSpan.FromMilliseconds(200);
+        var admitted = 0;
+        for (var ms = 0; ms < 100; ms++)
+        {
+            admitted += Admit(limiter, 2);
+            cluster.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        // Far below the limit (1,000/s): nothing refused, and what was admitted without a lease is owed.
+        Assert.Equal(200, admitted);
+        Assert.Equal(0, leases.Rejected);
+        Assert.InRange(limiter.Unsettled, 0, LeaseAccount.AllowanceFor(limiter.Spec, 1));
+
+        cluster.Advance(TimeSpan.FromMilliseconds(500));
+        Admit(limiter, 1);
+        cluster.Advance(TimeSpan.FromMilliseconds(500));
+        var bucket = cluster.Bucket("test/api/rate-limit|key-1");
+        Assert.True(bucket.TotalGranted - bucket.TotalReturned + bucket.TotalOwed + limiter.Unsettled >= 241, "every admission is debited or still owed");
+    }
+
+    [Fact]
+    public void AttemptAcquire_BucketSpentByAnotherEdge_RefusesBeyondItsLease()
+    {
+        var time = new FakeTimeProvider();
+        var cluster = new FakeRateLimitCluster(time);
+        var a = new LeasedRateLimiter(Spec(10, 10), "key-1", cluster.Edge("edge-a"));
+        var b = new LeasedRateLimiter(Spec(10, 10), "key-1", cluster.Edge("edge-b"));
+        // Edge a takes the whole bucket (its allowance, then a lease).
+        Assert.Equal(10, Admit(a, 30));
+
+        // Edge b's first requests are its allowance (it knows of no other edge); once it has heard
+        // that the bucket is empty it refuses, though it holds no lease that says so.
+        var fromB = Admit(b, 30);
+
+        Assert.InRange(fromB, 5, 10);
+        Assert.Equal(0, Admit(b, 5));
+        Assert.Equal(0, Admit(a, 5));
+        var bucket = cluster.Bucket("test/api/rate-limit|key-1");
+        Assert.True(bucket.TokensLeft(time.GetUtcNow()) < 0, "b's allowance is owed to the bucket");
+
+        // The debt is repaid from the refill before anyone is admitted again: 10 + 10 over the first
+        // 1.5 s is limit + burst + b's allowance, and no more.
+        cluster.Advance(TimeSpan.FromSeconds(1.5), TimeSpan.FromMilliseconds(10));
+        var admitted = 10 + fromB + Admit(a, 30) + Admit(b, 30);
+        Assert.InRange(admitted, 10 + 10, 10 + 15 + 10);
+        a.Dispose();
+        b.Dispose();
+    }
+
+    [Fact]
+    public void AttemptAcquire_SteadyDemandBelowLimit_NeverRefusedAndACallPerManyRequests()
+    {
+        var time = new FakeTimeProvider();
+        var cluster = new FakeRateLimitCluster(time) { Latency = TimeSpan.FromMilliseconds(2) };
+        var leases = cluster.Edge("edge-a");
+        // Limit 100/s, burst 10: leases and credit of at most 10 tokens.
+        using var limiter = new LeasedRateLimiter(Spec(100, 10), "key-1", leases);
+        var refused = 0;
+        for (var ms = 0; ms < 3000; ms++)
+        {
+            // 50 requests a second, half the limit.
+            if (ms % 20 == 0)
+            {
+                refused += 1 - Admit(limiter, 1);
+            }
+
+            cluster.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.Equal(0, refused);
+        Assert.InRange(cluster.LeaseCalls, 10, 150 / 3);
+        var bucket = cluster.Bucket("test/api/rate-limit|key-1");
+        Assert.True(bucket.TotalGranted - bucket.TotalReturned + bucket.TotalOwed + limiter.Unsettled >= 150, "every admission is debited or still owed");
+    }
+
+    [Fact]
+    public void AttemptAcquire_GrainFails_FallbackBucketOfTheEdgesShareThenSharedAgain()
+    {
+        var time = new FakeTimeProvider();
+        var cluster = new FakeRateLimitCluster(time) { Down = true };
+        var leases = cluster.Edge("edge-a");
+        using var limiter = new LeasedRateLimiter(Spec(10, 10), "key-1", leases);
+
+        // The allowance runs out, the settling call fails: the local fallback limits (never fails open).
+        var admitted = Admit(limiter, 50);
+
+        Assert.True(limiter.InFallback);
+        Assert.Equal(1, leases.PartitionsInFallback);
+        Assert.Equal(10, admitted);
+        // It refills at the limit (one edge known): 10 a second.
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(5, Admit(limiter, 20));
+
+        // The cluster is back: the next call after the back-off ends the fallback and settles what was owed.
+        cluster.Down = false;
+        time.Advance(TimeSpan.FromSeconds(1));
+        Admit(limiter, 1);
+        Assert.False(limiter.InFallback);
+        Assert.Equal(0, leases.PartitionsInFallback);
+        Assert.True(cluster.Bucket("test/api/rate-limit|key-1").TotalOwed >= 5, "the allowance spent before the failure is reported");
+    }
+
+    [Fact]
+    public void IdleDuration_SlowLimit_PartitionKeptUntilItsBucketWouldHaveRefilled()
+    {
+        var time = new FakeTimeProvider();
+        var cluster = new FakeRateLimitCluster(time);
+        var leases = cluster.Edge("edge-a");
+        // One request a minute, burst 1: forgetting the partition after ASP.NET Core's 10 s would
+        // hand the client a fresh allowance every 10 s.
+        using var limiter = new LeasedRateLimiter(Spec(1, 1, RateLimitPeriod.Minute, RateLimitKeyKind.ClientIp), "10.0.0.1", leases);
+        Assert.Equal(1, Admit(limiter, 3));
+
+        time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(TimeSpan.Zero, limiter.IdleDuration);
+        Assert.Equal(0, Admit(limiter, 1));
+
+        time.Advance(TimeSpan.FromSeconds(61 + 2 + 11));
+        Assert.True(limiter.IdleDuration > TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void Dispose_LeaseHeldAndRequestsOwed_GivesBackAndReportsOnce()
+    {
+        var time = new FakeTimeProvider();
+        var cluster = new FakeRateLimitCluster(time);
+        var leases = cluster.Edge("edge-a");
+        var limiter = new LeasedRateLimiter(Spec(100, 100), "key-1", leases);
+        Admit(limiter, 60);
+        var held = limiter.Snapshot();
+        Assert.True(held.Tokens > 0);
+
+        limiter.Dispose();
+        limiter.Dispose();
+
+        var settle = cluster.Requests.Last();
+        Assert.Equal(1, cluster.SettleCalls);
+        Assert.Equal((int)held.Tokens, settle.Returned);
+        Assert.Equal(held.Unsettled, settle.Owed);
+        Assert.False(limiter.AttemptAcquire().IsAcquired);
+    }
+
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(4, 7)]
+    [InlineData(8, 13)]
+    public void AttemptAcquire_ManyEdgesAndKeysOverTheLimit_NeverAboveTheDocumentedBound(int edgeCount, int seed)
+    {
+        const int rate = 50, burst = 25;
+        var time = new FakeTimeProvider();
+        var cluster = new FakeRateLimitCluster(time);
+        var random = new Random(seed);
+        var edges = Enumerable.Range(0, edgeCount).Select(e => cluster.Edge($"edge-{e}")).ToList();
+        var keys = Enumerable.Range(0, 5).Select(k => $"key-{k}").ToList();
+        var limiters = edges.SelectMany(e => keys.Select(k => (Key: k, Limiter: new LeasedRateLimiter(Spec(rate, burst), k, e)))).ToList();
+        var admitted = keys.ToDictionary(k => k, _ => new List<(TimeSpan At, int Count)>());
+        var start = time.GetUtcNow();
+        var leaseLength = TimeSpan.FromSeconds(1);
+
+        // Ten seconds of demand well above the limit on every key, uneven across edges, with call
+        // latencies from 0 to 80 ms (a loaded machine), and one stretch where the cluster is slow.
+        for (var ms = 0; ms < 10_000; ms++)
+        {
+            cluster.Latency = ms is > 4000 and < 5000 ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromMilliseconds(random.Next(0, 80));
+            foreach (var (key, limiter) in limiters)
+            {
+                var demand = random.Next(0, 3 + (limiter.GetHashCode() % 3));
+                var count = Admit(limiter, demand);
+                if (count > 0)
+                {
+                    admitted[key].Add((time.GetUtcNow() - start, count));
+                }
+            }
+
+            cluster.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        // Documented: over any window T, at most burst + rate x (T + 2 x LeaseLength) plus, per edge,
+        // the allowance of a new partition (its share of the burst: burst / the edges it knows, 1 at first).
+        var allowances = edgeCount * LeaseAccount.AllowanceFor(Spec(rate, burst), 1);
+        foreach (var key in keys)
+        {
+            var events = admitted[key];
+            for (var window = 1; window <= 10; window++)
+            {
+                for (var from = 0; from + window <= 10; from++)
+                {
+                    var inWindow = events.Where(e => e.At >= TimeSpan.FromSeconds(from) && e.At < TimeSpan.FromSeconds(from + window)).Sum(e => e.Count);
+                    // Once the allowances are repaid (the first second here), leases and credit alone
+                    // keep the token bucket's bound: the bucket keeps each edge's credit for it.
+                    var bound = burst + (rate * (window + (2 * leaseLength.TotalSeconds))) + (from < 2 ? allowances : 0);
+                    Assert.True(inWindow <= bound, $"{key}: {inWindow} admitted in [{from}s, {from + window}s), bound {bound}");
+                }
+            }
+
+            // Since the bucket was created, with the allowances repaid: the token bucket's own bound...
+            var total = events.Sum(e => e.Count);
+            Assert.True(total <= burst + (rate * 10), $"{key}: {total} admitted over 10 s");
+            // ...and the limit is used, not wasted: at least 90% of it under sustained demand.
+            Assert.True(total >= 0.9 * rate * 10, $"{key}: only {total} admitted over 10 s");
+        }
+
+        limiters.ForEach(l => l.Limiter.Dispose());
+    }
+}

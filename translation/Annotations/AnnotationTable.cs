@@ -1,0 +1,438 @@
+using System.Collections.Immutable;
+using Orleans.Proxy.Affinity;
+using Orleans.Proxy.Health;
+using Orleans.Proxy.RateLimiting;
+using Orleans.Proxy.Routing;
+using static Orleans.Proxy.Translation.Annotations.AnnotationFeature;
+using static Orleans.Proxy.Translation.Annotations.AnnotationStatus;
+
+namespace Orleans.Proxy.Translation.Annotations;
+
+/// <summary>
+/// Every annotation this controller knows, declared once: ours and ingress-nginx's, with its value
+/// type, default, validation, feature, origin and support status. The feature readers read their
+/// values through it, <see cref="AnnotationReader.Finish"/> reports what it does not honour, and
+/// docs/annotations.md is rendered from it (<see cref="AnnotationReference"/>).
+/// </summary>
+internal static class AnnotationTable
+{
+    private const string Ours = AnnotationDefinition.OurPrefix;
+    private const string Nginx = AnnotationDefinition.NginxPrefix;
+
+    /// <summary>Longest ingress-nginx timeout accepted, in seconds.</summary>
+    public const int MaxTimeoutSeconds = 3600;
+
+    /// <summary>ingress-nginx's default: burst = rate x 5.</summary>
+    public const int NginxDefaultBurstMultiplier = 5;
+
+    private const string RefusesCanary = "the canary Ingress is refused";
+    private const string WidensAccess = "the Ingress is refused, since serving it without the rule would widen access";
+    private const string NoneExempt = "no address is exempt";
+
+    // Matching (ours).
+
+    public static readonly Annotation<ImmutableArray<(string Name, string Value)>> MatchHeaders = new(Ours + "match-headers", AnnotationTypes.HeaderPairs, Matching)
+    {
+        Default = [],
+        Notes = "Every header must be present with this value (header names compare case-insensitively). A value that does not parse refuses the whole Ingress, since serving it without the match would widen the route.",
+    };
+
+    public static readonly Annotation<ImmutableArray<(string Name, string Value)>> MatchQuery = new(Ours + "match-query", AnnotationTypes.QueryPairs, Matching)
+    {
+        Default = [],
+        Notes = "Every query parameter must be present with this value. A value that does not parse refuses the whole Ingress.",
+    };
+
+    // Rate limiting (ours): one limit shared by every edge.
+
+    public static readonly Annotation<int> RateLimitRps = new(Ours + "rate-limit-rps", AnnotationTypes.Count(allowZero: false), AnnotationFeature.RateLimiting)
+    {
+        Describe = "no limit",
+        Notes = "Requests per second per key, one limit across every edge replica. Set this or rate-limit-rpm (with both, the per-second limit applies).",
+    };
+
+    public static readonly Annotation<int> RateLimitRpm = new(Ours + "rate-limit-rpm", AnnotationTypes.Count(allowZero: false), AnnotationFeature.RateLimiting)
+    {
+        Describe = "no limit",
+        Notes = "Requests per minute per key, one limit across every edge replica.",
+    };
+
+    public static readonly Annotation<int> RateLimitBurst = new(Ours + "rate-limit-burst", AnnotationTypes.Count(allowZero: true), AnnotationFeature.RateLimiting)
+    {
+        Describe = "the rate (one period's requests)",
+        Notes = "Bucket size: requests admitted at once above the steady rate. Needs rate-limit-rps or rate-limit-rpm.",
+    };
+
+    public static readonly Annotation<(RateLimitKeyKind Kind, string? Header)> RateLimitKey = new(Ours + "rate-limit-key", AnnotationTypes.RateLimitKey, AnnotationFeature.RateLimiting)
+    {
+        Default = (RateLimitKeyKind.ClientIp, null),
+        OnInvalid = "client-ip applies",
+        Notes = "What a limit counts per: the client address (socket, or X-Forwarded-For from a trusted proxy), a header's value, the route, or the host. Needs a rate.",
+    };
+
+    public static readonly Annotation<ImmutableArray<string>> RateLimitWhitelist = new(Ours + "rate-limit-whitelist", AnnotationTypes.Networks, AnnotationFeature.RateLimiting)
+    {
+        Default = [],
+        OnInvalid = NoneExempt,
+        Notes = "Clients never limited. Needs a rate.",
+    };
+
+    // Health checks (ours): settings of the backend (Service port); the oldest Ingress that sets them wins.
+
+    public static readonly Annotation<string?> HealthCheckPath = new(Ours + "health-check-path", AnnotationTypes.ProbePathType, HealthChecks)
+    {
+        Describe = "no active checks",
+        Notes = "Path one prober per backend requests on every endpoint; setting it turns active health checks on. The verdict is shared by every edge.",
+    };
+
+    public static readonly Annotation<TimeSpan> HealthCheckInterval = new(Ours + "health-check-interval", AnnotationTypes.Duration(TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1)), HealthChecks)
+    {
+        Default = HealthCheckSpec.DefaultInterval,
+        Notes = "Time between probes. Needs health-check-path.",
+    };
+
+    public static readonly Annotation<TimeSpan> HealthCheckTimeout = new(Ours + "health-check-timeout", AnnotationTypes.Duration(TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5)), HealthChecks)
+    {
+        Default = HealthCheckSpec.DefaultTimeout,
+        Notes = "Time a probe may take, at most the interval. Needs health-check-path.",
+    };
+
+    public static readonly Annotation<int> HealthCheckHealthyThreshold = new(Ours + "health-check-healthy-threshold", AnnotationTypes.Integer(1, 100), HealthChecks)
+    {
+        Default = HealthCheckSpec.DefaultHealthyThreshold,
+        Notes = "Successful probes in a row that make an endpoint healthy. Needs health-check-path.",
+    };
+
+    public static readonly Annotation<int> HealthCheckUnhealthyThreshold = new(Ours + "health-check-unhealthy-threshold", AnnotationTypes.Integer(1, 100), HealthChecks)
+    {
+        Default = HealthCheckSpec.DefaultUnhealthyThreshold,
+        Notes = "Failed probes in a row that make an endpoint unhealthy. Needs health-check-path.",
+    };
+
+    // Passive health (ours).
+
+    public static readonly Annotation<bool> PassiveHealth = new(Ours + "passive-health", AnnotationTypes.StrictBool, AnnotationFeature.PassiveHealth)
+    {
+        Describe = "off, unless another passive-health-* is set",
+        Notes = "Edges report failed requests; an endpoint failing too often is taken out cluster-wide. Any other passive-health-* annotation also turns it on; \"false\" turns it off.",
+    };
+
+    public static readonly Annotation<bool> PassiveHealth5xx = new(Ours + "passive-health-5xx", AnnotationTypes.StrictBool, AnnotationFeature.PassiveHealth)
+    {
+        Notes = "Count 5xx responses as failures, not only connection errors and timeouts.",
+    };
+
+    public static readonly Annotation<double> PassiveHealthFailureRate = new(Ours + "passive-health-failure-rate", AnnotationTypes.Fraction, AnnotationFeature.PassiveHealth)
+    {
+        Default = PassiveHealthSpec.DefaultFailureRate,
+        Notes = "Share of failed requests in the window above which an endpoint is taken out.",
+    };
+
+    public static readonly Annotation<int> PassiveHealthMinRequests = new(Ours + "passive-health-min-requests", AnnotationTypes.Integer(1, 1_000_000), AnnotationFeature.PassiveHealth)
+    {
+        Default = PassiveHealthSpec.DefaultMinRequests,
+        Notes = "Requests in the window before the failure rate counts.",
+    };
+
+    public static readonly Annotation<TimeSpan> PassiveHealthWindow = new(Ours + "passive-health-window", AnnotationTypes.Duration(TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)), AnnotationFeature.PassiveHealth)
+    {
+        Default = PassiveHealthSpec.DefaultWindow,
+        Notes = "Window the failure rate is measured over.",
+    };
+
+    public static readonly Annotation<TimeSpan> PassiveHealthReactivation = new(Ours + "passive-health-reactivation-period", AnnotationTypes.Duration(TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)), AnnotationFeature.PassiveHealth)
+    {
+        Default = PassiveHealthSpec.DefaultReactivationPeriod,
+        Notes = "Time an endpoint taken out stays out before it gets traffic again.",
+    };
+
+    // Affinity (ours): sticky sessions kept by an affinity grain, for any key.
+
+    public static readonly Annotation<(AffinityMode Mode, string Name)> Affinity = new(Ours + "affinity", AnnotationTypes.AffinityKey, AnnotationFeature.Affinity)
+    {
+        Describe = "none",
+        Notes = "Pins each key (a cookie the edge issues, a header's value, or the client address) to one endpoint, the same on every edge; pinned sessions stay when endpoints are added. Wins over ingress-nginx's affinity and upstream-hash-by.",
+    };
+
+    public static readonly Annotation<string?> AffinityCookieName = new(Ours + "affinity-cookie-name", AnnotationTypes.CookieName(explained: true), AnnotationFeature.Affinity)
+    {
+        Default = AffinitySpec.DefaultCookieName,
+        Notes = "Name of the affinity cookie. Needs affinity.",
+    };
+
+    public static readonly Annotation<TimeSpan> AffinityTtl = new(Ours + "affinity-ttl", AnnotationTypes.Duration(TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)), AnnotationFeature.Affinity)
+    {
+        Default = AffinitySpec.DefaultTtl,
+        Notes = "Idle time after which a pin is forgotten (sliding: each request renews it). Needs affinity.",
+    };
+
+    // ingress-nginx: paths and rewrites.
+
+    public static readonly Annotation<string?> NginxRewriteTarget = new(Nginx + "rewrite-target", AnnotationTypes.RewriteTarget, Rewrite, HonouredWithDifferences)
+    {
+        OnInvalid = "the path is passed unchanged",
+        Notes = "The backend receives this path, $1... taken from the path regex's groups; the query string is kept. Implies use-regex. Differences: the paths of this Ingress only become regexes (ingress-nginx makes every path of the host one), written in .NET regex syntax, not PCRE.",
+    };
+
+    public static readonly Annotation<bool> NginxUseRegex = new(Nginx + "use-regex", AnnotationTypes.Bool, Matching, HonouredWithDifferences)
+    {
+        OnInvalid = "ignored",
+        Notes = "The paths are case-insensitive regexes anchored at the start, as nginx's \"location ~*\". Differences: only this Ingress's paths (ingress-nginx: every path of the host); .NET regex syntax, 100 ms match timeout.",
+    };
+
+    // ingress-nginx: redirects.
+
+    public static readonly Annotation<bool> NginxSslRedirect = new(Nginx + "ssl-redirect", AnnotationTypes.Bool, Redirects, HonouredWithDifferences)
+    {
+        Describe = "true when the host has TLS",
+        OnInvalid = "ignored",
+        Notes = "\"false\" stops the 308 redirect of plain HTTP on a host with TLS. Difference: the redirect needs a valid certificate from this Ingress's spec.tls for the host (there is no default certificate to redirect to).",
+    };
+
+    public static readonly Annotation<bool> NginxForceSslRedirect = new(Nginx + "force-ssl-redirect", AnnotationTypes.Bool, Redirects)
+    {
+        OnInvalid = "ignored",
+        Notes = "308 redirect of plain HTTP to https even without a certificate here (TLS ends in front of the edge).",
+    };
+
+    public static readonly Annotation<string?> NginxPermanentRedirect = new(Nginx + "permanent-redirect", AnnotationTypes.HttpUrl, Redirects)
+    {
+        OnInvalid = "no redirect",
+        Notes = "Every request is answered 301 to this URL.",
+    };
+
+    public static readonly Annotation<string?> NginxAppRoot = new(Nginx + "app-root", AnnotationTypes.AppRoot, Redirects)
+    {
+        OnInvalid = "no redirect",
+        Notes = "A request for \"/\" is answered 302 to this path.",
+    };
+
+    // ingress-nginx: access control and request limits.
+
+    public static readonly Annotation<ImmutableArray<string>> NginxWhitelistSourceRange = new(Nginx + "whitelist-source-range", AnnotationTypes.Networks, AccessControl)
+    {
+        Default = [],
+        OnInvalid = WidensAccess,
+        Notes = "Only clients in these ranges are served; others get 403.",
+    };
+
+    public static readonly Annotation<ImmutableArray<string>> NginxDenylistSourceRange = new(Nginx + "denylist-source-range", AnnotationTypes.Networks, AccessControl)
+    {
+        Default = [],
+        OnInvalid = WidensAccess,
+        Notes = "Clients in these ranges get 403 (checked before whitelist-source-range).",
+    };
+
+    public static readonly Annotation<long?> NginxProxyBodySize = new(Nginx + "proxy-body-size", AnnotationTypes.Size, RequestLimits)
+    {
+        Describe = "the listener's limit",
+        OnInvalid = "the listener's default applies",
+        Notes = "Largest request body; larger ones get 413.",
+    };
+
+    // ingress-nginx: the backend connection; one setting per backend (Service port), the oldest Ingress's.
+
+    public static readonly Annotation<TimeSpan?> NginxProxyConnectTimeout = new(Nginx + "proxy-connect-timeout", AnnotationTypes.Seconds(MaxTimeoutSeconds), BackendConnection, HonouredWithDifferences)
+    {
+        Describe = "the edge's default",
+        OnInvalid = "the default applies",
+        Notes = "Time to connect to an endpoint. Difference: a setting of the backend (Service port), not of the Ingress: when two Ingresses disagree, the oldest one's applies.",
+    };
+
+    public static readonly Annotation<TimeSpan?> NginxProxyReadTimeout = new(Nginx + "proxy-read-timeout", AnnotationTypes.Seconds(MaxTimeoutSeconds), BackendConnection, HonouredWithDifferences)
+    {
+        Describe = "the edge's default",
+        OnInvalid = "the default applies",
+        Notes = "Time between two reads from the endpoint. Differences: YARP has one idle timeout for both directions, so the longer of proxy-read-timeout and proxy-send-timeout applies to both; a setting of the backend, as proxy-connect-timeout.",
+    };
+
+    public static readonly Annotation<TimeSpan?> NginxProxySendTimeout = new(Nginx + "proxy-send-timeout", AnnotationTypes.Seconds(MaxTimeoutSeconds), BackendConnection, HonouredWithDifferences)
+    {
+        Describe = "the edge's default",
+        OnInvalid = "the default applies",
+        Notes = "Time between two writes to the endpoint. Differences: as proxy-read-timeout.",
+    };
+
+    public static readonly Annotation<BackendProtocol?> NginxBackendProtocol = new(Nginx + "backend-protocol", AnnotationTypes.Protocol, BackendConnection, HonouredWithDifferences)
+    {
+        Describe = "HTTP",
+        OnInvalid = "HTTP applies",
+        Notes = "Differences: AJP and FCGI are not supported, H2C is (HTTP/2 without TLS); a setting of the backend, as proxy-connect-timeout.",
+    };
+
+    // ingress-nginx: canary. In this order: the reports of canary annotations without canary: "true" follow it.
+
+    public static readonly Annotation<bool> NginxCanary = new(Nginx + "canary", AnnotationTypes.Bool, Canary, HonouredWithDifferences)
+    {
+        OnInvalid = "ignored",
+        Notes = "The Ingress is a canary of the main Ingress with the same host and path (one canary per host and path). Its other annotations are ignored and reported, as ingress-nginx ignores them, except use-regex and rewrite-target, which say how to read its paths. Difference: ingress-nginx keeps a canary's affinity and load-balance annotations; here the main route's apply.",
+    };
+
+    public static readonly Annotation<int> NginxCanaryWeight = new(Nginx + "canary-weight", AnnotationTypes.Integer(0, 100), Canary)
+    {
+        OnInvalid = RefusesCanary,
+        Notes = "Percentage of requests sent to the canary (after canary-by-header and canary-by-cookie).",
+    };
+
+    public static readonly Annotation<string?> NginxCanaryByHeader = new(Nginx + "canary-by-header", AnnotationTypes.HeaderName, Canary)
+    {
+        OnInvalid = RefusesCanary,
+        Notes = "Requests with this header \"always\" go to the canary, \"never\" to the main backend.",
+    };
+
+    public static readonly Annotation<string?> NginxCanaryByHeaderValue = new(Nginx + "canary-by-header-value", AnnotationTypes.Text, Canary)
+    {
+        Notes = "The canary-by-header value that sends a request to the canary, instead of \"always\". Needs canary-by-header (without it the canary Ingress is refused).",
+    };
+
+    public static readonly Annotation<string?> NginxCanaryByCookie = new(Nginx + "canary-by-cookie", AnnotationTypes.CookieName(explained: false), Canary)
+    {
+        OnInvalid = RefusesCanary,
+        Notes = "Requests with this cookie \"always\" go to the canary, \"never\" to the main backend (after canary-by-header).",
+    };
+
+    // ingress-nginx: rate limiting, one limit across every edge.
+
+    public static readonly Annotation<int> NginxLimitRps = new(Nginx + "limit-rps", AnnotationTypes.Count(allowZero: true), AnnotationFeature.RateLimiting, HonouredWithDifferences)
+    {
+        Describe = "no limit",
+        Notes = "Requests per second per client address; burst = rate x limit-burst-multiplier; 0: no limit. Differences: one limit across every edge replica (ingress-nginx counts per replica); a limited request gets 429 (ingress-nginx: 503).",
+    };
+
+    public static readonly Annotation<int> NginxLimitRpm = new(Nginx + "limit-rpm", AnnotationTypes.Count(allowZero: true), AnnotationFeature.RateLimiting, HonouredWithDifferences)
+    {
+        Describe = "no limit",
+        Notes = "Requests per minute per client address; with limit-rps, both apply. Differences: as limit-rps.",
+    };
+
+    public static readonly Annotation<int> NginxLimitBurstMultiplier = new(Nginx + "limit-burst-multiplier", AnnotationTypes.Count(allowZero: false, example: false), AnnotationFeature.RateLimiting)
+    {
+        Default = NginxDefaultBurstMultiplier,
+        OnInvalid = $"the default multiplier {NginxDefaultBurstMultiplier} applies",
+        Notes = "Burst size as a multiple of limit-rps and limit-rpm.",
+    };
+
+    public static readonly Annotation<ImmutableArray<string>> NginxLimitWhitelist = new(Nginx + "limit-whitelist", AnnotationTypes.Networks, AnnotationFeature.RateLimiting)
+    {
+        Default = [],
+        OnInvalid = NoneExempt,
+        Notes = "Clients limit-rps and limit-rpm never limit.",
+    };
+
+    // ingress-nginx: affinity, read as our affinity.
+
+    public static readonly Annotation<AffinityMode> NginxAffinity = new(Nginx + "affinity", AnnotationTypes.NginxAffinity, AnnotationFeature.Affinity, HonouredWithDifferences)
+    {
+        Describe = "none",
+        Notes = "Cookie affinity. Differences: the pin is kept by an affinity grain, not encoded in the cookie, so sessions stay on their endpoint when endpoints are added (affinity-mode is always \"persistent\"); the cookie holds a random key.",
+    };
+
+    public static readonly Annotation<string?> NginxSessionCookieName = new(Nginx + "session-cookie-name", AnnotationTypes.CookieName(explained: true), AnnotationFeature.Affinity, HonouredWithDifferences)
+    {
+        Default = AffinitySpec.DefaultCookieName,
+        Notes = "Name of the affinity cookie; affinity-cookie-name wins. Difference: the default name is op-affinity (ingress-nginx: INGRESSCOOKIE).",
+    };
+
+    public static readonly Annotation<TimeSpan> NginxSessionCookieMaxAge = new(Nginx + "session-cookie-max-age", AnnotationTypes.Duration(TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)), AnnotationFeature.Affinity, HonouredWithDifferences)
+    {
+        Default = AffinitySpec.DefaultTtl,
+        Notes = "Read as affinity-ttl, which wins. Difference: an idle time (each request renews it), not the cookie's fixed Max-Age.",
+    };
+
+    public static readonly Annotation<(AffinityMode Mode, string Name)> NginxUpstreamHashBy = new(Nginx + "upstream-hash-by", AnnotationTypes.HashBy, AnnotationFeature.Affinity, HonouredWithDifferences)
+    {
+        Describe = "none",
+        Notes = "Differences: one variable only ($remote_addr, $binary_remote_addr, $http_NAME, $cookie_NAME), read as affinity by that key, pinned by an affinity grain rather than placed by a consistent hash, so keys do not move when endpoints are added.",
+    };
+
+    /// <summary>The annotations this controller reads, in the order the reference lists them.</summary>
+    public static readonly ImmutableArray<AnnotationDefinition> Read =
+    [
+        MatchHeaders, MatchQuery,
+        RateLimitRps, RateLimitRpm, RateLimitBurst, RateLimitKey, RateLimitWhitelist,
+        HealthCheckPath, HealthCheckInterval, HealthCheckTimeout, HealthCheckHealthyThreshold, HealthCheckUnhealthyThreshold,
+        PassiveHealth, PassiveHealth5xx, PassiveHealthFailureRate, PassiveHealthMinRequests, PassiveHealthWindow, PassiveHealthReactivation,
+        Affinity, AffinityCookieName, AffinityTtl,
+        NginxRewriteTarget, NginxUseRegex,
+        NginxSslRedirect, NginxForceSslRedirect, NginxPermanentRedirect, NginxAppRoot,
+        NginxWhitelistSourceRange, NginxDenylistSourceRange, NginxProxyBodySize,
+        NginxProxyConnectTimeout, NginxProxyReadTimeout, NginxProxySendTimeout, NginxBackendProtocol,
+        NginxCanary, NginxCanaryWeight, NginxCanaryByHeader, NginxCanaryByHeaderValue, NginxCanaryByCookie,
+        NginxLimitRps, NginxLimitRpm, NginxLimitBurstMultiplier, NginxLimitWhitelist,
+        NginxAffinity, NginxSessionCookieName, NginxSessionCookieMaxAge, NginxUpstreamHashBy,
+    ];
+
+    /// <summary>
+    /// ingress-nginx's other annotations (from its annotations reference), so that the reference shows
+    /// the whole picture and a report can say what it knows of each.
+    /// </summary>
+    public static readonly ImmutableArray<AnnotationDefinition> NotHonoured =
+    [
+        .. Rows(Refused, Snippets, "Raw nginx configuration: there is no nginx here to run it, and a snippet lets whoever writes an Ingress act on other tenants' traffic and read the controller's secrets (CVE-2021-25742).",
+            "configuration-snippet", "server-snippet", "auth-snippet", "stream-snippet", "modsecurity-snippet"),
+        .. Rows(NoEffect, Buffering, "YARP streams request and response bodies: there are no nginx buffers or temporary files to size.",
+            "proxy-buffering", "proxy-buffers-number", "proxy-buffer-size", "proxy-max-temp-file-size", "proxy-request-buffering", "client-body-buffer-size"),
+        .. Rows(NoEffect, Headers, "YARP removes hop-by-hop headers and manages its connections to backends itself.", "connection-proxy-header"),
+        .. Rows(NoEffect, Observability, "HTTP/2 server push: Kestrel does not implement it (and browsers have dropped it).", "http2-push-preload"),
+        .. Rows(NoEffect, Observability, "nginx's rewrite log: the edge logs with Microsoft.Extensions.Logging.", "enable-rewrite-log"),
+        .. Rows(NoEffect, Observability, "nginx modules for OpenTracing and InfluxDB: the edge publishes its metrics itself.",
+            "enable-opentracing", "opentracing-trust-incoming-span", "enable-influxdb", "influxdb-measurement", "influxdb-port", "influxdb-host", "influxdb-server-name"),
+        .. Rows(NotYet, AnnotationFeature.Affinity, "",
+            "affinity-mode", "affinity-canary-behavior", "session-cookie-path", "session-cookie-domain", "session-cookie-change-on-failure",
+            "session-cookie-samesite", "session-cookie-conditional-samesite-none"),
+        .. Rows(NotYet, LoadBalancing, "", "load-balance", "upstream-hash-by-subset", "upstream-hash-by-subset-size", "service-upstream", "upstream-vhost"),
+        .. Rows(NotYet, Authentication, "",
+            "auth-realm", "auth-secret", "auth-secret-type", "auth-type", "auth-url", "auth-method", "auth-signin", "auth-signin-redirect-param",
+            "auth-response-headers", "auth-request-redirect", "auth-cache-key", "auth-cache-duration", "auth-keepalive", "auth-keepalive-requests",
+            "auth-keepalive-timeout", "auth-proxy-set-headers", "auth-always-set-cookie", "enable-global-auth", "satisfy"),
+        .. Rows(NotYet, ClientCertificates, "",
+            "auth-tls-secret", "auth-tls-verify-depth", "auth-tls-verify-client", "auth-tls-error-page", "auth-tls-pass-certificate-to-upstream", "auth-tls-match-cn"),
+        .. Rows(NotYet, BackendTls, "",
+            "proxy-ssl-secret", "proxy-ssl-ciphers", "proxy-ssl-name", "proxy-ssl-protocols", "proxy-ssl-verify", "proxy-ssl-verify-depth", "proxy-ssl-server-name"),
+        .. Rows(NotYet, Canary, "", "canary-by-header-pattern", "canary-weight-total"),
+        .. Rows(NotYet, Cors, "", "enable-cors", "cors-allow-origin", "cors-allow-methods", "cors-allow-headers", "cors-expose-headers", "cors-allow-credentials", "cors-max-age"),
+        .. Rows(NotYet, Redirects, "", "from-to-www-redirect", "permanent-redirect-code", "temporal-redirect", "preserve-trailing-slash"),
+        .. Rows(NotYet, AnnotationFeature.RateLimiting, "", "limit-connections", "limit-rate", "limit-rate-after"),
+        .. Rows(NotYet, AnnotationFeature.RateLimiting, "ingress-nginx's memcached-backed limit; limit-rps and our rate-limit-* annotations already give one limit across replicas.",
+            "global-rate-limit", "global-rate-limit-window", "global-rate-limit-key", "global-rate-limit-ignored-cidrs"),
+        .. Rows(NotYet, ErrorPages, "", "custom-http-errors", "default-backend"),
+        .. Rows(NotYet, Headers, "", "proxy-cookie-domain", "proxy-cookie-path", "proxy-redirect-from", "proxy-redirect-to", "x-forwarded-prefix"),
+        .. Rows(NotYet, BackendConnection, "", "proxy-http-version"),
+        .. Rows(NotYet, Retries, "", "proxy-next-upstream", "proxy-next-upstream-timeout", "proxy-next-upstream-tries"),
+        .. Rows(NotYet, Tls, "", "ssl-ciphers", "ssl-prefer-server-ciphers", "ssl-passthrough", "server-alias"),
+        .. Rows(NotYet, Observability, "", "enable-access-log", "enable-opentelemetry", "opentelemetry-trust-incoming-span"),
+        .. Rows(NotYet, Firewall, "", "enable-modsecurity", "enable-owasp-core-rules", "modsecurity-transaction-id"),
+        .. Rows(NotYet, Mirroring, "", "mirror-request-body", "mirror-target", "mirror-host"),
+    ];
+
+    /// <summary>Every row: those read, then the ingress-nginx annotations not honoured.</summary>
+    public static readonly ImmutableArray<AnnotationDefinition> All = [.. Read, .. NotHonoured];
+
+    private static readonly Dictionary<string, AnnotationDefinition> ByName = All.ToDictionary(a => a.Name, StringComparer.Ordinal);
+
+    /// <summary>The reason reported for an annotation under our prefix that is not in the table.</summary>
+    public const string UnknownReason = "unknown annotation: it is ignored (check the spelling against docs/annotations.md)";
+
+    /// <summary>The reason reported for an ingress-nginx annotation the table does not list.</summary>
+    public const string NotSupportedReason = "this ingress-nginx annotation is not supported: it is ignored (docs/annotations.md lists the supported ones)";
+
+    public static AnnotationDefinition? Find(string name) => ByName.GetValueOrDefault(name);
+
+    /// <summary>The ingress-nginx annotations honoured, with or without differences.</summary>
+    public static int HonouredNginxCount => All.Count(a => a.Origin == AnnotationOrigin.IngressNginx && a.IsHonoured);
+
+    /// <summary>Why an annotation on an object is reported and ignored; null when it is honoured or under neither prefix.</summary>
+    public static string? Report(string name) => Find(name) switch
+    {
+        { IsHonoured: true } => null,
+        { Status: AnnotationStatus.Refused } row => $"refused, never applied: {row.Notes}",
+        { Status: AnnotationStatus.NoEffect } row => $"accepted with no effect: {row.Notes}",
+        { Status: AnnotationStatus.NotYet } => "this ingress-nginx annotation is not supported yet: it is ignored (docs/annotations.md lists the supported ones)",
+        null when name.StartsWith(Ours, StringComparison.Ordinal) => UnknownReason,
+        null when name.StartsWith(Nginx, StringComparison.Ordinal) => NotSupportedReason,
+        _ => null,
+    };
+
+    private static IEnumerable<AnnotationDefinition> Rows(AnnotationStatus status, AnnotationFeature feature, string notes, params string[] names) =>
+        names.Select(n => new AnnotationDefinition(Nginx + n, feature, status) { Notes = notes });
+}
