@@ -174,8 +174,9 @@ public sealed class ClusterTlsTests : IDisposable
         await Task.WhenAny(start, refused.Task).WaitAsync(TimeSpan.FromMinutes(2));
         if (!start.IsCompletedSuccessfully)
         {
+            // Still retrying (stopped here) or given up (the gateway refused it): either way, never started.
             await stop.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => start);
+            Assert.NotNull(await Record.ExceptionAsync(() => start));
             return (false, null);
         }
 
