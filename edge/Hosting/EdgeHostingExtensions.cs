@@ -20,6 +20,7 @@ using Orleans.Proxy.Edge.Tls;
 using Orleans.Proxy.Hosting.Diagnostics;
 using Orleans.Proxy.Hosting;
 using Orleans.Proxy.Hosting.Kubernetes;
+using Orleans.Proxy.Hosting.Tls;
 
 namespace Orleans.Proxy.Edge.Hosting;
 
@@ -139,6 +140,8 @@ public static partial class EdgeHostingExtensions
             {
                 client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
             }
+
+            client.UseClusterTls(builder.Configuration, cluster.Clustering);
 
             // Keep trying at start: an edge that comes up before the silos waits for them, unready.
             client.UseConnectionRetryFilter(async (exception, cancellationToken) =>

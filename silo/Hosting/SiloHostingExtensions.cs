@@ -44,6 +44,8 @@ public static class SiloHostingExtensions
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort));
             }
 
+            silo.UseClusterTls(builder.Configuration, cluster.Clustering);
+
             if (builder.Configuration.GetValue($"{DiagnosticsOptions.Section}:{nameof(DiagnosticsOptions.Dashboard)}", true))
             {
                 silo.AddDashboard();

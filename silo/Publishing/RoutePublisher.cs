@@ -24,7 +24,7 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
     private bool _forceCatalog;
 
     /// <summary>Passes of writes before a publication gives up on grains that keep holding foreign versions.</summary>
-    private const int MaxConvergeAttempts = 3;
+    private const int MaxConvergeAttempts = 4;
 
     /// <summary>The catalog last written (or about to be written).</summary>
     public CatalogSnapshot Catalog => _catalog;
@@ -55,21 +55,29 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
                         $"Grains still hold versions this route source did not write after {attempt} rewrites: {string.Join(", ", foreign.Select(f => $"{f.Grain} {f.HeldVersion}"))}");
                 }
 
+                _generationFloor = Math.Max(_generationFloor, foreign.Max(f => f.HeldVersion));
                 foreach (var (grain, held) in foreign)
                 {
+                    if (await AdoptIfDesiredAsync(grain))
+                    {
+                        // Another writer (a previous leader) wrote the same content: take its version, rewrite nothing.
+                        LogAdopted(grain, held);
+                        continue;
+                    }
+
+                    // Forget what this writer gave the grain, so the next pass writes it again above the held version.
                     LogForeignVersion(grain, held);
+                    _ = grain.Kind switch
+                    {
+                        GrainKind.Host => _hosts.Remove(grain.Key),
+                        GrainKind.Backend => _backends.Remove(grain.Key),
+                        GrainKind.Certificate => _certificates.Remove(grain.Key),
+                        _ => true,
+                    };
                 }
 
-                // Forget what those grains were given, so the next pass writes them again with a generation above theirs.
-                _generationFloor = Math.Max(_generationFloor, foreign.Max(f => f.HeldVersion));
-                foreach (var (grain, _) in foreign)
-                {
-                    _hosts.Remove(grain.Key);
-                    _backends.Remove(grain.Key);
-                    _certificates.Remove(grain.Key);
-                }
-
-                _forceCatalog = true;
+                // The catalog names the versions now recorded, so it is written again (above any it holds), unless it was adopted.
+                _forceCatalog = foreign.Any(f => f.Grain.Kind != GrainKind.Catalog) || _catalog.Generation < _generationFloor;
                 rewriteAll = false;
             }
         }
@@ -78,6 +86,50 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
             _gate.Release();
         }
     }
+
+    /// <summary>True when the grain holds what this writer wants in it (at another version), which is then recorded as written.</summary>
+    private async Task<bool> AdoptIfDesiredAsync(ForeignGrain grain)
+    {
+        switch (grain.Kind)
+        {
+            case GrainKind.Host when _hosts.TryGetValue(grain.Key, out var mine):
+                var routes = await grains.GetGrain<IHostRouteGrain>(grain.Key).GetRoutes();
+                return Adopt(_hosts, grain.Key, routes, routes with { Version = 0 }, mine.Fingerprint);
+            case GrainKind.Backend when _backends.TryGetValue(grain.Key, out var mine):
+                var backend = await grains.GetGrain<IBackendGrain>(grain.Key).GetBackend();
+                return Adopt(_backends, grain.Key, backend, backend with { Version = 0 }, mine.Fingerprint);
+            case GrainKind.Certificate when _certificates.TryGetValue(grain.Key, out var mine):
+                var certificate = await grains.GetGrain<ITlsCertificateGrain>(grain.Key).GetCertificate();
+                return Adopt(_certificates, grain.Key, certificate, certificate with { Version = 0 }, mine.Fingerprint);
+            case GrainKind.Catalog:
+                var held = await grains.GetGrain<IRouteCatalogGrain>(IRouteCatalogGrain.DefaultKey).GetSnapshot();
+                if (SameContent(held, _catalog))
+                {
+                    _catalog = held;
+                    return true;
+                }
+
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    private static bool Adopt<T>(Dictionary<string, (T Value, string Fingerprint)> current, string key, T held, T heldAtVersionZero, string fingerprint)
+    {
+        if (Fingerprint(heldAtVersionZero) != fingerprint)
+        {
+            return false;
+        }
+
+        current[key] = (held, fingerprint);
+        return true;
+    }
+
+    private static bool SameContent(CatalogSnapshot a, CatalogSnapshot b) =>
+        a.Hosts.Count == b.Hosts.Count && a.Hosts.All(h => b.Hosts.TryGetValue(h.Key, out var v) && v == h.Value)
+        && a.Backends.Count == b.Backends.Count && a.Backends.All(h => b.Backends.TryGetValue(h.Key, out var v) && v == h.Value)
+        && Fingerprint(a.Rejections) == Fingerprint(b.Rejections);
 
     /// <summary>One pass of writes; returns the grains that hold a newer version than the one written (none normally).</summary>
     private async Task<List<(ForeignGrain Grain, long HeldVersion)>> PublishOnceAsync(DesiredState desired, bool rewriteAll, CancellationToken cancellationToken)
@@ -111,9 +163,9 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
         var certificatesToWrite = rewriteAll ? _certificates.Values.Select(c => c.Certificate).Union(changedCertificates).ToList() : changedCertificates;
         var hostsToWrite = rewriteAll ? _hosts.Values.Select(h => h.Routes).Union(changedHosts).ToList() : changedHosts;
         var foreign = new List<(ForeignGrain Grain, long HeldVersion)>();
-        await WriteAllAsync(backendsToWrite, b => new ForeignGrain("backend", b.ClusterId), b => grains.GetGrain<IBackendGrain>(b.ClusterId).SetBackend(b), foreign);
-        await WriteAllAsync(certificatesToWrite, c => new ForeignGrain("certificate", c.SecretKey), c => grains.GetGrain<ITlsCertificateGrain>(c.SecretKey).SetCertificate(c), foreign);
-        await WriteAllAsync(hostsToWrite, h => new ForeignGrain("host", h.Host), h => grains.GetGrain<IHostRouteGrain>(h.Host).SetRoutes(h), foreign);
+        await WriteAllAsync(backendsToWrite, b => new ForeignGrain(GrainKind.Backend, b.ClusterId), b => grains.GetGrain<IBackendGrain>(b.ClusterId).SetBackend(b), foreign);
+        await WriteAllAsync(certificatesToWrite, c => new ForeignGrain(GrainKind.Certificate, c.SecretKey), c => grains.GetGrain<ITlsCertificateGrain>(c.SecretKey).SetCertificate(c), foreign);
+        await WriteAllAsync(hostsToWrite, h => new ForeignGrain(GrainKind.Host, h.Host), h => grains.GetGrain<IHostRouteGrain>(h.Host).SetRoutes(h), foreign);
         if (foreign.Count > 0)
         {
             // The catalog would name versions the grains do not serve: converge them first.
@@ -121,9 +173,9 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
         }
 
         var catalog = await grains.GetGrain<IRouteCatalogGrain>(IRouteCatalogGrain.DefaultKey).Publish(_catalog);
-        if (CheckWrite(new ForeignGrain("catalog", IRouteCatalogGrain.DefaultKey), _catalog.Generation, catalog) is { } newer)
+        if (CheckWrite(new ForeignGrain(GrainKind.Catalog, IRouteCatalogGrain.DefaultKey), _catalog.Generation, catalog) is { } newer)
         {
-            return [(new ForeignGrain("catalog", IRouteCatalogGrain.DefaultKey), newer)];
+            return [(new ForeignGrain(GrainKind.Catalog, IRouteCatalogGrain.DefaultKey), newer)];
         }
 
         if (changed || catalog.Stored)
@@ -163,10 +215,18 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
         return null;
     }
 
-    /// <summary>A grain named in logs: its kind and key.</summary>
-    private readonly record struct ForeignGrain(string Kind, string Key)
+    private enum GrainKind
     {
-        public override string ToString() => $"{Kind} '{Key}'";
+        Backend,
+        Certificate,
+        Host,
+        Catalog,
+    }
+
+    /// <summary>A grain named in logs: its kind and key.</summary>
+    private readonly record struct ForeignGrain(GrainKind Kind, string Key)
+    {
+        public override string ToString() => $"{Kind.ToString().ToLowerInvariant()} '{Key}'";
     }
 
     /// <summary>
@@ -226,6 +286,9 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The {Grain} grain holds version {Version}, which this route source did not write: rewriting it with the desired state above that version")]
     private partial void LogForeignVersion(ForeignGrain grain, long version);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The {Grain} grain holds version {Version} from another writer with the desired content; taking that version")]
+    private partial void LogAdopted(ForeignGrain grain, long version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The {Grain} grain refused version {Version} as too far ahead of its silo's clock: check that the silos' clocks agree")]
     private partial void LogRefusedAhead(ForeignGrain grain, long version);

@@ -36,7 +36,10 @@ internal sealed class TestSilo : IAsyncDisposable
 
     public IGrainFactory Grains => App.Services.GetRequiredService<IGrainFactory>();
 
-    public static async Task<TestSilo> StartAsync(string routesDirectory)
+    public int SiloPort { get; private init; }
+
+    /// <summary>A silo of its own cluster, or one joining the silo at <paramref name="primarySiloPort"/>; <paramref name="settings"/> add to or override the defaults.</summary>
+    public static async Task<TestSilo> StartAsync(string routesDirectory, IDictionary<string, string?>? settings = null, int? primarySiloPort = null)
     {
         var siloPort = FreePorts.Next();
         var gatewayPort = FreePorts.Next();
@@ -45,7 +48,7 @@ internal sealed class TestSilo : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Cluster:SiloPort"] = $"{siloPort}",
-            ["Cluster:PrimarySiloPort"] = $"{siloPort}",
+            ["Cluster:PrimarySiloPort"] = $"{primarySiloPort ?? siloPort}",
             ["Cluster:GatewayPort"] = $"{gatewayPort}",
             ["Routes:Directory"] = routesDirectory,
             ["Routes:FileDebounce"] = "00:00:00.020",
@@ -53,13 +56,14 @@ internal sealed class TestSilo : IAsyncDisposable
             ["Diagnostics:Port"] = "0",
             ["Diagnostics:Token"] = TestEdge.DiagnosticsToken,
         });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.AddOrleansProxySilo();
         builder.AddProxyDiagnostics("orleans-proxy-silo");
         builder.Services.AddHealthChecks();
         var app = builder.Build();
         app.MapProxyDiagnostics(endpoints => endpoints.MapHealthChecks("/health/live"));
         await app.StartAsync();
-        return new TestSilo(app, gatewayPort);
+        return new TestSilo(app, gatewayPort) { SiloPort = siloPort };
     }
 
     public async Task<JsonElement> DiagAsync(string path) => await Diagnostics.GetFromJsonAsync<JsonElement>(path);

@@ -39,14 +39,21 @@ public sealed class SiloLeaveTests(ITestOutputHelper output)
             ["orleans-proxy.io/rate-limit-key"] = "header:X-User",
         };
         routes.Write("app.yaml", Manifests.ServiceFor("app", a, b) + "---\n" + Manifests.IngressWithAnnotations("app", Host, annotations, ("/", "Prefix", "app")));
+        // Kubernetes clustering runs with mutual TLS, as deployed (a CA made in the test).
+        using var tls = new TempDirectory();
+        using var ca = Security.TestCa.Create("cluster CA");
+        var siloTls = Path.Combine(tls.Path, "silo");
+        var edgeTls = Path.Combine(tls.Path, "edge");
+        ca.IssueInto(siloTls, "silo", server: true);
+        ca.IssueInto(edgeTls, "edge", server: false);
         var pods = new[] { "silo-0", "silo-1" };
         foreach (var pod in pods)
         {
             server.Inject(Pod(pod));
         }
 
-        await using var silo0 = StartSilo(server, pods[0], routes.Path);
-        await using var silo1 = StartSilo(server, pods[1], routes.Path);
+        await using var silo0 = StartSilo(server, pods[0], routes.Path, siloTls);
+        await using var silo1 = StartSilo(server, pods[1], routes.Path, siloTls);
         var silos = new[] { silo0, silo1 };
         await Until(() => Task.FromResult(Rows(server).Count(r => r.Status == SiloStatus.Active) == 2), "both silos are Active", silos);
         await using var edge = await TestEdge.StartClientAsync(new Dictionary<string, string?>
@@ -56,6 +63,7 @@ public sealed class SiloLeaveTests(ITestOutputHelper output)
             ["Cluster:ServiceId"] = ServiceId,
             ["Cluster:Kubernetes:ApiServer"] = server.Url,
             ["Cluster:Kubernetes:Namespace"] = Namespace,
+            ["Cluster:Tls:Directory"] = edgeTls,
         });
         await Until(async () => (await edge.GetAsync(Host, "/", ("X-User", "warm-up"))).StatusCode == HttpStatusCode.OK, "the edge serves the route", silos);
 
@@ -97,7 +105,7 @@ public sealed class SiloLeaveTests(ITestOutputHelper output)
         Assert.Empty(outcomes.Where(r => r.Outcome != "ok").Select(r => r.Outcome).Distinct());
     }
 
-    private static HostProcess StartSilo(FakeKubernetesApiServer server, string pod, string routes) =>
+    private static HostProcess StartSilo(FakeKubernetesApiServer server, string pod, string routes, string tls) =>
         HostProcess.Start(Path.Combine(AppContext.BaseDirectory, "Orleans.Proxy.Silo.dll"), routes, new Dictionary<string, string>
         {
             [KubernetesHostingOptions.PodNameEnvironmentVariable] = pod,
@@ -109,6 +117,7 @@ public sealed class SiloLeaveTests(ITestOutputHelper output)
             ["Cluster__SiloPort"] = $"{FreePorts.Next()}",
             ["Cluster__GatewayPort"] = $"{FreePorts.Next()}",
             ["Cluster__Kubernetes__ApiServer"] = server.Url,
+            ["Cluster__Tls__Directory"] = tls,
             ["Routes__Directory"] = routes,
             ["Routes__FileDebounce"] = "00:00:00.020",
             ["Diagnostics__Address"] = "127.0.0.1",

@@ -1,5 +1,7 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
 using Orleans.Proxy.Routing;
+using Orleans.Proxy.Silo.Publishing;
 using Orleans.Proxy.Testing;
 using Orleans.Proxy.Translation.Files;
 using Orleans.Proxy.Translation.Ingress;
@@ -65,6 +67,31 @@ public sealed class VersionConvergenceTests
         var catalog = await grains.GetGrain<IRouteCatalogGrain>(IRouteCatalogGrain.DefaultKey).GetSnapshot();
         Assert.True(catalog.Generation > planted);
         Assert.False(catalog.Backends.ContainsKey("x/evil:80"));
+    }
+
+    [Fact]
+    public async Task Publish_AnotherWriterHoldsTheSameContentAtNewerVersions_AdoptedNotRewritten()
+    {
+        await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
+        var desired = Convert(Manifests.ServiceFor("web", 8080) + "---\n" + Manifests.Ingress("app", "app.test", ("/", "Prefix", "web")));
+        // A previous leader whose clock ran 30 s ahead wrote the same state.
+        var previous = new RoutePublisher(cluster.SiloGrains, new OffsetClock(TimeSpan.FromSeconds(30)), NullLogger<RoutePublisher>.Instance);
+        await previous.PublishAsync(desired, rewriteAll: false, CancellationToken.None);
+        var host = cluster.SiloGrains.GetGrain<IHostRouteGrain>("app.test");
+        var held = (await host.GetRoutes()).Version;
+
+        await cluster.Publisher.PublishAsync(desired, rewriteAll: true, CancellationToken.None);
+
+        Assert.Equal(held, (await host.GetRoutes()).Version);
+        Assert.Equal(held, cluster.Publisher.Catalog.Hosts["app.test"]);
+        var catalog = await cluster.SiloGrains.GetGrain<IRouteCatalogGrain>(IRouteCatalogGrain.DefaultKey).GetSnapshot();
+        Assert.Equal(cluster.Publisher.Catalog.Generation, catalog.Generation);
+        Assert.True(catalog.Generation > previous.Catalog.Generation);
+    }
+
+    private sealed class OffsetClock(TimeSpan offset) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + offset;
     }
 
     private static DesiredState Convert(string yaml) => IngressConverter.Convert(KubernetesYamlReader.Read("test.yaml", yaml).Objects);

@@ -14,6 +14,7 @@ public sealed class KubernetesClusteringOptionsTests
         {
             ["Cluster:Clustering"] = "Kubernetes",
             ["Cluster:Kubernetes:ApiServer"] = "api-server:6443",
+            ["Cluster:Tls:Disabled"] = "true",
         }));
 
         Assert.Contains("Cluster:Kubernetes:ApiServer 'api-server:6443' is not an http(s) URL", e.Message, StringComparison.Ordinal);

@@ -12,7 +12,8 @@ namespace Orleans.Proxy.IntegrationTests.Kubernetes.Membership;
 
 /// <summary>
 /// Two real silo processes cluster through the fake API server (membership ConfigMap, heartbeat Leases,
-/// Orleans' Kubernetes hosting watching their pods), and an edge in Client mode finds them there.
+/// Orleans' Kubernetes hosting watching their pods), and an edge in Client mode finds them there;
+/// as Kubernetes clustering requires, every cluster connection is mutual TLS (a CA made in the test).
 /// </summary>
 [Collection(SeparateProcessesCollection.Name)]
 public sealed class KubernetesClusteringTests
@@ -29,14 +30,19 @@ public sealed class KubernetesClusteringTests
         using var routes = new TempDirectory();
         routes.Write("web.yaml", Manifests.ServiceFor("web", web) + "---\n" + Manifests.Ingress("web", "k8s.test", ("/", "Prefix", "web")));
         using var workingDirectory = new TempDirectory();
+        using var ca = Security.TestCa.Create("cluster CA");
+        var siloTls = Path.Combine(workingDirectory.Path, "silo-tls");
+        var edgeTls = Path.Combine(workingDirectory.Path, "edge-tls");
+        ca.IssueInto(siloTls, "silo", server: true);
+        ca.IssueInto(edgeTls, "edge", server: false);
         var pods = new[] { "silo-0", "silo-1" };
         foreach (var pod in pods)
         {
             server.Inject(Pod(pod));
         }
 
-        await using var silo0 = StartSilo(server, pods[0], routes.Path, workingDirectory.Path);
-        await using var silo1 = StartSilo(server, pods[1], routes.Path, workingDirectory.Path);
+        await using var silo0 = StartSilo(server, pods[0], routes.Path, workingDirectory.Path, siloTls);
+        await using var silo1 = StartSilo(server, pods[1], routes.Path, workingDirectory.Path, siloTls);
         var silos = new[] { silo0, silo1 };
         await Until(() => ActiveSilos(server).Count == 2, "both silos are Active in the membership ConfigMap", silos);
 
@@ -47,6 +53,7 @@ public sealed class KubernetesClusteringTests
             ["Cluster:ServiceId"] = ServiceId,
             ["Cluster:Kubernetes:ApiServer"] = server.Url,
             ["Cluster:Kubernetes:Namespace"] = Namespace,
+            ["Cluster:Tls:Directory"] = edgeTls,
         });
         await edge.WaitForBackendAsync("k8s.test", "/", "web");
 
@@ -66,7 +73,7 @@ public sealed class KubernetesClusteringTests
         await KubernetesManifests.AssertRbacCoversAsync(KubernetesManifests.SiloServiceAccount, server);
     }
 
-    private static SiloProcess StartSilo(FakeKubernetesApiServer server, string pod, string routes, string workingDirectory) =>
+    private static SiloProcess StartSilo(FakeKubernetesApiServer server, string pod, string routes, string workingDirectory, string tls) =>
         SiloProcess.Start(workingDirectory, new Dictionary<string, string>
         {
             [KubernetesHostingOptions.PodNameEnvironmentVariable] = pod,
@@ -78,6 +85,7 @@ public sealed class KubernetesClusteringTests
             ["Cluster__SiloPort"] = $"{FreePorts.Next()}",
             ["Cluster__GatewayPort"] = $"{FreePorts.Next()}",
             ["Cluster__Kubernetes__ApiServer"] = server.Url,
+            ["Cluster__Tls__Directory"] = tls,
             ["Routes__Directory"] = routes,
             ["Routes__FileDebounce"] = "00:00:00.020",
             ["Diagnostics__Address"] = "127.0.0.1",
