@@ -33,6 +33,10 @@ public sealed class GrainCallCounterTests
         Assert.Equal(before, after);
     }
 
+    // The cache's purge long-poll is a background loop like the poll and the resync, but it cannot be
+    // switched off (at most Caching:PurgePollWait, 30 s, between calls): it is left out of the count.
     private static async Task<Dictionary<string, long>> CallsAsync(TestEdge edge) =>
-        (await edge.DiagAsync("/diag/grain-calls")).EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
+        (await edge.DiagAsync("/diag/grain-calls")).EnumerateObject()
+            .Where(p => p.Name != "ICachePurgeGrain.WaitForPurges")
+            .ToDictionary(p => p.Name, p => p.Value.GetInt64());
 }
