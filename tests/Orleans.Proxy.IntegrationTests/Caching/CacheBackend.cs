@@ -12,9 +12,6 @@ internal sealed record CannedResponse(int Status, IReadOnlyDictionary<string, st
 {
     /// <summary>How long the backend waits before answering (to keep fetches in flight while others arrive).</summary>
     public int DelayMs { get; init; }
-
-    /// <summary>The backend answers only once this completes: a fetch held in flight for as long as a test needs, whatever the machine's speed.</summary>
-    public Task? HeldUntil { get; init; }
 }
 
 /// <summary>
@@ -74,11 +71,6 @@ internal sealed class CacheBackend : IAsyncDisposable
         if (canned.DelayMs > 0)
         {
             await Task.Delay(canned.DelayMs, context.RequestAborted);
-        }
-
-        if (canned.HeldUntil is { } held)
-        {
-            await held.WaitAsync(context.RequestAborted);
         }
 
         foreach (var (name, value) in canned.Headers)
