@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Routing;
 
@@ -13,16 +15,16 @@ namespace Orleans.Proxy.Edge.Tls;
 /// hash; a certificate not held yet is fetched from its grain and accepted only with that hash.
 /// Until then (or while the cluster is unreachable) the host keeps the certificate it had.
 /// The cluster's default certificate (grain <see cref="ITlsCertificateGrain.DefaultKey"/>) is read
-/// on every new table and every few seconds besides.
+/// on every new table and on <see cref="EdgeOptions.PollInterval"/> besides, like the other polls.
 /// </summary>
 internal sealed partial class TlsCertificateSync(
     IGrainFactory grains,
     RouteTableCache routes,
     TlsCertificateStore store,
+    IOptions<EdgeOptions> options,
     ILogger<TlsCertificateSync> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
-    private const int DefaultCheckTicks = 40;
     private readonly Dictionary<string, X509Certificate2> _loaded = new(StringComparer.Ordinal);
     private string _defaultFingerprint = string.Empty;
 
@@ -31,11 +33,12 @@ internal sealed partial class TlsCertificateSync(
         RouteTable? synced = null;
         RouteTable? defaultCheckedFor = null;
         var ticks = 0;
+        var defaultCheckTicks = Math.Max(1, (int)(options.Value.PollInterval / Interval));
         using var timer = new PeriodicTimer(Interval);
         do
         {
             var table = routes.Current;
-            if (table.Catalog.Generation > 0 && (!ReferenceEquals(table, defaultCheckedFor) || ++ticks >= DefaultCheckTicks))
+            if (table.Catalog.Generation > 0 && (!ReferenceEquals(table, defaultCheckedFor) || ++ticks >= defaultCheckTicks))
             {
                 ticks = 0;
                 try
