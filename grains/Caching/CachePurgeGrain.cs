@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
@@ -7,10 +8,12 @@ namespace Orleans.Proxy.Caching;
 /// <summary>
 /// The purge log, in memory: purges go to every shard first, then to the edges, which long-poll it.
 /// A lost log changes <see cref="PurgeLog.Epoch"/>, and each edge then drops its whole memory tier
-/// (it cannot know what it missed). Reentrant: waiting edges do not hold it up.
+/// (it cannot know what it missed). Reentrant: waiting edges do not hold it up. A silo that is
+/// stopping answers its waiting edges at once: a silo waits for the requests its grains are running
+/// before it leaves, and a long-poll would hold its shutdown for the whole wait.
 /// </summary>
 [Reentrant]
-internal sealed partial class CachePurgeGrain(TimeProvider time, ILogger<CachePurgeGrain> logger) : Grain, ICachePurgeGrain
+internal sealed partial class CachePurgeGrain(TimeProvider time, IHostApplicationLifetime lifetime, ILogger<CachePurgeGrain> logger) : Grain, ICachePurgeGrain
 {
     private const int LogLength = 1024;
     private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(30);
@@ -72,10 +75,16 @@ internal sealed partial class CachePurgeGrain(TimeProvider time, ILogger<CachePu
         {
             try
             {
-                await _purged.Task.WaitAsync(maxWait < MaxWait ? maxWait : MaxWait, time);
+                await _purged.Task.WaitAsync(maxWait < MaxWait ? maxWait : MaxWait, time, lifetime.ApplicationStopping);
             }
             catch (TimeoutException)
             {
+                return new PurgeLog(_epoch, _sequence, [], Truncated: false);
+            }
+            catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                // The next poll activates the log on a silo that stays (the epoch changes: edges drop their memory tier).
+                DeactivateOnIdle();
                 return new PurgeLog(_epoch, _sequence, [], Truncated: false);
             }
         }
