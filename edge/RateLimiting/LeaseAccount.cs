@@ -61,6 +61,7 @@ internal sealed class LeaseAccount
     private LeaseCall? _inFlight;
     private long _callStartedAt;
     private long _nextCallAt;
+    private double _callSeconds;
 
     // Fallback bucket, used only while the cluster does not answer.
     private bool _fallback;
@@ -105,6 +106,18 @@ internal sealed class LeaseAccount
     public double GrainTokensLeft => _grainTokensLeft;
 
     public int Edges => _edges;
+
+    /// <summary>
+    /// This edge's share of the refill over two calls (as long as slow calls have lately taken, plus
+    /// the pause between calls): the cap on its credit when that is above the allowance. One call is in
+    /// flight at a time, so between two grants an edge admits at most its lease and its credit; when
+    /// calls are slow (a starved machine, a far silo), a credit capped at the share of the burst ran out
+    /// long before the next grant and the bucket sat full, its refill lost: four edges used 0.86 of the
+    /// limit with calls taking 150 to 700 ms. The bound holds: the credit is still this edge's share of
+    /// what the bucket refilled, and the bucket keeps it for the edge under the same cap. Leases stay
+    /// capped at the allowance: a larger lease would hold tokens another edge is about to need.
+    /// </summary>
+    public int CallCover => (int)Math.Ceiling(_share * _spec.RatePerSecond * ((2 * _callSeconds) + MinCallInterval.TotalSeconds));
 
     /// <summary>How long after its last request the partition's state still matters: the bucket refills completely and every lease expires.</summary>
     public TimeSpan Memory => TimeSpan.FromSeconds(_spec.Capacity / Math.Max(_spec.RatePerSecond, 1e-9)) + (2 * _leaseLength);
@@ -164,7 +177,7 @@ internal sealed class LeaseAccount
     /// <summary>
     /// The local credit now (unsettled requests included): before any grant, the allowance; after,
     /// until the grant's validity ends, this edge's share of what the bucket held at the last grant
-    /// (less what it keeps for other edges) plus of its refill since, capped by the allowance announced. A sudden jump in load is then admitted rather than refused before
+    /// (less what it keeps for other edges) plus of its refill since, capped by the allowance or <see cref="CallCover"/> announced. A sudden jump in load is then admitted rather than refused before
     /// the next lease lands, and a late call does not leave the limit unused. The bucket holds the same
     /// credit for this edge, computed from its own (earlier) grant time, so it is never granted twice.
     /// </summary>
@@ -235,7 +248,7 @@ internal sealed class LeaseAccount
         }
 
         var requested = (int)Math.Max(1, Math.Ceiling(target - _tokens));
-        _inFlight = new LeaseCall(requested, Math.Max(_recentRate, 1), _expiredUnused, _owed, Allowance);
+        _inFlight = new LeaseCall(requested, Math.Max(_recentRate, 1), _expiredUnused, _owed, Math.Max(Allowance, CallCover));
         _callStartedAt = now;
         _expiredUnused = 0;
         _owed = 0;
@@ -246,6 +259,9 @@ internal sealed class LeaseAccount
     public bool Granted(LeaseGrant grant, long now)
     {
         _creditCap = _inFlight?.CreditCap ?? 0;
+        var took = Seconds(_callStartedAt, now);
+        // Up at once, down slowly: the cover must last through the slow calls, not the average one.
+        _callSeconds = Math.Max(took, (0.8 * _callSeconds) + (0.2 * took));
         // The grant was made after the call started: counting its validity from then ends the credit
         // no later than the bucket stops holding it.
         _creditUntil = _callStartedAt + Ticks(grant.ValidFor);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Xunit.Abstractions;
 using Orleans.Proxy.RateLimiting;
 using Orleans.Proxy.Translation.Annotations;
 using Orleans.Proxy.Translation.Ingress;
@@ -16,7 +17,7 @@ namespace Orleans.Proxy.IntegrationTests.RateLimiting;
 /// arithmetic with the window measured from outside (longer only loosens an upper bound).
 /// </summary>
 [Collection(RateLimitPrecisionCollection.Name)]
-public sealed class SharedRateLimitClusterTests
+public sealed class SharedRateLimitClusterTests(ITestOutputHelper output)
 {
     private const string Limited = "limited.test";
     private const string Ready = "ready.test";
@@ -81,6 +82,7 @@ public sealed class SharedRateLimitClusterTests
 
         var report = $"[{string.Join("; ", perEdge)}] [{string.Join("; ", bucket.Edges.Select(e => $"{e.EdgeId} granted {e.Granted} owed {e.Owed}"))}] admitted {load.Admitted} (per edge {string.Join(", ", load.AdmittedPerEdge)}), rejected {load.Rejected}, limit {limit:F0} over {load.Elapsed.TotalSeconds:F2}s, " +
             $"per-replica would admit {load.PerReplicaAdmitted}, granted {bucket.TotalGranted} returned {bucket.TotalReturned} owed {bucket.TotalOwed} left {bucket.TokensLeft:F1}, fallback admitted {fallbackAdmitted}";
+        output.WriteLine(report);
         Assert.Equal(0, load.Other);
         // Demand was above the limit...
         Assert.True(load.Admitted + load.Rejected > 2 * limit, report);

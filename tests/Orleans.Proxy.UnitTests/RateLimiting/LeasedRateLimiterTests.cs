@@ -305,4 +305,48 @@ public sealed class LeasedRateLimiterTests
 
         limiters.ForEach(l => l.Limiter.Dispose());
     }
+    /// <summary>
+    /// A starved machine: the edges run in time slices (demand arrives in lumps every 50 to 150 ms)
+    /// and every grain answer is late (150 to 700 ms). Leases land after their demand has passed,
+    /// so a credit capped at the share of the burst left the bucket full between grants (0.86 of the
+    /// limit used); covering the call time, the limit is used and still kept.
+    /// </summary>
+    [Theory]
+    [InlineData(RateLimitKeyKind.Header, 5)]
+    [InlineData(RateLimitKeyKind.Route, 11)]
+    [InlineData(RateLimitKeyKind.Header, 1)]
+    [InlineData(RateLimitKeyKind.Header, 2)]
+    [InlineData(RateLimitKeyKind.Route, 3)]
+    [InlineData(RateLimitKeyKind.Route, 4)]
+    [InlineData(RateLimitKeyKind.Host, 6)]
+    public void AttemptAcquire_FourEdgesOnAStarvedMachine_UseAtLeastNinetyPercentAndNeverExceedTheBound(RateLimitKeyKind kind, int seed)
+    {
+        const int rate = 50, burst = 25, seconds = 10;
+        var time = new FakeTimeProvider();
+        var cluster = new FakeRateLimitCluster(time);
+        var random = new Random(seed);
+        var spec = Spec(rate, burst, key: kind);
+        var limiters = Enumerable.Range(0, 4).Select(e => new LeasedRateLimiter(spec, "one-client", cluster.Edge($"edge-{e}"))).ToList();
+        var nextSlice = limiters.Select(_ => random.Next(0, 150)).ToArray();
+        var admitted = 0;
+        for (var ms = 0; ms < seconds * 1000; ms++)
+        {
+            cluster.Latency = TimeSpan.FromMilliseconds(random.Next(150, 700));
+            for (var e = 0; e < limiters.Count; e++)
+            {
+                if (ms == nextSlice[e])
+                {
+                    // Uneven demand, each edge's alone above the limit.
+                    admitted += Admit(limiters[e], (e == 0 ? 40 : 10) * random.Next(1, 3));
+                    nextSlice[e] = ms + random.Next(50, 150);
+                }
+            }
+
+            cluster.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.True(admitted <= burst + (rate * seconds) + (4 * LeaseAccount.AllowanceFor(spec, 1)), $"{admitted} admitted over {seconds} s");
+        Assert.True(admitted >= 0.9 * rate * seconds, $"only {admitted} admitted over {seconds} s");
+        limiters.ForEach(l => l.Dispose());
+    }
 }
