@@ -129,6 +129,31 @@ public sealed partial class ClusterCertificateFiles
         return false;
     }
 
+    /// <summary>
+    /// A peer on the silo-to-silo connections: a cluster certificate that also allows server
+    /// authentication, as only silos' do. An edge's certificate (client authentication only) reaches
+    /// the gateway and nothing else: a silo trusts every message another silo sends, so a peer that
+    /// joined as one could write any grain.
+    /// </summary>
+    public bool IsTrustedSilo(X509Certificate2? certificate, X509Chain? presented)
+    {
+        if (!IsTrustedPeer(certificate, presented))
+        {
+            return false;
+        }
+
+        if (Usages(certificate!).Contains(ServerAuthentication))
+        {
+            return true;
+        }
+
+        LogSiloRefused(Logger, certificate!.Subject);
+        return false;
+    }
+
+    private static List<string?> Usages(X509Certificate2 certificate) =>
+        certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().SelectMany(e => e.EnhancedKeyUsages.Cast<Oid>()).Select(o => o.Value).ToList();
+
     private static X509Chain Chain(X509Certificate2Collection authorities, X509Chain? presented)
     {
         var chain = new X509Chain();
@@ -203,11 +228,11 @@ public sealed partial class ClusterCertificateFiles
                     string.Join(", ", chain.ChainStatus.Select(s => s.Status)));
             }
 
-            var usages = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().SelectMany(e => e.EnhancedKeyUsages.Cast<Oid>()).Select(o => o.Value).ToList();
-            if (usages.Count > 0 && (!usages.Contains(ClientAuthentication) || (server && !usages.Contains(ServerAuthentication))))
+            var usages = Usages(certificate);
+            if (server ? !(usages.Contains(ClientAuthentication) && usages.Contains(ServerAuthentication)) : usages.Count > 0 && !usages.Contains(ClientAuthentication))
             {
                 errors.Add($"{ClusterTlsOptions.Section}:{nameof(ClusterTlsOptions.CertificatePath)}: '{certificatePath}' must allow client authentication" +
-                    (server ? " and server authentication (a silo both accepts and opens cluster connections)" : " (an edge opens cluster connections)"));
+                    (server ? " and server authentication, in its extended key usage (a silo both accepts and opens cluster connections, and other silos accept only such a certificate as a silo's)" : " (an edge opens cluster connections)"));
             }
         }
 
@@ -251,6 +276,9 @@ public sealed partial class ClusterCertificateFiles
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster TLS files changed but cannot be used yet, keeping the previous certificate: {Errors}")]
     private static partial void LogReloadFailed(ILogger logger, string errors);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster TLS peer refused on the silo port: certificate {Subject} does not allow server authentication, so it is an edge's, not a silo's")]
+    private static partial void LogSiloRefused(ILogger logger, string subject);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster TLS peer refused: certificate {Subject} does not chain to the cluster CA ({Status})")]
     private static partial void LogPeerRefused(ILogger logger, string subject, string status);

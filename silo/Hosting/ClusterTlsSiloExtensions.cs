@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Orleans.Configuration;
 using Orleans.Connections.Security;
 using Orleans.Proxy.Hosting;
 using Orleans.Proxy.Hosting.Tls;
@@ -10,7 +11,7 @@ public static class ClusterTlsSiloExtensions
     /// <summary>
     /// Mutual TLS on the silo-to-silo and gateway listeners and on the silo's outgoing connections,
     /// when Cluster:Tls says so: a peer without a certificate of the cluster CA fails the handshake,
-    /// before any message. The certificate is chosen per handshake, so a rotated one is picked up.
+    /// before any message, and on silo-to-silo connections a peer without a silo's certificate too. The certificate is chosen per handshake, so a rotated one is picked up.
     /// </summary>
     public static ISiloBuilder UseClusterTls(this ISiloBuilder silo, IConfiguration configuration, ClusteringMode clustering)
     {
@@ -22,13 +23,24 @@ public static class ClusterTlsSiloExtensions
         }
 
         var options = configuration.GetSection(ClusterTlsOptions.Section).Get<ClusterTlsOptions>()!;
-        return silo.UseTls(tls =>
+        TlsOptions Tls(RemoteCertificateValidator validate) => new()
         {
-            tls.LocalServerCertificateSelector = (_, _) => files.Certificate;
-            tls.LocalClientCertificateSelector = (_, _, _, _, _) => files.Certificate;
-            tls.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
-            tls.RemoteCertificateValidation = (certificate, chain, _) => files.IsTrustedPeer(certificate, chain);
-            tls.HandshakeTimeout = options.HandshakeTimeout;
+            LocalServerCertificateSelector = (_, _) => files.Certificate,
+            LocalClientCertificateSelector = (_, _, _, _, _) => files.Certificate,
+            RemoteCertificateMode = RemoteCertificateMode.RequireCertificate,
+            RemoteCertificateValidation = validate,
+            HandshakeTimeout = options.HandshakeTimeout,
+        };
+
+        // Orleans' UseTls gives every listener one policy; here the silo port takes only silos and the
+        // gateway takes edges too (ClusterCertificateFiles.IsTrustedSilo says why).
+        var silos = Tls((certificate, chain, _) => files.IsTrustedSilo(certificate, chain));
+        var clients = Tls((certificate, chain, _) => files.IsTrustedPeer(certificate, chain));
+        return silo.Configure<SiloConnectionOptions>(connections =>
+        {
+            connections.ConfigureSiloInboundConnection(builder => builder.UseServerTls(silos));
+            connections.ConfigureSiloOutboundConnection(builder => builder.UseClientTls(silos));
+            connections.ConfigureGatewayInboundConnection(builder => builder.UseServerTls(clients));
         });
     }
 }

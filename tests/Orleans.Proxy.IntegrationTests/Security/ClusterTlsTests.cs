@@ -100,10 +100,27 @@ public sealed class ClusterTlsTests : IDisposable
         }
 
         Assert.Equal(rotated.Thumbprint, (await TlsProbe.ServerCertificateAsync(silo.GatewayPort, EdgeFolder)).Thumbprint);
-        Assert.Equal(rotated.Thumbprint, (await TlsProbe.ServerCertificateAsync(silo.SiloPort, EdgeFolder)).Thumbprint);
+        Assert.Equal(rotated.Thumbprint, (await TlsProbe.ServerCertificateAsync(silo.SiloPort, SiloFolder)).Thumbprint);
         // An edge connecting after the rotation is served.
         await using var edge = await TestEdge.StartClientAsync(new Dictionary<string, string?>(Tls(EdgeFolder)) { ["Cluster:GatewayPort"] = $"{silo.GatewayPort}" });
         await edge.WaitForBackendAsync("app.test", "/", "web");
+    }
+
+    [Fact]
+    public async Task EdgeCertificate_SiloPortRefusesIt_GatewayTakesIt()
+    {
+        using var routes = new TempDirectory();
+        _clusterCa.IssueInto(SiloFolder, "silo", server: true);
+        _clusterCa.IssueInto(EdgeFolder, "edge", server: false);
+        await using var silo = await TestSilo.StartAsync(routes.Path, Tls(SiloFolder));
+
+        // An edge's certificate (client authentication only) cannot join as a silo, whose messages
+        // other silos trust whatever they say; it reaches the gateway, as an edge does.
+        var asSilo = await Record.ExceptionAsync(() => TlsProbe.ServerCertificateAsync(silo.SiloPort, EdgeFolder));
+        Assert.True(asSilo is System.Security.Authentication.AuthenticationException or IOException, $"the silo port took an edge's certificate: {asSilo}");
+        Assert.NotNull(await TlsProbe.ServerCertificateAsync(silo.GatewayPort, EdgeFolder));
+        // A silo's certificate is taken on both.
+        Assert.NotNull(await TlsProbe.ServerCertificateAsync(silo.SiloPort, SiloFolder));
     }
 
     [Fact]
