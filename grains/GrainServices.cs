@@ -15,7 +15,9 @@ public static class GrainServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ProxyMetrics>();
+        services.TryAddSingleton<IRouteSourceKeys, NoRouteSourceKeys>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIncomingGrainCallFilter, RouteSourceOnlyCallFilter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOutgoingGrainCallFilter, RouteSourceProofCallFilter>());
         services.AddOptions<Caching.CacheShardOptions>().BindConfiguration(Caching.CacheShardOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<Caching.CacheShardOptions>, Caching.CacheShardOptionsValidator>());
         return services;

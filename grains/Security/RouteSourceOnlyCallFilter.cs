@@ -11,29 +11,45 @@ namespace Orleans.Proxy.Security;
 /// from a cluster client (an edge, or any other process that got through the gateway) it is refused.
 /// </summary>
 /// <remarks>
-/// The caller is Orleans' sending id of the call: a cluster client's calls carry its client id, and
-/// calls made by code of a silo process outside a grain carry that silo's hosted-client id
-/// ("hosted-" and the silo address). Orleans' gateway does not check the id a client sends, so a
-/// client built to lie could pass for a silo: mutual TLS (only holders of a cluster certificate
-/// reach the gateway) is the boundary against strangers, and this filter keeps a genuine edge, or a
-/// bug in one, from writing.
+/// With cluster TLS, inside a silo means: the call carries a <see cref="RouteSourceProof"/> made with
+/// the silos' key (<see cref="RouteSourceProofCallFilter"/> adds it on every silo). Without TLS there
+/// is no key and no boundary against strangers; the sending id of the call then decides (a cluster
+/// client's calls carry its client id, the silo's own code "hosted-" and the silo address), which
+/// keeps a genuine edge, or a bug in one, from writing, but not a client built to lie about its id.
 /// </remarks>
-internal sealed partial class RouteSourceOnlyCallFilter(ILogger<RouteSourceOnlyCallFilter> logger) : IIncomingGrainCallFilter
+internal sealed partial class RouteSourceOnlyCallFilter(IRouteSourceKeys keys, TimeProvider time, ILogger<RouteSourceOnlyCallFilter> logger) : IIncomingGrainCallFilter
 {
     private const string HostedClientPrefix = "hosted-";
     private static readonly ConcurrentDictionary<MethodInfo, bool> Marked = new();
 
     public Task Invoke(IIncomingGrainCallContext context)
     {
-        if (IsRouteSourceOnly(context.InterfaceMethod) && !IsInsideSilo(context.SourceId))
+        // Taken out whatever the method: nothing the grain calls next carries a proof on.
+        var proof = RequestContext.Get(RouteSourceProof.ContextKey);
+        if (proof is not null)
         {
-            LogRefused(context.InterfaceName, context.MethodName, context.TargetId, context.SourceId?.ToString() ?? "unknown");
+            RequestContext.Remove(RouteSourceProof.ContextKey);
+        }
+
+        if (IsRouteSourceOnly(context.InterfaceMethod) && !IsAllowed(context, proof))
+        {
+            var caller = context.SourceId?.ToString() ?? "unknown";
+            var why = keys.Keys.Count > 0 ? "no valid route-source proof" : "a cluster client";
+            LogRefused(context.InterfaceName, context.MethodName, context.TargetId, caller, why);
             throw new RouteSourceOnlyException(
                 $"{context.InterfaceName}.{context.MethodName} is written only by the route source inside a silo; " +
-                $"a cluster client (edge) may read this state but not write it (caller {context.SourceId?.ToString() ?? "unknown"})");
+                $"a cluster client (edge) may read this state but not write it (caller {caller}: {why})");
         }
 
         return context.Invoke();
+    }
+
+    private bool IsAllowed(IIncomingGrainCallContext context, object? proof)
+    {
+        var required = keys.Keys;
+        return required.Count > 0
+            ? RouteSourceProof.Verify(proof, required, RouteSourceProof.Method(context.InterfaceMethod), context.TargetId, time.GetUtcNow())
+            : IsInsideSilo(context.SourceId);
     }
 
     internal static bool IsRouteSourceOnly(MethodInfo method) =>
@@ -43,6 +59,6 @@ internal sealed partial class RouteSourceOnlyCallFilter(ILogger<RouteSourceOnlyC
     internal static bool IsInsideSilo(GrainId? source) =>
         source is { } id && (!id.IsClient() || id.Key.ToString().StartsWith(HostedClientPrefix, StringComparison.Ordinal));
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Interface}.{Method} on {Target} from {Caller}: only the route source inside a silo writes it")]
-    private partial void LogRefused(string @interface, string method, GrainId target, string caller);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Interface}.{Method} on {Target} from {Caller} ({Why}): only the route source inside a silo writes it")]
+    private partial void LogRefused(string @interface, string method, GrainId target, string caller, string why);
 }

@@ -1,8 +1,11 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Connections.Security;
 using Orleans.Proxy.Hosting;
 using Orleans.Proxy.Hosting.Tls;
+using Orleans.Proxy.Security;
 
 namespace Orleans.Proxy.Silo.Hosting;
 
@@ -19,9 +22,12 @@ public static class ClusterTlsSiloExtensions
         silo.Services.AddClusterTlsLogging(files, clustering);
         if (files is null)
         {
-            return silo;
+            return silo.Configure<SiloConnectionOptions>(connections => connections.ConfigureGatewayInboundConnection(builder => builder.Use(HostedClientIdGuard.Use)));
         }
 
+        // Route-source writes are then proven with the silos' key, not taken on the caller's word.
+        silo.Services.RemoveAll<IRouteSourceKeys>();
+        silo.Services.AddSingleton<IRouteSourceKeys>(new ClusterCertificateRouteSourceKeys(files));
         var options = configuration.GetSection(ClusterTlsOptions.Section).Get<ClusterTlsOptions>()!;
         TlsOptions Tls(RemoteCertificateValidator validate) => new()
         {
@@ -40,7 +46,11 @@ public static class ClusterTlsSiloExtensions
         {
             connections.ConfigureSiloInboundConnection(builder => builder.UseServerTls(silos));
             connections.ConfigureSiloOutboundConnection(builder => builder.UseClientTls(silos));
-            connections.ConfigureGatewayInboundConnection(builder => builder.UseServerTls(clients));
+            connections.ConfigureGatewayInboundConnection(builder =>
+            {
+                builder.UseServerTls(clients);
+                builder.Use(HostedClientIdGuard.Use);
+            });
         });
     }
 }

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,6 +9,7 @@ using Orleans.Connections.Security;
 using Orleans.Proxy.Hosting;
 using Orleans.Proxy.Hosting.Tls;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
+using Orleans.Proxy.RateLimiting;
 using Orleans.Proxy.Routing;
 using Orleans.Proxy.Testing;
 
@@ -124,6 +126,75 @@ public sealed class ClusterTlsTests : IDisposable
     }
 
     [Fact]
+    public async Task EdgeCertificate_ClientPosingAsTheSilosOwnClient_RefusedAtTheGatewayAndCannotWrite()
+    {
+        await using var web = await TestBackend.StartAsync("web");
+        using var routes = new TempDirectory();
+        routes.Write("app.yaml", Manifests.ServiceFor("web", web) + "---\n" + Manifests.Ingress("app", "app.test", ("/", "Prefix", "web")));
+        _clusterCa.IssueInto(SiloFolder, "silo", server: true);
+        _clusterCa.IssueInto(EdgeFolder, "edge", server: false);
+        await using var silo = await TestSilo.StartAsync(routes.Path, Tls(SiloFolder));
+        var host = silo.Grains.GetGrain<IHostRouteGrain>("app.test");
+        await Eventually.Until(async () => (await host.GetRoutes()).Routes.Length == 1, "the route source wrote app.test");
+        var version = (await host.GetRoutes()).Version;
+        var siloClientId = $"hosted-{silo.App.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString()}";
+        using var edgeCertificate = LoadPem(EdgeFolder);
+        void EdgeTls(TlsOptions tls)
+        {
+            tls.LocalCertificate = edgeCertificate;
+            tls.AllowAnyRemoteCertificate();
+        }
+
+        // Announcing the silo's own client id (answers to the silo's calls would come to it): refused.
+        var announced = await RogueClientAsync(silo.GatewayPort, EdgeTls, services => SetAnnouncedId(services, siloClientId));
+        Assert.False(announced.Connected, "a client announcing the silo's own client id connected");
+
+        // Announcing its own id, then writing the silo's as the sender of each message: connected,
+        // but a write without the silos' proof is refused.
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(client =>
+        {
+            client.UseLocalhostClustering(silo.GatewayPort, "orleans-proxy", "orleans-proxy");
+            client.UseTls(EdgeTls);
+        });
+        using var forger = builder.Build();
+        await forger.StartAsync();
+        SetSenderId(forger.Services, siloClientId);
+        var grains = forger.Services.GetRequiredService<IClusterClient>();
+        // The answers go to the silo, not to the forger: neither call is awaited.
+        _ = grains.GetGrain<IHostRouteGrain>("app.test").SetRoutes(new HostRoutes("app.test", version + 1_000_000, []));
+        // Control: a call anyone may make, sent after the write, shows the forged messages arrive and run.
+        _ = grains.GetGrain<IRateLimitGrain>(IRateLimitGrain.Key("test/forged", "1.2.3.4")).AcquireLease(
+            new LeaseRequest("forger", RatePerSecond: 10, Capacity: 10, Requested: 1, RecentRate: 1, LeaseLength: TimeSpan.FromSeconds(1)));
+        var bucket = silo.Grains.GetGrain<IRateLimitGrain>(IRateLimitGrain.Key("test/forged", "1.2.3.4"));
+        await Eventually.Until(async () => (await bucket.GetState()).Edges.Any(e => e.EdgeId == "forger"), "the forged control call ran on the silo");
+
+        Assert.Equal(version, (await host.GetRoutes()).Version);
+        Assert.Single((await host.GetRoutes()).Routes);
+        await forger.StopAsync();
+    }
+
+    /// <summary>The id an Orleans client announces when it connects, set as a client built to lie would.</summary>
+    private static void SetAnnouncedId(IServiceProvider services, string clientId)
+    {
+        var idType = typeof(GrainId).Assembly.GetType("Orleans.Runtime.ClientGrainId", throwOnError: true)!;
+        var id = idType.GetMethod("Create", [typeof(string)])!.Invoke(null, [clientId]);
+        var detailsType = typeof(IClusterClient).Assembly.GetType("Orleans.LocalClientDetails", throwOnError: true)!;
+        detailsType.GetField("<ClientId>k__BackingField", BindingFlags.Instance | BindingFlags.NonPublic)!.SetValue(services.GetRequiredService(detailsType), id);
+    }
+
+    /// <summary>The sender id a connected Orleans client writes in its messages, set as a client built to lie would.</summary>
+    private static void SetSenderId(IServiceProvider services, string clientId)
+    {
+        var runtimeType = typeof(IClusterClient).Assembly.GetType("Orleans.OutsideRuntimeClient", throwOnError: true)!;
+        var runtime = services.GetRequiredService(runtimeType);
+        var address = runtimeType.GetProperty("CurrentActivationAddress")!;
+        var current = (GrainAddress)address.GetValue(runtime)!;
+        address.SetValue(runtime, new GrainAddress { GrainId = GrainId.Create("sys.client", clientId), SiloAddress = current.SiloAddress, ActivationId = current.ActivationId });
+    }
+
+    [Fact]
     public void Options_MissingFilesOrKubernetesWithoutTls_RefusedNamingTheKey()
     {
         var missing = Assert.Throws<OptionsValidationException>(() =>
@@ -169,7 +240,7 @@ public sealed class ClusterTlsTests : IDisposable
     /// A plain Orleans client built against grain-interfaces, as the attacker's was: it connects (and
     /// then reads), or its connection attempt fails; it would go on retrying, so it is stopped there.
     /// </summary>
-    private static async Task<(bool Connected, CatalogSnapshot? ReadSnapshot)> RogueClientAsync(int gatewayPort, Action<TlsOptions>? tls)
+    private static async Task<(bool Connected, CatalogSnapshot? ReadSnapshot)> RogueClientAsync(int gatewayPort, Action<TlsOptions>? tls, Action<IServiceProvider>? beforeStart = null)
     {
         var refused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var builder = Host.CreateApplicationBuilder();
@@ -185,6 +256,7 @@ public sealed class ClusterTlsTests : IDisposable
             }
         });
         using var host = builder.Build();
+        beforeStart?.Invoke(host.Services);
         using var stop = new CancellationTokenSource();
         var start = host.StartAsync(stop.Token);
         // Bounds a hang only: either outcome comes within seconds.
