@@ -65,12 +65,38 @@ internal static class TlsProbe
         {
             TargetHost = "silo",
             ClientCertificates = [client],
-            // TLS 1.2: a server that refuses the client's certificate fails the handshake itself
-            // (with 1.3 the client may finish first and learn of it on its first read).
-            EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12,
             // The test reads what the silo presents; trusting it is not the question here.
             RemoteCertificateValidationCallback = (_, _, _, _) => true,
         });
         return X509CertificateLoader.LoadCertificate(ssl.RemoteCertificate!.GetRawCertData());
+    }
+
+    /// <summary>
+    /// True when the silo refuses a peer holding <paramref name="clientCertificateFolder"/>'s certificate:
+    /// the handshake fails, or the silo closes the connection right after it (it may check the peer's
+    /// certificate once its side of the handshake is done). An accepted peer hears nothing until it
+    /// speaks, so the read only ends when the silo hangs up; the timeout bounds a hang, it decides nothing.
+    /// </summary>
+    public static async Task<bool> RefusedAsync(int port, string clientCertificateFolder)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", port);
+        await using var ssl = new SslStream(tcp.GetStream());
+        using var pem = X509Certificate2.CreateFromPemFile(Path.Combine(clientCertificateFolder, "tls.crt"), Path.Combine(clientCertificateFolder, "tls.key"));
+        using var client = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "silo",
+                ClientCertificates = [client],
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            });
+            return await ssl.ReadAsync(new byte[1]).AsTask().WaitAsync(TimeSpan.FromSeconds(60)) == 0;
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException)
+        {
+            return true;
+        }
     }
 }
