@@ -29,7 +29,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
     {
         Spec = spec;
         PartitionKey = partitionKey;
-        GrainKey = IRateLimitGrain.Key(spec.PolicyId, partitionKey);
+        GrainKey = IRateLimitGrain.Key(spec, partitionKey);
         _leases = leases;
         _time = leases.Time;
         _lastUsed = _time.GetTimestamp();

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Proxy.Edge.Hosting;
+using Orleans.Proxy.Hosting.Diagnostics;
 using Orleans.Proxy.RateLimiting;
 
 namespace Orleans.Proxy.Edge.RateLimiting;
@@ -27,6 +28,7 @@ public static class RateLimitingExtensions
         builder.Services.AddSingleton<ClientIpResolver>();
         builder.Services.AddSingleton<IRateLimitLeaseSource, GrainLeaseSource>();
         builder.Services.AddSingleton<RateLimitLeases>();
+        builder.Services.AddSingleton<IRateLimitPolicies, ServedRateLimitPolicies>();
         builder.Services.ConfigureOpenTelemetryMeterProvider((_, metrics) => metrics.AddMeter(RateLimitLeases.MeterName));
         builder.Services.AddRateLimiter(options =>
         {
@@ -86,9 +88,14 @@ public static class RateLimitingExtensions
         });
 
         // Policy ids are "namespace/name/kind"; the partition is the rest (route ids contain '#', escape it as %23).
-        diag.MapGet("/ratelimits/{ns}/{name}/{kind}/{**partition}", async (string ns, string name, string kind, string? partition, RateLimitLeases leases, IGrainFactory grains) =>
+        diag.MapGet("/ratelimits/{ns}/{name}/{kind}/{**partition}", async (string ns, string name, string kind, string? partition, RateLimitLeases leases, IRateLimitPolicies policies, IGrainFactory grains) =>
         {
-            var key = IRateLimitGrain.Key($"{ns}/{name}/{kind}", Uri.UnescapeDataString(partition ?? string.Empty));
+            if (policies.Find($"{ns}/{name}/{kind}") is not { } spec)
+            {
+                return Results.NotFound(new { error = $"no route this edge serves has the rate-limit policy {ns}/{name}/{kind}" });
+            }
+
+            var key = IRateLimitGrain.Key(spec, Uri.UnescapeDataString(partition ?? string.Empty));
             var state = await grains.GetGrain<IRateLimitGrain>(key).GetState();
             var local = leases.Live.FirstOrDefault(l => l.GrainKey == key)?.Snapshot();
             return Results.Ok(new

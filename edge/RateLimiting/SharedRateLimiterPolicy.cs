@@ -47,8 +47,7 @@ internal sealed class SharedRateLimiterPolicy(RateLimitLeases leases, ClientIpRe
         }
 
         // The parameters are part of the key: a changed policy gets a fresh limiter, the old one idles out.
-        var key = string.Join('\n', parts.Select(p => string.Create(CultureInfo.InvariantCulture,
-            $"{IRateLimitGrain.Key(p.Spec.PolicyId, p.Partition)}\t{p.Spec.Permits}/{p.Spec.Period}/{p.Spec.Burst}")));
+        var key = string.Join('\n', parts.Select(p => IRateLimitGrain.Key(p.Spec, p.Partition)));
         return RateLimitPartition.Get(key, _ => parts.Count == 1
             ? new LeasedRateLimiter(parts[0].Spec, parts[0].Partition, leases)
             : new OwningChain([.. parts.Select(p => new LeasedRateLimiter(p.Spec, p.Partition, leases))]));

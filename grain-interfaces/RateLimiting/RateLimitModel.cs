@@ -49,7 +49,9 @@ public sealed record RateLimitSpec(
     public int Capacity => Math.Max(1, Burst);
 }
 
-/// <summary>An edge asking a bucket for tokens; the bucket's parameters travel with it, so a changed policy applies on the next call.</summary>
+/// <summary>An edge asking a bucket for tokens.</summary>
+/// <param name="RatePerSecond">The edge's policy's rate; a bucket whose key names its settings (every key edges use) keeps its own.</param>
+/// <param name="Capacity">The edge's policy's capacity; likewise.</param>
 /// <param name="Requested">Tokens the edge expects to use over one lease.</param>
 /// <param name="RecentRate">Requests per second this edge has recently seen for the partition (admitted or not).</param>
 /// <param name="LeaseLength">How long the edge wants the tokens to stay valid.</param>

@@ -39,12 +39,12 @@ internal sealed class RateLimitGrain : Grain, IRateLimitGrain
     }
 
     public Task<LeaseGrant> AcquireLease(LeaseRequest request) =>
-        Task.FromResult(_bucket.Grant(request, _time.GetUtcNow()));
+        Task.FromResult(_bucket.Grant(WithOwnSettings(request), _time.GetUtcNow()));
 
     public Task Settle(LeaseRequest request)
     {
         var now = _time.GetUtcNow();
-        _bucket.Settle(request, now);
+        _bucket.Settle(WithOwnSettings(request), now);
         // Most settlements come from keys seen briefly, whose bucket is activated only for this: it
         // goes as soon as it has refilled, not after the unused lifetime.
         ScheduleIdleCheck(_bucket.QuietAt(now) - now);
@@ -53,6 +53,12 @@ internal sealed class RateLimitGrain : Grain, IRateLimitGrain
 
     public Task<RateLimitState> GetState() =>
         Task.FromResult(_bucket.State(this.GetPrimaryKeyString(), _time.GetUtcNow()));
+
+    /// <summary>The rate and capacity the key names, whatever the edge sent (see <see cref="IRateLimitGrain"/>).</summary>
+    private LeaseRequest WithOwnSettings(LeaseRequest request) =>
+        IRateLimitGrain.TryReadSettings(this.GetPrimaryKeyString(), out var rate, out var capacity)
+            ? request with { RatePerSecond = rate, Capacity = capacity }
+            : request;
 
     private Task DeactivateIfQuiet(CancellationToken cancellationToken)
     {

@@ -28,9 +28,11 @@ internal sealed class BackendHealthDiagnostics(IGrainFactory grains) : IBackendD
 
 /// <summary>
 /// One shared rate-limit bucket, from its grain: /diag/cluster/views/ratelimits?policy=ns/name/kind&amp;partition=...
-/// (one row per edge holding a lease; the bucket's figures on every row).
+/// (one row per edge holding a lease; the bucket's figures on every row). The policy may carry its
+/// settings ("ns/name/kind#permits/s|m/burst", as an edge's /diag/ratelimits lists bucket keys); without
+/// them they are looked up in the routes this process serves.
 /// </summary>
-internal sealed class RateLimitDiagnostics(IGrainFactory grains) : IClusterDiagnosticsView
+internal sealed class RateLimitDiagnostics(IGrainFactory grains, IRateLimitPolicies? policies = null) : IClusterDiagnosticsView
 {
     public string Name => "ratelimits";
 
@@ -42,7 +44,11 @@ internal sealed class RateLimitDiagnostics(IGrainFactory grains) : IClusterDiagn
             throw new BadHttpRequestException("ratelimits needs ?policy=namespace/ingress/kind&partition=... (the partition is the client address, header value, route id or host)");
         }
 
-        var state = await grains.GetGrain<IRateLimitGrain>(IRateLimitGrain.Key(policy, query["partition"].ToString())).GetState();
+        var policyKey = policy.Contains('#', StringComparison.Ordinal) ? policy
+            : policies?.Find(policy) is { } spec ? IRateLimitGrain.PolicyKey(spec)
+            : throw new BadHttpRequestException(
+                $"policy '{policy}' is not in the routes this process serves; name it with its settings, as an edge's /diag/ratelimits lists bucket keys: {policy}#<permits>/<s|m>/<burst>");
+        var state = await grains.GetGrain<IRateLimitGrain>($"{policyKey}|{query["partition"]}").GetState();
         var bucket = new Dictionary<string, object?>
         {
             ["bucket"] = state.Key,

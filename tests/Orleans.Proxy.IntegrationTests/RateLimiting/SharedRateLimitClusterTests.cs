@@ -42,8 +42,12 @@ public sealed class SharedRateLimitClusterTests(ITestOutputHelper output)
         return started;
     }
 
-    private static async Task<RateLimitState> BucketAsync(ProxyTestCluster cluster, string partition) =>
-        await cluster.Client.GetGrain<IRateLimitGrain>(IRateLimitGrain.Key("test/limited/rate-limit", partition)).GetState();
+    /// <summary>The bucket grain of the limited Ingress's policy (the policy's settings are part of its key).</summary>
+    private static IRateLimitGrain Bucket(ProxyTestCluster cluster, string partition, int permits, int burst, RateLimitPeriod period = RateLimitPeriod.Second) =>
+        cluster.Client.GetGrain<IRateLimitGrain>(IRateLimitGrain.Key(new RateLimitSpec("test/limited/rate-limit", permits, period, burst, RateLimitKeyKind.ClientIp, null, []), partition));
+
+    private static async Task<RateLimitState> BucketAsync(ProxyTestCluster cluster, string partition, int permits, int burst, RateLimitPeriod period = RateLimitPeriod.Second) =>
+        await Bucket(cluster, partition, permits, burst, period).GetState();
 
     private static async Task<(long FallbackAdmitted, long RequestPathCalls, long Unsettled)> EdgeCountersAsync(IEnumerable<TestEdge> edges)
     {
@@ -72,7 +76,7 @@ public sealed class SharedRateLimitClusterTests(ITestOutputHelper output)
 
         var limit = rate * load.Elapsed.TotalSeconds;
         var (fallbackAdmitted, requestPathCalls, unsettled) = await EdgeCountersAsync(edges);
-        var bucket = await BucketAsync(cluster, "127.0.0.1");
+        var bucket = await BucketAsync(cluster, "127.0.0.1", rate, burst);
         var perEdge = new List<string>();
         foreach (var edge in edges)
         {
@@ -102,8 +106,8 @@ public sealed class SharedRateLimitClusterTests(ITestOutputHelper output)
         Assert.Equal(4, bucket.Edges.Length);
         // ...and once the refill has repaid what edges owed (a debt may take the bucket below zero for
         // a moment), it never exceeds its capacity plus its refill since activation.
-        await Eventually.Until(async () => (await BucketAsync(cluster, "127.0.0.1")).TokensLeft >= 0, "the bucket's debts are repaid");
-        bucket = await BucketAsync(cluster, "127.0.0.1");
+        await Eventually.Until(async () => (await BucketAsync(cluster, "127.0.0.1", rate, burst)).TokensLeft >= 0, "the bucket's debts are repaid");
+        bucket = await BucketAsync(cluster, "127.0.0.1", rate, burst);
         net = bucket.TotalGranted - bucket.TotalReturned + bucket.TotalOwed;
         Assert.True(net <= burst + (rate * (DateTimeOffset.UtcNow - bucket.ActivatedAt).TotalSeconds), report);
 
@@ -120,7 +124,7 @@ public sealed class SharedRateLimitClusterTests(ITestOutputHelper output)
         var edges = await StartAsync(cluster, web, 2, new() { [AnnotationTable.RateLimitRps.Name] = $"{rate}", [AnnotationTable.RateLimitBurst.Name] = $"{burst}" });
 
         var load = RequestLoad.Start(edges, [2, 1], Limited, TimeSpan.FromSeconds(7), rate, burst);
-        var grain = cluster.Client.GetGrain<IRateLimitGrain>(IRateLimitGrain.Key("test/limited/rate-limit", "127.0.0.1"));
+        var grain = Bucket(cluster, "127.0.0.1", rate, burst);
         // The steady state: both edges lease from the bucket and the limit refuses some requests.
         await Eventually.Until(async () => load.Rejected > 0 && (await grain.GetState()).Edges.Length == 2, "both edges lease from the bucket under load above the limit");
         var victim = await cluster.SiloHostingAsync(grain);
@@ -167,7 +171,7 @@ public sealed class SharedRateLimitClusterTests(ITestOutputHelper output)
             var diag = await edge.DiagAsync("/diag/ratelimits");
             Assert.True(diag.GetProperty("degraded").GetBoolean(), diag.GetRawText());
             Assert.Equal(2, diag.GetProperty("knownEdges").GetInt32());
-            Assert.Contains("test/limited/rate-limit|127.0.0.1", diag.GetProperty("fallback").EnumerateArray().Select(e => e.GetString()));
+            Assert.Contains("test/limited/rate-limit#40/s/20|127.0.0.1", diag.GetProperty("fallback").EnumerateArray().Select(e => e.GetString()));
         }
     }
 
@@ -196,8 +200,8 @@ public sealed class SharedRateLimitClusterTests(ITestOutputHelper output)
 
         Assert.True(spoofed.Count(s => s == HttpStatusCode.TooManyRequests) >= 5, string.Join(", ", spoofed));
         // The socket address was the key; the addresses the client wrote made no bucket.
-        Assert.Single((await BucketAsync(cluster, "127.0.0.1")).Edges);
-        Assert.False((await BucketAsync(cluster, "198.51.100.3")).Active);
+        Assert.Single((await BucketAsync(cluster, "127.0.0.1", 60, 3, RateLimitPeriod.Minute)).Edges);
+        Assert.False((await BucketAsync(cluster, "198.51.100.3", 60, 3, RateLimitPeriod.Minute)).Active);
 
         // The 429 says when to come back and which policy refused, in the IETF fields.
         Assert.NotNull(rejection);
@@ -219,7 +223,7 @@ public sealed class SharedRateLimitClusterTests(ITestOutputHelper output)
         }
 
         Assert.True(one.Count(s => s == HttpStatusCode.TooManyRequests) >= 5, string.Join(", ", one));
-        var state = await BucketAsync(cluster, "198.51.100.77");
+        var state = await BucketAsync(cluster, "198.51.100.77", 60, 3, RateLimitPeriod.Minute);
         Assert.True(state.Active);
     }
 
@@ -299,7 +303,7 @@ public sealed class SharedRateLimitClusterTests(ITestOutputHelper output)
         }, "both edges are known to the bucket");
 
         var bucket = diag.GetProperty("bucket");
-        Assert.Equal("test/limited/rate-limit|test/limited#0.0", diag.GetProperty("key").GetString());
+        Assert.Equal("test/limited/rate-limit#100/s/100|test/limited#0.0", diag.GetProperty("key").GetString());
         Assert.Equal(100, bucket.GetProperty("capacity").GetInt32());
         Assert.InRange(bucket.GetProperty("tokensLeft").GetDouble(), 0, 100);
         // Each edge's admissions are in the bucket: leased to it, or admitted on its allowance and owed.

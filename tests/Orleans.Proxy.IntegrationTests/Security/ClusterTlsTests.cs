@@ -164,9 +164,9 @@ public sealed class ClusterTlsTests : IDisposable
         // The answers go to the silo, not to the forger: neither call is awaited.
         _ = grains.GetGrain<IHostRouteGrain>("app.test").SetRoutes(new HostRoutes("app.test", version + 1_000_000, []));
         // Control: a call anyone may make, sent after the write, shows the forged messages arrive and run.
-        _ = grains.GetGrain<IRateLimitGrain>(IRateLimitGrain.Key("test/forged", "1.2.3.4")).AcquireLease(
+        _ = grains.GetGrain<IRateLimitGrain>("test/forged|1.2.3.4").AcquireLease(
             new LeaseRequest("forger", RatePerSecond: 10, Capacity: 10, Requested: 1, RecentRate: 1, LeaseLength: TimeSpan.FromSeconds(1)));
-        var bucket = silo.Grains.GetGrain<IRateLimitGrain>(IRateLimitGrain.Key("test/forged", "1.2.3.4"));
+        var bucket = silo.Grains.GetGrain<IRateLimitGrain>("test/forged|1.2.3.4");
         await Eventually.Until(async () => (await bucket.GetState()).Edges.Any(e => e.EdgeId == "forger"), "the forged control call ran on the silo");
 
         Assert.Equal(version, (await host.GetRoutes()).Version);

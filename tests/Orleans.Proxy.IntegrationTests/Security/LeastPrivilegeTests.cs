@@ -40,9 +40,16 @@ public sealed class LeastPrivilegeTests
         Assert.Single((await host.GetRoutes()).Routes);
         Assert.NotEmpty((await client.GetGrain<IBackendGrain>("test/web:80").GetBackend()).Destinations);
         Assert.Equal(0, (await client.GetGrain<ITlsCertificateGrain>("test/tls").GetCertificate()).Version);
-        var lease = await client.GetGrain<IRateLimitGrain>(IRateLimitGrain.Key("test/app", "1.2.3.4")).AcquireLease(
-            new LeaseRequest(edge.Id, RatePerSecond: 10, Capacity: 10, Requested: 1, RecentRate: 1, LeaseLength: TimeSpan.FromSeconds(1)));
-        Assert.Equal(1, lease.Granted);
+        // A lease is an edge's to take, but the bucket's settings are the policy's: the ones a request
+        // carries do not change the bucket its key names.
+        var policy = new RateLimitSpec("test/app/rate-limit", 10, RateLimitPeriod.Second, 10, RateLimitKeyKind.ClientIp, null, []);
+        var bucket = client.GetGrain<IRateLimitGrain>(IRateLimitGrain.Key(policy, "1.2.3.4"));
+        var lease = await bucket.AcquireLease(
+            new LeaseRequest(edge.Id, RatePerSecond: 1_000_000, Capacity: 1_000_000, Requested: 1_000, RecentRate: 1, LeaseLength: TimeSpan.FromSeconds(1)));
+        Assert.InRange(lease.Granted, 1, 10);
+        var state = await bucket.GetState();
+        Assert.Equal(10, state.Capacity);
+        Assert.Equal(10, state.RatePerSecond);
         Assert.StartsWith("200 web ", await edge.GetBodyAsync("app.test", "/"));
     }
 

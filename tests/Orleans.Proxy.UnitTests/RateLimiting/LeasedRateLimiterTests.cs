@@ -59,7 +59,7 @@ public sealed class LeasedRateLimiterTests
         Assert.Equal(2000, cluster.SettleCalls);
         Assert.Equal(2000, leases.Settlements);
         Assert.Equal(0, leases.Partitions);
-        Assert.All(Enumerable.Range(0, 2000), i => Assert.Equal(1, cluster.Bucket($"test/api/rate-limit|key-{i}").TotalOwed));
+        Assert.All(Enumerable.Range(0, 2000), i => Assert.Equal(1, cluster.Bucket(limiters[i].GrainKey).TotalOwed));
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public sealed class LeasedRateLimiterTests
 
         // The bucket debited the 10 reported, granted from the rest, and the 10 admitted during the
         // call were paid from that lease: 20 admitted in all, the burst, and nothing owed.
-        var bucket = cluster.Bucket("test/api/rate-limit|key-1");
+        var bucket = cluster.Bucket(limiter.GrainKey);
         Assert.Equal(20, bucket.TotalGranted - bucket.TotalReturned + bucket.TotalOwed + limiter.Unsettled);
         Assert.Equal(0, limiter.Unsettled);
         Assert.Equal(0, Admit(limiter, 5));
@@ -117,7 +117,7 @@ public sealed class LeasedRateLimiterTests
         cluster.Advance(TimeSpan.FromMilliseconds(500));
         Admit(limiter, 1);
         cluster.Advance(TimeSpan.FromMilliseconds(500));
-        var bucket = cluster.Bucket("test/api/rate-limit|key-1");
+        var bucket = cluster.Bucket(limiter.GrainKey);
         Assert.True(bucket.TotalGranted - bucket.TotalReturned + bucket.TotalOwed + limiter.Unsettled >= 241, "every admission is debited or still owed");
     }
 
@@ -138,7 +138,7 @@ public sealed class LeasedRateLimiterTests
         Assert.InRange(fromB, 5, 10);
         Assert.Equal(0, Admit(b, 5));
         Assert.Equal(0, Admit(a, 5));
-        var bucket = cluster.Bucket("test/api/rate-limit|key-1");
+        var bucket = cluster.Bucket(a.GrainKey);
         Assert.True(bucket.TokensLeft(time.GetUtcNow()) < 0, "b's allowance is owed to the bucket");
 
         // The debt is repaid from the refill before anyone is admitted again: 10 + 10 over the first
@@ -172,7 +172,7 @@ public sealed class LeasedRateLimiterTests
 
         Assert.Equal(0, refused);
         Assert.InRange(cluster.LeaseCalls, 10, 150 / 3);
-        var bucket = cluster.Bucket("test/api/rate-limit|key-1");
+        var bucket = cluster.Bucket(limiter.GrainKey);
         Assert.True(bucket.TotalGranted - bucket.TotalReturned + bucket.TotalOwed + limiter.Unsettled >= 150, "every admission is debited or still owed");
     }
 
@@ -200,7 +200,7 @@ public sealed class LeasedRateLimiterTests
         Admit(limiter, 1);
         Assert.False(limiter.InFallback);
         Assert.Equal(0, leases.PartitionsInFallback);
-        Assert.True(cluster.Bucket("test/api/rate-limit|key-1").TotalOwed >= 5, "the allowance spent before the failure is reported");
+        Assert.True(cluster.Bucket(limiter.GrainKey).TotalOwed >= 5, "the allowance spent before the failure is reported");
     }
 
     [Fact]
