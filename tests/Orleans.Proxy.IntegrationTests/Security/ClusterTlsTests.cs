@@ -11,6 +11,7 @@ using Orleans.Proxy.Hosting.Tls;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
 using Orleans.Proxy.RateLimiting;
 using Orleans.Proxy.Routing;
+using Orleans.Proxy.Security;
 using Orleans.Proxy.Testing;
 
 namespace Orleans.Proxy.IntegrationTests.Security;
@@ -122,6 +123,29 @@ public sealed class ClusterTlsTests : IDisposable
         Assert.NotNull(await TlsProbe.ServerCertificateAsync(silo.GatewayPort, EdgeFolder));
         // A silo's certificate is taken on both.
         Assert.NotNull(await TlsProbe.ServerCertificateAsync(silo.SiloPort, SiloFolder));
+    }
+
+    [Fact]
+    public async Task EdgeWithItsOwnCertificate_WritesRefused_ReadsAndServingWork()
+    {
+        await using var web = await TestBackend.StartAsync("web");
+        using var routes = new TempDirectory();
+        routes.Write("app.yaml", Manifests.ServiceFor("web", web) + "---\n" + Manifests.Ingress("app", "app.test", ("/", "Prefix", "web")));
+        _clusterCa.IssueInto(SiloFolder, "silo", server: true);
+        _clusterCa.IssueInto(EdgeFolder, "edge", server: false);
+        await using var silo = await TestSilo.StartAsync(routes.Path, Tls(SiloFolder));
+        await using var edge = await TestEdge.StartClientAsync(new Dictionary<string, string?>(Tls(EdgeFolder)) { ["Cluster:GatewayPort"] = $"{silo.GatewayPort}" });
+        await edge.WaitForBackendAsync("app.test", "/", "web");
+        var grains = edge.App.Services.GetRequiredService<IClusterClient>();
+        var host = grains.GetGrain<IHostRouteGrain>("app.test");
+        var held = await host.GetRoutes();
+
+        var refused = await Assert.ThrowsAsync<RouteSourceOnlyException>(() => host.SetRoutes(held with { Version = held.Version + 1, Routes = [] }));
+        Assert.Contains("no valid route-source proof", refused.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<RouteSourceOnlyException>(() => grains.GetGrain<ITlsCertificateGrain>("test/tls").SetCertificate(new TlsCertificateSpec("test/tls", 1, "f", "cert", "key")));
+
+        Assert.Equal(held.Version, (await host.GetRoutes()).Version);
+        Assert.StartsWith("200 web ", await edge.GetBodyAsync("app.test", "/"));
     }
 
     [Fact]
