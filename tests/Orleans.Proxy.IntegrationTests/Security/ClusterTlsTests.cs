@@ -30,17 +30,31 @@ public sealed class ClusterTlsTests : IDisposable
 
     private string EdgeFolder => Path.Combine(_files.Path, "edge");
 
+    private string RoutesFolder => Path.Combine(_files.Path, "routes");
+
+    /// <summary>A backend, the routes serving app.test from it, and the silos' and the edges' certificates of the cluster CA.</summary>
+    private async Task<TestBackend> ServeAppAsync()
+    {
+        var web = await TestBackend.StartAsync("web");
+        IssueCertificates();
+        File.WriteAllText(Path.Combine(RoutesFolder, "app.yaml"), Manifests.ServiceFor("web", web) + "---\n" + Manifests.Ingress("app", "app.test", ("/", "Prefix", "web")));
+        return web;
+    }
+
+    private void IssueCertificates()
+    {
+        Directory.CreateDirectory(RoutesFolder);
+        _clusterCa.IssueInto(SiloFolder, "silo", server: true);
+        _clusterCa.IssueInto(EdgeFolder, "edge", server: false);
+    }
+
     [Fact]
     public async Task SilosAndEdge_ClusterCertificates_ClusterAndServeRoute()
     {
-        await using var web = await TestBackend.StartAsync("web");
-        using var routes = new TempDirectory();
-        routes.Write("app.yaml", Manifests.ServiceFor("web", web) + "---\n" + Manifests.Ingress("app", "app.test", ("/", "Prefix", "web")));
-        _clusterCa.IssueInto(SiloFolder, "silo", server: true);
-        _clusterCa.IssueInto(EdgeFolder, "edge", server: false);
+        await using var web = await ServeAppAsync();
 
-        await using var first = await TestSilo.StartAsync(routes.Path, Tls(SiloFolder));
-        await using var second = await TestSilo.StartAsync(routes.Path, Tls(SiloFolder), primarySiloPort: first.SiloPort);
+        await using var first = await TestSilo.StartAsync(RoutesFolder, Tls(SiloFolder));
+        await using var second = await TestSilo.StartAsync(RoutesFolder, Tls(SiloFolder), primarySiloPort: first.SiloPort);
         await using var edge = await TestEdge.StartClientAsync(new Dictionary<string, string?>(Tls(EdgeFolder)) { ["Cluster:GatewayPort"] = $"{second.GatewayPort}" });
 
         await edge.WaitForBackendAsync("app.test", "/", "web");
@@ -52,12 +66,11 @@ public sealed class ClusterTlsTests : IDisposable
     [Fact]
     public async Task RogueClients_NoCertificateOrAnotherCa_RefusedBeforeAnyGrainCall()
     {
-        using var routes = new TempDirectory();
-        _clusterCa.IssueInto(SiloFolder, "silo", server: true);
+        IssueCertificates();
         var rogueFolder = Path.Combine(_files.Path, "rogue");
         // A certificate of another CA, its holder trusting the cluster's CA: only the silo's refusal is tested.
         _rogueCa.IssueInto(rogueFolder, "rogue", server: false, trusted: _clusterCa);
-        await using var silo = await TestSilo.StartAsync(routes.Path, Tls(SiloFolder));
+        await using var silo = await TestSilo.StartAsync(RoutesFolder, Tls(SiloFolder));
         var catalog = silo.Grains.GetGrain<IRouteCatalogGrain>(IRouteCatalogGrain.DefaultKey);
         await Eventually.Until(async () => (await catalog.GetSnapshot()).Generation > 0, "the route source published");
         var before = await catalog.GetSnapshot();
@@ -86,12 +99,9 @@ public sealed class ClusterTlsTests : IDisposable
     [Fact]
     public async Task RotatedCertificate_FilesReplaced_NewConnectionsUseIt()
     {
-        await using var web = await TestBackend.StartAsync("web");
-        using var routes = new TempDirectory();
-        routes.Write("app.yaml", Manifests.ServiceFor("web", web) + "---\n" + Manifests.Ingress("app", "app.test", ("/", "Prefix", "web")));
+        await using var web = await ServeAppAsync();
         var original = _clusterCa.IssueInto(SiloFolder, "silo", server: true);
-        _clusterCa.IssueInto(EdgeFolder, "edge", server: false);
-        await using var silo = await TestSilo.StartAsync(routes.Path, Tls(SiloFolder));
+        await using var silo = await TestSilo.StartAsync(RoutesFolder, Tls(SiloFolder));
         Assert.Equal(original.Thumbprint, (await TlsProbe.ServerCertificateAsync(silo.GatewayPort, EdgeFolder)).Thumbprint);
 
         // The kubelet writes a rotated Secret into a new folder and swaps the link to it.
@@ -112,10 +122,8 @@ public sealed class ClusterTlsTests : IDisposable
     [Fact]
     public async Task EdgeCertificate_SiloPortRefusesIt_GatewayTakesIt()
     {
-        using var routes = new TempDirectory();
-        _clusterCa.IssueInto(SiloFolder, "silo", server: true);
-        _clusterCa.IssueInto(EdgeFolder, "edge", server: false);
-        await using var silo = await TestSilo.StartAsync(routes.Path, Tls(SiloFolder));
+        IssueCertificates();
+        await using var silo = await TestSilo.StartAsync(RoutesFolder, Tls(SiloFolder));
 
         // An edge's certificate (client authentication only) cannot join as a silo, whose messages
         // other silos trust whatever they say; it reaches the gateway, as an edge does.
@@ -128,12 +136,8 @@ public sealed class ClusterTlsTests : IDisposable
     [Fact]
     public async Task EdgeWithItsOwnCertificate_WritesRefused_ReadsAndServingWork()
     {
-        await using var web = await TestBackend.StartAsync("web");
-        using var routes = new TempDirectory();
-        routes.Write("app.yaml", Manifests.ServiceFor("web", web) + "---\n" + Manifests.Ingress("app", "app.test", ("/", "Prefix", "web")));
-        _clusterCa.IssueInto(SiloFolder, "silo", server: true);
-        _clusterCa.IssueInto(EdgeFolder, "edge", server: false);
-        await using var silo = await TestSilo.StartAsync(routes.Path, Tls(SiloFolder));
+        await using var web = await ServeAppAsync();
+        await using var silo = await TestSilo.StartAsync(RoutesFolder, Tls(SiloFolder));
         await using var edge = await TestEdge.StartClientAsync(new Dictionary<string, string?>(Tls(EdgeFolder)) { ["Cluster:GatewayPort"] = $"{silo.GatewayPort}" });
         await edge.WaitForBackendAsync("app.test", "/", "web");
         var grains = edge.App.Services.GetRequiredService<IClusterClient>();
@@ -151,12 +155,8 @@ public sealed class ClusterTlsTests : IDisposable
     [Fact]
     public async Task EdgeCertificate_ClientPosingAsTheSilosOwnClient_RefusedAtTheGatewayAndCannotWrite()
     {
-        await using var web = await TestBackend.StartAsync("web");
-        using var routes = new TempDirectory();
-        routes.Write("app.yaml", Manifests.ServiceFor("web", web) + "---\n" + Manifests.Ingress("app", "app.test", ("/", "Prefix", "web")));
-        _clusterCa.IssueInto(SiloFolder, "silo", server: true);
-        _clusterCa.IssueInto(EdgeFolder, "edge", server: false);
-        await using var silo = await TestSilo.StartAsync(routes.Path, Tls(SiloFolder));
+        await using var web = await ServeAppAsync();
+        await using var silo = await TestSilo.StartAsync(RoutesFolder, Tls(SiloFolder));
         var host = silo.Grains.GetGrain<IHostRouteGrain>("app.test");
         await Eventually.Until(async () => (await host.GetRoutes()).Routes.Length == 1, "the route source wrote app.test");
         var version = (await host.GetRoutes()).Version;

@@ -56,47 +56,66 @@ internal static class TlsProbe
     /// <summary>The certificate the silo presents to a client holding <paramref name="clientCertificateFolder"/>'s certificate.</summary>
     public static async Task<X509Certificate2> ServerCertificateAsync(int port, string clientCertificateFolder)
     {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync("127.0.0.1", port);
-        await using var ssl = new SslStream(tcp.GetStream());
-        using var pem = X509Certificate2.CreateFromPemFile(Path.Combine(clientCertificateFolder, "tls.crt"), Path.Combine(clientCertificateFolder, "tls.key"));
-        using var client = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = "silo",
-            ClientCertificates = [client],
-            // The test reads what the silo presents; trusting it is not the question here.
-            RemoteCertificateValidationCallback = (_, _, _, _) => true,
-        });
-        return X509CertificateLoader.LoadCertificate(ssl.RemoteCertificate!.GetRawCertData());
+        await using var connection = await HandshakeAsync(port, clientCertificateFolder);
+        return X509CertificateLoader.LoadCertificate(connection.Tls.RemoteCertificate!.GetRawCertData());
     }
 
     /// <summary>
     /// True when the silo refuses a peer holding <paramref name="clientCertificateFolder"/>'s certificate:
-    /// the handshake fails, or the silo closes the connection right after it (it may check the peer's
-    /// certificate once its side of the handshake is done). An accepted peer hears nothing until it
-    /// speaks, so the read only ends when the silo hangs up; the timeout bounds a hang, it decides nothing.
+    /// the handshake fails, or the silo hangs up right after it (it may check the peer's certificate
+    /// once its side of the handshake is done). An accepted peer is sent the silo's greeting (Orleans'
+    /// connection preamble) at once; the timeout bounds a hang, it decides nothing.
     /// </summary>
     public static async Task<bool> RefusedAsync(int port, string clientCertificateFolder)
     {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync("127.0.0.1", port);
-        await using var ssl = new SslStream(tcp.GetStream());
-        using var pem = X509Certificate2.CreateFromPemFile(Path.Combine(clientCertificateFolder, "tls.crt"), Path.Combine(clientCertificateFolder, "tls.key"));
-        using var client = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
         try
         {
-            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-            {
-                TargetHost = "silo",
-                ClientCertificates = [client],
-                RemoteCertificateValidationCallback = (_, _, _, _) => true,
-            });
-            return await ssl.ReadAsync(new byte[1]).AsTask().WaitAsync(TimeSpan.FromSeconds(60)) == 0;
+            await using var connection = await HandshakeAsync(port, clientCertificateFolder);
+            return await connection.Tls.ReadAsync(new byte[1]).AsTask().WaitAsync(TimeSpan.FromSeconds(60)) == 0;
         }
         catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException)
         {
             return true;
+        }
+    }
+
+    private static async Task<Connection> HandshakeAsync(int port, string clientCertificateFolder)
+    {
+        using var pem = X509Certificate2.CreateFromPemFile(Path.Combine(clientCertificateFolder, "tls.crt"), Path.Combine(clientCertificateFolder, "tls.key"));
+        using var client = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        var tcp = new TcpClient();
+        Connection? connection = null;
+        try
+        {
+            await tcp.ConnectAsync("127.0.0.1", port);
+            connection = new Connection(tcp, new SslStream(tcp.GetStream()));
+            await connection.Tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "silo",
+                ClientCertificates = [client],
+                // What the silo presents is read, not trusted: trusting it is not the question here.
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            });
+            return connection;
+        }
+        catch
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+
+            tcp.Dispose();
+            throw;
+        }
+    }
+
+    private sealed record Connection(TcpClient Tcp, SslStream Tls) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Tls.DisposeAsync();
+            Tcp.Dispose();
         }
     }
 }

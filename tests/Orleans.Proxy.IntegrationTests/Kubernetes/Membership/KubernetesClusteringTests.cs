@@ -73,8 +73,10 @@ public sealed class KubernetesClusteringTests
         await KubernetesManifests.AssertRbacCoversAsync(KubernetesManifests.SiloServiceAccount, server);
     }
 
-    private static SiloProcess StartSilo(FakeKubernetesApiServer server, string pod, string routes, string workingDirectory, string tls) =>
-        SiloProcess.Start(workingDirectory, new Dictionary<string, string>
+    // A process of its own is the only way to give each silo its own POD_NAME and POD_IP, which
+    // Orleans' Kubernetes hosting reads from the environment.
+    private static HostProcess StartSilo(FakeKubernetesApiServer server, string pod, string routes, string workingDirectory, string tls) =>
+        HostProcess.Start(Path.Combine(AppContext.BaseDirectory, "Orleans.Proxy.Silo.dll"), workingDirectory, new Dictionary<string, string>
         {
             [KubernetesHostingOptions.PodNameEnvironmentVariable] = pod,
             [KubernetesHostingOptions.PodNamespaceEnvironmentVariable] = Namespace,
@@ -118,7 +120,7 @@ public sealed class KubernetesClusteringTests
     private static List<string?> ActiveSilos(FakeKubernetesApiServer server) =>
         [.. Rows(server).Where(r => r.Status == SiloStatus.Active).Select(r => r.SiloName)];
 
-    private static async Task Until(Func<bool> condition, string what, SiloProcess[] silos)
+    private static async Task Until(Func<bool> condition, string what, HostProcess[] silos)
     {
         try
         {
