@@ -15,7 +15,8 @@ using Orleans.Proxy.Silo.Hosting;
 // Cache bench: a backend taking 5 ms per response (1 KiB, Cache-Control: public, max-age=3600);
 // our edge, nginx proxy_cache and Varnish in front of it; wrk for hits (one URL), misses (a new URL
 // every request) and a Zipf mix over 10,000 URLs; backend requests per 1,000 client requests; then
-// the Zipf mix on 1 and 4 edges (one silo), each from a cold cache.
+// the Zipf mix on 1 and 4 replicas of each (our edges share one silo; nginx and Varnish instances
+// cache on their own, as replicas do), each from a cold cache.
 var seconds = ReadArg("--seconds", 10);
 var connections = ReadArg("--connections", 32);
 using var temp = new TempFolder();
@@ -73,12 +74,18 @@ foreach (var edge in edges)
     await edge.WaitForRouteAsync();
 }
 
-var nginxPort = FreePort();
-using var nginx = StartNginx(temp.Path, nginxPort, backendPort);
-var varnishPort = FreePort();
-using var varnish = StartVarnish(temp.Path, varnishPort, backendPort);
-await WaitForAsync(nginxPort);
-await WaitForAsync(varnishPort);
+// Four instances of each, as four replicas would run: each caches on its own.
+var nginxPorts = Enumerable.Range(0, 4).Select(_ => FreePort()).ToList();
+var varnishPorts = Enumerable.Range(0, 4).Select(_ => FreePort()).ToList();
+var daemons = nginxPorts.Select((port, i) => StartNginx(temp.Path, $"nginx{i}", port, backendPort))
+    .Concat(varnishPorts.Select((port, i) => StartVarnish(temp.Path, $"varnish{i}", port, backendPort)))
+    .ToList();
+foreach (var port in nginxPorts.Concat(varnishPorts))
+{
+    await WaitForAsync(port);
+}
+
+var (nginxPort, varnishPort) = (nginxPorts[0], varnishPorts[0]);
 
 Console.WriteLine($"backend: 5 ms per response, 1 KiB bodies, max-age=3600; wrk -t1 -c{connections} -d{seconds}s; {Environment.ProcessorCount} cores shared by everything (wrk, proxies, backend, silo)");
 Console.WriteLine();
@@ -104,18 +111,29 @@ foreach (var (name, port) in targets)
 }
 
 Console.WriteLine();
-Console.WriteLine("Zipf s=1 over 10,000 URLs from a cold cache, the load spread over the edges (one wrk per edge, connections split):");
+Console.WriteLine("Zipf s=1 over 10,000 URLs from a cold cache, the load spread over the replicas (one wrk per replica, connections split):");
 Console.WriteLine();
-Console.WriteLine("| edges | requests/s | backend requests / 1,000 | distinct URLs fetched |");
-Console.WriteLine("|---:|---:|---:|---:|");
-foreach (var n in new[] { 1, 4 })
+Console.WriteLine("| proxy | replicas | requests/s | backend requests / 1,000 | distinct URLs fetched |");
+Console.WriteLine("|---|---:|---:|---:|---:|");
+var fleets = new (string Name, IReadOnlyList<int> Ports)[] { ("orleans-proxy edge", [.. edges.Select(e => e.Port)]), ("nginx proxy_cache", nginxPorts), ("Varnish", varnishPorts) };
+for (var f = 0; f < fleets.Length; f++)
 {
-    var before = backend.Requests;
-    var distinctBefore = backend.Distinct;
-    var results = await Task.WhenAll(edges.Take(n).Select(e => Wrk(e.Port, $"/fleet{n}", seconds, Math.Max(1, connections / n), "zipf.lua")));
-    var requests = results.Sum(r => r.Requests);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {n} | {results.Sum(r => r.RequestsPerSecond):F0} | {(backend.Requests - before) * 1000.0 / Math.Max(1, requests):F1} | {backend.Distinct - distinctBefore} |"));
+    var (name, ports) = fleets[f];
+    foreach (var n in new[] { 1, 4 })
+    {
+        var before = backend.Requests;
+        var distinctBefore = backend.Distinct;
+        // A path no earlier measurement used, so every replica starts cold for it.
+        var results = await Task.WhenAll(ports.Take(n).Select(port => Wrk(port, $"/fleet-{f}-{n}", seconds, Math.Max(1, connections / n), "zipf.lua")));
+        var requests = results.Sum(r => r.Requests);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {name} | {n} | {results.Sum(r => r.RequestsPerSecond):F0} | {(backend.Requests - before) * 1000.0 / Math.Max(1, requests):F1} | {backend.Distinct - distinctBefore} |"));
+    }
+}
+
+foreach (var daemon in daemons)
+{
+    daemon.Dispose();
 }
 
 foreach (var edge in edges)
@@ -177,9 +195,9 @@ static async Task WaitForAsync(int port)
     throw new TimeoutException($"nothing listens on {port}");
 }
 
-static Daemon StartNginx(string temp, int port, int backendPort)
+static Daemon StartNginx(string temp, string name, int port, int backendPort)
 {
-    var dir = Path.Combine(temp, "nginx");
+    var dir = Path.Combine(temp, name);
     Directory.CreateDirectory(dir);
     File.WriteAllText(Path.Combine(dir, "nginx.conf"), $$"""
         daemon off;
@@ -212,9 +230,9 @@ static Daemon StartNginx(string temp, int port, int backendPort)
     return Daemon.Start("nginx", ["-c", Path.Combine(dir, "nginx.conf"), "-p", dir]);
 }
 
-static Daemon StartVarnish(string temp, int port, int backendPort)
+static Daemon StartVarnish(string temp, string name, int port, int backendPort)
 {
-    var dir = Path.Combine(temp, "varnish");
+    var dir = Path.Combine(temp, name);
     Directory.CreateDirectory(dir);
     var varnishd = File.Exists("/usr/sbin/varnishd") ? "/usr/sbin/varnishd" : "varnishd";
     // Built-in VCL: caches by Cache-Control, collapses concurrent misses (waiting list).
