@@ -113,8 +113,8 @@ foreach (var (name, port) in targets)
 Console.WriteLine();
 Console.WriteLine("Zipf s=1 over 10,000 URLs from a cold cache, the load spread over the replicas (one wrk per replica, connections split):");
 Console.WriteLine();
-Console.WriteLine("| proxy | replicas | requests/s | backend requests / 1,000 | distinct URLs fetched |");
-Console.WriteLine("|---|---:|---:|---:|---:|");
+Console.WriteLine("| proxy | replicas | requests/s | backend requests / 1,000 | distinct URLs fetched | backend requests per URL fetched |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|");
 var fleets = new (string Name, IReadOnlyList<int> Ports)[] { ("orleans-proxy edge", [.. edges.Select(e => e.Port)]), ("nginx proxy_cache", nginxPorts), ("Varnish", varnishPorts) };
 for (var f = 0; f < fleets.Length; f++)
 {
@@ -126,8 +126,9 @@ for (var f = 0; f < fleets.Length; f++)
         // A path no earlier measurement used, so every replica starts cold for it.
         var results = await Task.WhenAll(ports.Take(n).Select(port => Wrk(port, $"/fleet-{f}-{n}", seconds, Math.Max(1, connections / n), "zipf.lua")));
         var requests = results.Sum(r => r.Requests);
+        var (fetched, distinct) = (backend.Requests - before, backend.Distinct - distinctBefore);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {n} | {results.Sum(r => r.RequestsPerSecond):F0} | {(backend.Requests - before) * 1000.0 / Math.Max(1, requests):F1} | {backend.Distinct - distinctBefore} |"));
+            $"| {name} | {n} | {results.Sum(r => r.RequestsPerSecond):F0} | {fetched * 1000.0 / Math.Max(1, requests):F1} | {distinct} | {fetched / (double)Math.Max(1, distinct):F2} |"));
     }
 }
 
