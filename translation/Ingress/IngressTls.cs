@@ -1,7 +1,4 @@
 using System.Collections.Immutable;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using k8s.Models;
 using Orleans.Proxy.Routing;
 
@@ -16,7 +13,6 @@ namespace Orleans.Proxy.Translation.Ingress;
 /// </summary>
 internal sealed class IngressTls(IEnumerable<V1Secret> secrets)
 {
-    private const string TlsSecretType = "kubernetes.io/tls";
 
     private readonly Dictionary<string, V1Secret> _secrets = secrets
         .GroupBy(s => IngressConverter.ObjectKey(s.Metadata), StringComparer.Ordinal)
@@ -80,40 +76,6 @@ internal sealed class IngressTls(IEnumerable<V1Secret> secrets)
         return byHost;
     }
 
-    private (TlsCertificateSpec?, string?) ReadSecret(string key)
-    {
-        if (!_secrets.TryGetValue(key, out var secret))
-        {
-            return (null, $"Secret '{key}' does not exist");
-        }
-
-        if (secret.Type != TlsSecretType)
-        {
-            return (null, $"Secret '{key}' is of type '{secret.Type}', not {TlsSecretType}");
-        }
-
-        var certificate = Text(secret, "tls.crt");
-        var privateKey = Text(secret, "tls.key");
-        if (certificate is null || privateKey is null)
-        {
-            return (null, $"Secret '{key}' needs both tls.crt and tls.key");
-        }
-
-        try
-        {
-            using var parsed = X509Certificate2.CreateFromPem(certificate, privateKey);
-        }
-        catch (CryptographicException e)
-        {
-            return (null, $"Secret '{key}': tls.crt and tls.key are not a matching PEM certificate and private key ({e.Message})");
-        }
-
-        var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(certificate + "\n" + privateKey)))[..16];
-        return (new TlsCertificateSpec(key, 0, fingerprint, certificate, privateKey), null);
-    }
-
-    private static string? Text(V1Secret secret, string name) =>
-        secret.Data?.TryGetValue(name, out var bytes) == true && bytes is { Length: > 0 } ? Encoding.UTF8.GetString(bytes)
-        : secret.StringData?.TryGetValue(name, out var text) == true && !string.IsNullOrEmpty(text) ? text
-        : null;
+    private (TlsCertificateSpec?, string?) ReadSecret(string key) =>
+        _secrets.TryGetValue(key, out var secret) ? TlsSecret.Read(secret, key, key) : (null, $"Secret '{key}' does not exist");
 }
