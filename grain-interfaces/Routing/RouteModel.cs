@@ -13,13 +13,32 @@ public enum PathMatchKind
     Exact = 1,
 }
 
-/// <summary>A request header that must be present with this value.</summary>
-[GenerateSerializer, Immutable, Alias("op.HeaderMatch")]
-public sealed record HeaderMatch([property: Id(0)] string Name, [property: Id(1)] string Value);
+/// <summary>How a header or query value is compared (Gateway API's match types).</summary>
+public enum ValueMatchKind
+{
+    /// <summary>The whole value, case-sensitively.</summary>
+    Exact = 0,
+    /// <summary>A .NET regular expression that must match the whole value (run without backtracking).</summary>
+    RegularExpression = 1,
+}
 
-/// <summary>A query-string parameter that must be present with this value.</summary>
+/// <summary>A request header that must be present with this value (header names are case-insensitive).</summary>
+[GenerateSerializer, Immutable, Alias("op.HeaderMatch")]
+public sealed record HeaderMatch([property: Id(0)] string Name, [property: Id(1)] string Value)
+{
+    [Id(2)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public ValueMatchKind Kind { get; init; }
+}
+
+/// <summary>A query-string parameter that must be present with this value (names are case-sensitive).</summary>
 [GenerateSerializer, Immutable, Alias("op.QueryMatch")]
-public sealed record QueryMatch([property: Id(0)] string Name, [property: Id(1)] string Value);
+public sealed record QueryMatch([property: Id(0)] string Name, [property: Id(1)] string Value)
+{
+    [Id(2)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public ValueMatchKind Kind { get; init; }
+}
 
 /// <summary>One routing rule: host + path (+ optional header and query matches) to a backend cluster.</summary>
 /// <param name="RouteId">Stable id naming the object it came from, e.g. "default/web#0.1".</param>
@@ -97,7 +116,111 @@ public sealed record RouteSpec(
     [Id(50)]
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public Caching.CacheSpec? Cache { get; init; }
+
+    /// <summary>Gateway API HTTPRoute behaviour (Ids 60-69); null for routes from Ingresses.</summary>
+    [Id(60)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public HttpRouteRule? HttpRoute { get; init; }
 }
+
+/// <summary>Which of the edge's listeners serve a route (a Gateway listener's protocol).</summary>
+public enum RouteListeners
+{
+    Both = 0,
+    HttpOnly = 1,
+    HttpsOnly = 2,
+}
+
+/// <summary>
+/// One match of one HTTPRoute rule, with the rule's filters and backends. Its route's
+/// <see cref="RouteSpec.ClusterId"/> is the first valid backend, or empty when none is valid.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("op.HttpRouteRule")]
+public sealed record HttpRouteRule
+{
+    /// <summary>The request method that must match; null: any.</summary>
+    [Id(0)]
+    public string? Method { get; init; }
+
+    /// <summary>
+    /// The last tiebreak of Gateway API precedence, between matches equal in every other respect:
+    /// the match's place when ordered by route age, then namespace/name, then rule and match index. Lower first.
+    /// </summary>
+    [Id(1)]
+    public int Order { get; init; }
+
+    [Id(2)]
+    public HeaderModifier? RequestHeaders { get; init; }
+
+    [Id(3)]
+    public HeaderModifier? ResponseHeaders { get; init; }
+
+    /// <summary>Answer with a redirect instead of forwarding.</summary>
+    [Id(4)]
+    public RedirectSpec? Redirect { get; init; }
+
+    [Id(5)]
+    public RewriteSpec? Rewrite { get; init; }
+
+    /// <summary>Copies of each request sent to these backends; their answers are discarded.</summary>
+    [Id(6)]
+    public ImmutableArray<MirrorSpec> Mirrors { get; init; } = [];
+
+    /// <summary>
+    /// The traffic split: each request goes to one backend with probability weight / sum of weights.
+    /// An entry with an empty cluster id is the share of invalid backends, answered 500 as the spec says.
+    /// Empty: every request goes to <see cref="RouteSpec.ClusterId"/> (or, when that is empty, 500).
+    /// </summary>
+    [Id(7)]
+    public ImmutableArray<WeightedBackend> Backends { get; init; } = [];
+
+    [Id(8)]
+    public RouteListeners Listeners { get; init; }
+}
+
+/// <summary>A header to set or add (HTTPHeaderFilter).</summary>
+[GenerateSerializer, Immutable, Alias("op.HeaderValue")]
+public sealed record HeaderValue([property: Id(0)] string Name, [property: Id(1)] string Value);
+
+/// <summary>HTTPHeaderFilter: set (replace), add (append) and remove headers, in that order.</summary>
+[GenerateSerializer, Immutable, Alias("op.HeaderModifier")]
+public sealed record HeaderModifier(
+    [property: Id(0)] ImmutableArray<HeaderValue> Set,
+    [property: Id(1)] ImmutableArray<HeaderValue> Add,
+    [property: Id(2)] ImmutableArray<string> Remove);
+
+/// <summary>How a redirect or rewrite changes the path (HTTPPathModifier).</summary>
+public enum PathModifierKind
+{
+    /// <summary>The whole path becomes the value.</summary>
+    ReplaceFullPath = 0,
+    /// <summary>The part the route's Prefix matched becomes the value; the rest is kept.</summary>
+    ReplacePrefixMatch = 1,
+}
+
+[GenerateSerializer, Immutable, Alias("op.PathModifier")]
+public sealed record PathModifier([property: Id(0)] PathModifierKind Kind, [property: Id(1)] string Value);
+
+/// <summary>HTTPRequestRedirectFilter; a null part is the request's own (the port: the scheme's default).</summary>
+[GenerateSerializer, Immutable, Alias("op.RedirectSpec")]
+public sealed record RedirectSpec(
+    [property: Id(0)] string? Scheme,
+    [property: Id(1)] string? Hostname,
+    [property: Id(2)] int? Port,
+    [property: Id(3)] PathModifier? Path,
+    [property: Id(4)] int StatusCode);
+
+/// <summary>HTTPURLRewriteFilter: the Host header and the path the backend receives.</summary>
+[GenerateSerializer, Immutable, Alias("op.RewriteSpec")]
+public sealed record RewriteSpec([property: Id(0)] string? Hostname, [property: Id(1)] PathModifier? Path);
+
+/// <summary>HTTPRequestMirrorFilter: a backend that gets a copy of <see cref="Percent"/> % of the requests.</summary>
+[GenerateSerializer, Immutable, Alias("op.MirrorSpec")]
+public sealed record MirrorSpec([property: Id(0)] string ClusterId, [property: Id(1)] int Percent);
+
+/// <summary>One backendRef of a rule with its weight; an empty cluster id stands for invalid references.</summary>
+[GenerateSerializer, Immutable, Alias("op.WeightedBackend")]
+public sealed record WeightedBackend([property: Id(0)] string ClusterId, [property: Id(1)] int Weight);
 
 /// <summary>
 /// A canary Ingress's backend for a route (ingress-nginx semantics). The header decides first
