@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using Orleans.Proxy.Routing;
 using Orleans.Proxy.Translation.Annotations;
+using Orleans.Proxy.Translation.GatewayApi;
 using Orleans.Proxy.Translation.Ingress;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -35,6 +36,11 @@ public static class KubernetesYamlReader
         var services = ImmutableArray.CreateBuilder<V1Service>();
         var slices = ImmutableArray.CreateBuilder<V1EndpointSlice>();
         var secrets = ImmutableArray.CreateBuilder<V1Secret>();
+        var namespaces = ImmutableArray.CreateBuilder<V1Namespace>();
+        var classes = ImmutableArray.CreateBuilder<GatewayClass>();
+        var gateways = ImmutableArray.CreateBuilder<Gateway>();
+        var httpRoutes = ImmutableArray.CreateBuilder<HttpRoute>();
+        var grants = ImmutableArray.CreateBuilder<ReferenceGrant>();
         var rejections = ImmutableArray.CreateBuilder<Rejection>();
 
         foreach (var node in stream.Documents.SelectMany(d => Flatten(d.RootNode)))
@@ -58,6 +64,25 @@ public static class KubernetesYamlReader
                     case ("Secret", "v1"):
                         secrets.Add(Deserialize<V1Secret>(node));
                         break;
+                    case ("Namespace", "v1"):
+                        namespaces.Add(Deserialize<V1Namespace>(node));
+                        break;
+                    case ("GatewayClass", GatewayApiGroup.V1 or GatewayApiGroup.V1Beta1):
+                        AddStrict(classes, node, where, kind, rejections);
+                        break;
+                    case ("Gateway", GatewayApiGroup.V1 or GatewayApiGroup.V1Beta1):
+                        AddStrict(gateways, node, where, kind, rejections);
+                        break;
+                    case (HttpRoute.KindName, GatewayApiGroup.V1 or GatewayApiGroup.V1Beta1):
+                        AddStrict(httpRoutes, node, where, kind, rejections);
+                        break;
+                    case ("ReferenceGrant", GatewayApiGroup.V1 or GatewayApiGroup.V1Beta1):
+                        AddStrict(grants, node, where, kind, rejections);
+                        break;
+                    case ("GatewayClass" or "Gateway" or HttpRoute.KindName or "ReferenceGrant", _):
+                        rejections.Add(new Rejection(where, "apiVersion",
+                            $"{kind} apiVersion '{apiVersion}' is not supported; use {GatewayApiGroup.V1} (or {GatewayApiGroup.V1Beta1})"));
+                        break;
                     case ("Ingress" or "EndpointSlice", _):
                         rejections.Add(new Rejection(where, "apiVersion",
                             $"{kind} apiVersion '{apiVersion}' is not supported; use {(kind == "Ingress" ? "networking.k8s.io/v1" : "discovery.k8s.io/v1")}"));
@@ -76,8 +101,26 @@ public static class KubernetesYamlReader
             }
         }
 
-        return new Result(new ClusterObjects(ingresses.ToImmutable(), services.ToImmutable(), slices.ToImmutable()) { Secrets = secrets.ToImmutable() },
+        return new Result(
+            new ClusterObjects(ingresses.ToImmutable(), services.ToImmutable(), slices.ToImmutable())
+            {
+                Secrets = secrets.ToImmutable(),
+                Namespaces = namespaces.ToImmutable(),
+                GatewayApi = new GatewayApiObjects(classes.ToImmutable(), gateways.ToImmutable(), httpRoutes.ToImmutable(), grants.ToImmutable()),
+            },
             rejections.ToImmutable());
+    }
+
+    /// <summary>Adds a Gateway API object unless it has a field its schema does not (then it is refused whole, naming the field).</summary>
+    private static void AddStrict<T>(ImmutableArray<T>.Builder objects, YamlMappingNode node, string where, string? kind, ImmutableArray<Rejection>.Builder rejections)
+    {
+        if (StrictFields.FirstUnknown(node, typeof(T)) is { } unknown)
+        {
+            rejections.Add(new Rejection(where, unknown, $"{kind} has a field its schema does not know (a typo?); the object is ignored"));
+            return;
+        }
+
+        objects.Add(Deserialize<T>(node));
     }
 
     private static IEnumerable<YamlMappingNode> Flatten(YamlNode node)

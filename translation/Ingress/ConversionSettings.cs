@@ -1,8 +1,11 @@
 namespace Orleans.Proxy.Translation.Ingress;
 
-/// <summary>Controller-wide defaults the conversion applies where an Ingress says nothing (ingress-nginx's ConfigMap).</summary>
+/// <summary>Controller-wide settings of a conversion: defaults where an Ingress says nothing (ingress-nginx's ConfigMap), and which GatewayClasses are ours.</summary>
 /// <param name="SslRedirect">Redirect plain HTTP to https for hosts with a certificate, unless an Ingress's ssl-redirect says otherwise.</param>
-public sealed record ConversionSettings(bool SslRedirect = true)
+/// <param name="GatewayControllerName">The controllerName of the GatewayClasses this controller serves.</param>
+public sealed record ConversionSettings(bool SslRedirect = true, string GatewayControllerName = ConversionSettings.DefaultGatewayControllerName)
 {
+    public const string DefaultGatewayControllerName = "orleans-proxy.io/gateway-controller";
+
     public static ConversionSettings Default { get; } = new();
 }

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using k8s.Models;
 using Orleans.Proxy.Routing;
 using Orleans.Proxy.Translation.Annotations;
+using Orleans.Proxy.Translation.GatewayApi;
 using Orleans.Proxy.Translation.Ingress.Backends;
 using Orleans.Proxy.Translation.Ingress.Canary;
 using Orleans.Proxy.Translation.Ingress.Conflicts;
@@ -62,10 +63,12 @@ public static class IngressConverter
         private readonly BackendTable _backends;
         private readonly CanaryAttacher _canaries;
         private readonly ConversionSettings _settings;
+        private readonly ClusterObjects _objects;
 
         public Conversion(ClusterObjects objects, ConversionSettings settings)
         {
             _settings = settings;
+            _objects = objects;
             _tls = new IngressTls(objects.Secrets);
             _resolver = new BackendResolver(objects.Services, objects.EndpointSlices);
             _routes = new RouteTable(_rejections);
@@ -158,9 +161,22 @@ public static class IngressConverter
             }
         }
 
-        public DesiredState ToDesiredState() => new(_routes.ToHosts(), _backends.ToBackends(), [.. _rejections])
+        /// <summary>The Ingresses' routes, then the Gateway API's: one host may have both (each kind ordered by its own spec, see the edge's RoutePrecedence).</summary>
+        public DesiredState ToDesiredState()
         {
-            Certificates = _tls.Certificates,
-        };
+            var gatewayApi = new HttpRouteConversion(_objects, _settings, _resolver, _backends, _tls, _rejections);
+            var status = _objects.GatewayApi.IsEmpty ? null : gatewayApi.Convert();
+            var hosts = _routes.ToHosts();
+            foreach (var (host, routes) in gatewayApi.Hosts)
+            {
+                hosts = hosts.SetItem(host, [.. hosts.GetValueOrDefault(host, []), .. routes.OrderBy(r => r.RouteId, StringComparer.Ordinal)]);
+            }
+
+            return new(hosts, _backends.ToBackends(), [.. _rejections])
+            {
+                Certificates = _tls.Certificates,
+                GatewayApi = status,
+            };
+        }
     }
 }

@@ -40,19 +40,13 @@ internal sealed class IngressTls(IEnumerable<V1Secret> secrets)
                 continue;
             }
 
-            var key = $"{ns}/{entry.SecretName}";
-            if (!_read.TryGetValue(key, out var read))
+            var (reference, error) = Reference($"{ns}/{entry.SecretName}");
+            if (reference is null)
             {
-                _read[key] = read = ReadSecret(key);
-            }
-
-            if (read.Certificate is null)
-            {
-                rejections.Add(new Rejection(source, $"{field}.secretName", read.Error!));
+                rejections.Add(new Rejection(source, $"{field}.secretName", error!));
                 continue;
             }
 
-            var reference = $"{key}#{read.Certificate.Fingerprint}";
             var hosts = entry.Hosts is { Count: > 0 } named ? named : spec?.Rules?.Select(r => r.Host).Where(h => !string.IsNullOrEmpty(h)).ToList() ?? [];
             foreach (var name in hosts)
             {
@@ -62,18 +56,40 @@ internal sealed class IngressTls(IEnumerable<V1Secret> secrets)
                     continue;
                 }
 
-                if (_hosts.TryGetValue(host, out var existing) && existing.Reference != reference)
+                if (Claim(source, host, reference) is { } conflict)
                 {
-                    rejections.Add(new Rejection(source, $"{field}.hosts", $"host '{host}' already takes its certificate from {existing.Source} ({existing.Reference.Split('#')[0]})"));
+                    rejections.Add(new Rejection(source, $"{field}.hosts", conflict));
                     continue;
                 }
 
-                _hosts[host] = (reference, existing.Source ?? source);
                 byHost[host] = reference;
             }
         }
 
         return byHost;
+    }
+
+    /// <summary>The certificate reference ("ns/name#fingerprint") of the Secret "ns/name", or why it cannot serve.</summary>
+    public (string? Reference, string? Error) Reference(string key)
+    {
+        if (!_read.TryGetValue(key, out var read))
+        {
+            _read[key] = read = ReadSecret(key);
+        }
+
+        return read.Certificate is null ? (null, read.Error) : ($"{key}#{read.Certificate.Fingerprint}", null);
+    }
+
+    /// <summary>Gives <paramref name="host"/> the certificate; null, or why not when the host already has another (the first claim wins).</summary>
+    public string? Claim(string source, string host, string reference)
+    {
+        if (_hosts.TryGetValue(host, out var existing) && existing.Reference != reference)
+        {
+            return $"host '{host}' already takes its certificate from {existing.Source} ({existing.Reference.Split('#')[0]})";
+        }
+
+        _hosts[host] = (reference, existing.Source ?? source);
+        return null;
     }
 
     private (TlsCertificateSpec?, string?) ReadSecret(string key) =>

@@ -92,24 +92,18 @@ internal sealed partial class FileRouteSource(
             _lastGood[file] = result.Objects;
         }
 
-        var objects = new ClusterObjects(
-            [.. _lastGood.Values.SelectMany(o => o.Ingresses)],
-            [.. _lastGood.Values.SelectMany(o => o.Services)],
-            [.. _lastGood.Values.SelectMany(o => o.EndpointSlices)])
-        {
-            Secrets = [.. _lastGood.Values.SelectMany(o => o.Secrets)],
-        };
+        var objects = ClusterObjects.Combine(_lastGood.Values);
         var desired = IngressConverter.Convert(objects, options.Value.Conversion);
         desired = desired with { Rejections = [.. rejections, .. desired.Rejections] };
-        LogLoaded(files.Count, objects.Ingresses.Length, desired.Hosts.Count, desired.Rejections.Length);
+        LogLoaded(files.Count, objects.Ingresses.Length, objects.GatewayApi.HttpRoutes.Length, desired.Hosts.Count, desired.Rejections.Length);
         reconciler.SetDesired(desired);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Watching {Directory} for route files (*.yaml, *.yml, *.json)")]
     private partial void LogWatching(string directory);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Read {Files} route files: {Ingresses} Ingresses, {Hosts} hosts, {Rejections} rejections")]
-    private partial void LogLoaded(int files, int ingresses, int hosts, int rejections);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Read {Files} route files: {Ingresses} Ingresses, {HttpRoutes} HTTPRoutes, {Hosts} hosts, {Rejections} rejections")]
+    private partial void LogLoaded(int files, int ingresses, int httpRoutes, int hosts, int rejections);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Watching {Directory} failed; re-reading it")]
     private partial void LogWatchError(Exception exception, string directory);

@@ -41,26 +41,33 @@ internal sealed class BackendResolver
             return null;
         }
 
-        var serviceName = backend.Service?.Name;
+        return Resolve(source, $"{field}.service.name", $"{field}.service.port", ns, backend.Service?.Name, backend.Service?.Port, rejections);
+    }
+
+    /// <summary>
+    /// The Service port <paramref name="serviceName"/> and <paramref name="port"/> name in <paramref name="ns"/>, with its destinations;
+    /// null, and a rejection at the field concerned, when there is none (an Ingress backend and an HTTPRoute backendRef both resolve here).
+    /// </summary>
+    public BackendSpec? Resolve(string source, string nameField, string portField, string ns, string? serviceName, V1ServiceBackendPort? port, ICollection<Rejection> rejections)
+    {
         if (string.IsNullOrEmpty(serviceName))
         {
-            rejections.Add(new Rejection(source, $"{field}.service.name", "the backend names no Service"));
+            rejections.Add(new Rejection(source, nameField, "the backend names no Service"));
             return null;
         }
 
         if (!_services.TryGetValue($"{ns}/{serviceName}", out var service))
         {
-            rejections.Add(new Rejection(source, $"{field}.service.name", $"Service '{ns}/{serviceName}' does not exist"));
+            rejections.Add(new Rejection(source, nameField, $"Service '{ns}/{serviceName}' does not exist"));
             return null;
         }
 
         if (service.Spec?.Type == "ExternalName")
         {
-            rejections.Add(new Rejection(source, $"{field}.service.name", $"Service '{ns}/{serviceName}' is of type ExternalName, which is not supported"));
+            rejections.Add(new Rejection(source, nameField, $"Service '{ns}/{serviceName}' is of type ExternalName, which is not supported"));
             return null;
         }
 
-        var port = backend.Service!.Port;
         var servicePorts = service.Spec?.Ports ?? [];
         V1ServicePort? servicePort;
         string portText;
@@ -70,7 +77,7 @@ internal sealed class BackendResolver
             portText = number.ToString(CultureInfo.InvariantCulture);
             if (servicePort is null)
             {
-                rejections.Add(new Rejection(source, $"{field}.service.port.number", $"Service '{ns}/{serviceName}' has no port {number}"));
+                rejections.Add(new Rejection(source, $"{portField}.number", $"Service '{ns}/{serviceName}' has no port {number}"));
                 return null;
             }
         }
@@ -80,13 +87,13 @@ internal sealed class BackendResolver
             portText = port.Name;
             if (servicePort is null)
             {
-                rejections.Add(new Rejection(source, $"{field}.service.port.name", $"Service '{ns}/{serviceName}' has no port named '{port.Name}'"));
+                rejections.Add(new Rejection(source, $"{portField}.name", $"Service '{ns}/{serviceName}' has no port named '{port.Name}'"));
                 return null;
             }
         }
         else
         {
-            rejections.Add(new Rejection(source, $"{field}.service.port", "the backend names no port: set port.number or port.name"));
+            rejections.Add(new Rejection(source, portField, "the backend names no port: set port.number or port.name"));
             return null;
         }
 

@@ -127,19 +127,9 @@ internal static partial class IngressRules
                 : PathRead.Failed("path", regexError);
         }
 
-        if (!routePath.StartsWith('/'))
+        if (CheckPath(routePath) is { } pathError)
         {
-            return PathRead.Failed("path", $"path '{routePath}' must be an absolute path starting with '/'");
-        }
-
-        if (routePath.Length > MaxPathLength)
-        {
-            return PathRead.Failed("path", $"path is {routePath.Length} characters long; at most {MaxPathLength} are allowed");
-        }
-
-        if (!PathPattern().IsMatch(routePath))
-        {
-            return PathRead.Failed("path", $"path '{routePath}' may contain only URL path characters (no '{{', '}}', '?', '#', '//', spaces or control characters)");
+            return PathRead.Failed("path", pathError);
         }
 
         // Prefix matching is element-wise, so a trailing '/' changes nothing.
@@ -150,6 +140,13 @@ internal static partial class IngressRules
 
         return new PathRead(routePath, kind, null, null, "path");
     }
+
+    /// <summary>Why <paramref name="path"/> cannot be a rule's literal path; null when it can.</summary>
+    public static string? CheckPath(string path) =>
+        !path.StartsWith('/') ? $"path '{path}' must be an absolute path starting with '/'"
+        : path.Length > MaxPathLength ? $"path is {path.Length} characters long; at most {MaxPathLength} are allowed"
+        : !PathPattern().IsMatch(path) ? $"path '{path}' may contain only URL path characters (no '{{', '}}', '?', '#', '//', spaces or control characters)"
+        : null;
 
     /// <summary>
     /// Reads a use-regex / rewrite-target path: a case-insensitive regex anchored at the start, as
