@@ -18,7 +18,14 @@ public sealed class RoutesOptions
     /// </summary>
     public bool SslRedirect { get; set; } = true;
 
-    public ConversionSettings Conversion => new(SslRedirect);
+    /// <summary>
+    /// spec.controllerName of the GatewayClasses whose Gateways and HTTPRoutes this proxy serves, from
+    /// files and from the cluster.
+    /// </summary>
+    [RegularExpression(@"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$", ErrorMessage = "Routes:GatewayControllerName must be a domain-prefixed path, e.g. example.com/gateway-controller")]
+    public string GatewayControllerName { get; set; } = ConversionSettings.DefaultGatewayControllerName;
+
+    public ConversionSettings Conversion => new(SslRedirect, GatewayControllerName);
 
     /// <summary>Folder of Kubernetes YAML files (file mode). Empty: no file source.</summary>
     public string? Directory { get; set; }

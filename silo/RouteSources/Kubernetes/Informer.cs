@@ -12,7 +12,9 @@ namespace Orleans.Proxy.Silo.RouteSources.Kubernetes;
 /// from the last resourceVersion seen (events or bookmarks) when it ends or breaks; a 410 Gone
 /// (history compacted) or any failure relists, after which the cache is replaced whole. Every
 /// change calls <c>onChange</c>, which only enqueues: reconciling reads the cache. <c>trim</c> drops
-/// what the controller never reads before caching (the data of Secrets it cannot use).
+/// what the controller never reads before caching (the data of Secrets it cannot use). An
+/// <c>optional</c> kind whose API is not installed (404: the Gateway API CRDs) counts as synced and
+/// empty, and is listed again every minute, so installing it later is picked up without a restart.
 /// </summary>
 internal sealed partial class Informer<T>(
     string kind,
@@ -20,9 +22,12 @@ internal sealed partial class Informer<T>(
     Func<string, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> watch,
     Action onChange,
     ILogger logger,
-    Func<T, T>? trim = null)
+    Func<T, T>? trim = null,
+    bool optional = false)
     where T : IKubernetesObject<V1ObjectMeta>
 {
+    private static readonly TimeSpan NotInstalledRetry = TimeSpan.FromMinutes(1);
+
     private readonly ConcurrentDictionary<string, T> _cache = new(StringComparer.Ordinal);
     private volatile bool _synced;
 
@@ -48,6 +53,16 @@ internal sealed partial class Informer<T>(
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Gone)
             {
                 LogRelist(kind);
+            }
+            catch (HttpOperationException e) when (optional && e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                if (!_synced || !_cache.IsEmpty)
+                {
+                    LogNotInstalled(kind);
+                    Replace([]);
+                }
+
+                await Task.Delay(NotInstalledRetry, cancellationToken);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -136,6 +151,9 @@ internal sealed partial class Informer<T>(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Watch of {Kind} expired (410 Gone); relisting")]
     private partial void LogRelist(string kind);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} is not served by the API server (its CRD is not installed): none are read; checking again every minute")]
+    private partial void LogNotInstalled(string kind);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Listing or watching {Kind} failed; relisting in {Backoff}")]
     private partial void LogFailed(Exception exception, string kind, TimeSpan backoff);

@@ -6,16 +6,19 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Proxy.Translation.Annotations;
-using Orleans.Proxy.Translation.Ingress;
 using Orleans.Proxy.Silo.Publishing;
+using Orleans.Proxy.Silo.RouteSources.Kubernetes.GatewayApi;
+using Orleans.Proxy.Translation.GatewayApi;
+using Orleans.Proxy.Translation.Ingress;
 
 namespace Orleans.Proxy.Silo.RouteSources.Kubernetes;
 
 /// <summary>
 /// The Kubernetes route source. Every replica keeps informer caches of IngressClasses, Ingresses,
-/// Services, EndpointSlices and TLS Secrets warm; only the Lease holder reconciles: it rebuilds the
+/// Services, EndpointSlices, TLS Secrets and (unless IngressController:GatewayApi is off) the Gateway API's
+/// GatewayClasses, Gateways, HTTPRoutes, ReferenceGrants and Namespaces warm; only the Lease holder reconciles: it rebuilds the
 /// cluster objects from the caches, converts them as the file source does, hands the result to the
-/// <see cref="RouteReconciler"/>, and writes Ingress status and Events. A new leader rewrites every
+/// <see cref="RouteReconciler"/>, and writes Ingress and Gateway API status and Events. A new leader rewrites every
 /// grain; a leader that loses its Lease withdraws its desired state, so it writes nothing more.
 /// With IngressController:Namespaces, namespaced kinds are read only in those namespaces (plus the
 /// publish Service and the default certificate's Secret, each alone by name).
@@ -37,6 +40,7 @@ internal sealed partial class IngressController(
     private InformerGroup<V1Service>? _services;
     private InformerGroup<V1EndpointSlice>? _slices;
     private InformerGroup<V1Secret>? _secrets;
+    private GatewayApiInformers? _gatewayApi;
     private volatile bool _leading;
     private int _term;
 
@@ -91,7 +95,9 @@ internal sealed partial class IngressController(
                 Type = secret.Type,
             });
 
-        var informers = new[] { _classes.RunAsync(stoppingToken), _ingresses.RunAsync(stoppingToken), _services.RunAsync(stoppingToken), _slices.RunAsync(stoppingToken), _secrets.RunAsync(stoppingToken) };
+        _gatewayApi = settings.GatewayApi ? new GatewayApiInformers(client, namespaces, timeout, Enqueue, _logger) : null;
+
+        var informers = new[] { _classes.RunAsync(stoppingToken), _ingresses.RunAsync(stoppingToken), _services.RunAsync(stoppingToken), _slices.RunAsync(stoppingToken), _secrets.RunAsync(stoppingToken), _gatewayApi?.RunAsync(stoppingToken) ?? Task.CompletedTask };
         var election = ElectAsync(settings, stoppingToken);
         await ReconcileLoopAsync(settings, stoppingToken);
         await Task.WhenAll([.. informers, election]);
@@ -167,6 +173,7 @@ internal sealed partial class IngressController(
     private async Task ReconcileLoopAsync(IngressControllerOptions settings, CancellationToken stoppingToken)
     {
         var status = new IngressStatusWriter(client, settings, time, _logger);
+        var gatewayStatus = new GatewayStatusWriter(client, routes.Value.GatewayControllerName, time, _logger);
         var reconciledTerm = 0;
         try
         {
@@ -189,7 +196,12 @@ internal sealed partial class IngressController(
                 {
                     var ours = IngressClassFilter.Ours(_classes!.Items, _ingresses!.Items, settings.ControllerName).ToList();
                     var services = _services!.Items;
-                    var objects = new ClusterObjects([.. ours], [.. services], [.. _slices!.Items]) { Secrets = [.. _secrets!.Items] };
+                    var objects = new ClusterObjects([.. ours], [.. services], [.. _slices!.Items])
+                    {
+                        Secrets = [.. _secrets!.Items],
+                        GatewayApi = _gatewayApi?.Objects ?? GatewayApiObjects.Empty,
+                        Namespaces = _gatewayApi?.Namespaces ?? [],
+                    };
                     var desired = DefaultCertificate.AddTo(IngressConverter.Convert(objects, routes.Value.Conversion), settings.DefaultSslCertificate, objects.Secrets);
                     reconciler.SetDesired(desired);
                     if (term != reconciledTerm)
@@ -202,6 +214,13 @@ internal sealed partial class IngressController(
 
                     LogReconciled(ours.Count, desired.Hosts.Count, desired.Rejections.Length);
                     await status.WriteAsync(ours, services, desired, stoppingToken);
+                    if (desired.GatewayApi is { } gatewayApi && _gatewayApi is { } informers)
+                    {
+                        var addresses = status.Addresses(services).Select(a => a.Ip is { } ip
+                            ? new GatewayAddress { Type = "IPAddress", Value = ip }
+                            : new GatewayAddress { Type = "Hostname", Value = a.Hostname }).ToList();
+                        await gatewayStatus.WriteAsync(gatewayApi, informers.Objects.Classes, informers.Objects.Gateways, informers.Objects.HttpRoutes, addresses, stoppingToken);
+                    }
                 }, stoppingToken);
             }
         }
@@ -225,7 +244,7 @@ internal sealed partial class IngressController(
         }
     }
 
-    private bool AllSynced() => _classes!.Synced && _ingresses!.Synced && _services!.Synced && _slices!.Synced && _secrets!.Synced;
+    private bool AllSynced() => _classes!.Synced && _ingresses!.Synced && _services!.Synced && _slices!.Synced && _secrets!.Synced && (_gatewayApi?.Synced ?? true);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingress controller reads Ingresses, Services, EndpointSlices and Secrets in {Namespaces}")]
     private partial void LogWatching(string namespaces);

@@ -52,6 +52,13 @@ public sealed partial class IngressControllerOptions : IValidatableObject
     /// <summary>IPs or host names for the Ingresses' status when there is no PublishService (comma-separated).</summary>
     public string? StatusAddresses { get; set; }
 
+    /// <summary>
+    /// Read the Gateway API (GatewayClasses whose controllerName is Routes:GatewayControllerName, their
+    /// Gateways, HTTPRoutes and ReferenceGrants) and write their status. Without the CRDs in the cluster
+    /// nothing is read; installing them later is picked up within a minute.
+    /// </summary>
+    public bool GatewayApi { get; set; } = true;
+
     /// <summary>Quiet time after a change before reconciling, so a burst of events makes one rebuild.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan Debounce { get; set; } = TimeSpan.FromMilliseconds(100);

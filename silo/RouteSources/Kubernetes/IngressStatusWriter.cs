@@ -63,7 +63,8 @@ internal sealed partial class IngressStatusWriter(IKubernetes client, IngressCon
         }
     }
 
-    private List<V1IngressLoadBalancerIngress> Addresses(IReadOnlyCollection<V1Service> services)
+    /// <summary>The addresses the served objects show: the publish Service's load balancer, else the configured ones.</summary>
+    public List<V1IngressLoadBalancerIngress> Addresses(IReadOnlyCollection<V1Service> services)
     {
         if (options.PublishService is { Length: > 0 } publish)
         {

@@ -88,7 +88,7 @@ public sealed class ControllerRbacTests
         Assert.Empty(bed.Server.List<Corev1Event>(elsewhere));
         var requests = bed.Server.ScopedRequestCounts.Keys.ToList();
         Assert.DoesNotContain(requests, r => r.Namespace == elsewhere);
-        Assert.DoesNotContain(requests, r => r.Namespace is null && r.Key.Resource != "ingressclasses");
+        Assert.DoesNotContain(requests, r => r.Namespace is null && r.Key.Resource is not ("ingressclasses" or "gatewayclasses"));
         Assert.Contains(new ApiRequest(new ApiRequestKey("list", "", "secrets"), watched), requests);
         Assert.DoesNotContain(requests, r => r.Key.Resource == "secrets" && r.Namespace != watched);
         // The one Service read in the controller's own namespace is read by name, and no other kind is read there.

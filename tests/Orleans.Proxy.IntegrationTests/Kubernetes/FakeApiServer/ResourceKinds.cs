@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using Orleans.Proxy.Translation.GatewayApi;
 
 namespace Orleans.Proxy.IntegrationTests.Kubernetes.FakeApiServer;
 
@@ -28,8 +29,14 @@ public static class ResourceKinds
     public static readonly ResourceKind Leases = Of<V1Lease>("coordination.k8s.io", "v1", "leases", "Lease");
     public static readonly ResourceKind EventsV1 = Of<Eventsv1Event>("events.k8s.io", "v1", "events", "Event");
 
+    // The Gateway API CRDs, at the versions the controller reads.
+    public static readonly ResourceKind GatewayClasses = Of<GatewayClass>(GatewayApiGroup.Group, "v1", GatewayClass.Plural, "GatewayClass", namespaced: false, hasStatus: true);
+    public static readonly ResourceKind Gateways = Of<Gateway>(GatewayApiGroup.Group, "v1", Gateway.Plural, "Gateway", hasStatus: true);
+    public static readonly ResourceKind HttpRoutes = Of<HttpRoute>(GatewayApiGroup.Group, "v1", HttpRoute.Plural, HttpRoute.KindName, hasStatus: true);
+    public static readonly ResourceKind ReferenceGrants = Of<ReferenceGrant>(GatewayApiGroup.Group, "v1beta1", ReferenceGrant.Plural, "ReferenceGrant");
+
     public static IReadOnlyList<ResourceKind> All { get; } =
-        [Services, Secrets, ConfigMaps, Events, Pods, Namespaces, EndpointSlices, Ingresses, IngressClasses, Leases, EventsV1];
+        [Services, Secrets, ConfigMaps, Events, Pods, Namespaces, EndpointSlices, Ingresses, IngressClasses, Leases, EventsV1, GatewayClasses, Gateways, HttpRoutes, ReferenceGrants];
 
     public static ResourceKind? Find(string group, string version, string plural) =>
         All.FirstOrDefault(k => k.Group == group && k.Version == version && k.Plural == plural);
