@@ -18,7 +18,8 @@ internal static class YarpConfigBuilder
     /// <summary>
     /// The route's proxy settings. Its Match is a formality YARP requires: the edge's own matcher
     /// (<see cref="Matching.RouteMatcher"/>) selects routes, and YARP's endpoints are not in ASP.NET
-    /// Core routing. Order is the matcher's precedence, for diagnostics.
+    /// Core routing. Order is the matcher's Ingress precedence, for diagnostics (HTTPRoute routes are
+    /// ordered by <see cref="Matching.RoutePrecedence.Compare"/>, which no single number holds).
     /// Backends see the Host the client asked for, as behind ingress-nginx (YARP's default is the destination's).
     /// </summary>
     public static RouteConfig ToRoute(RouteSpec route) => new RouteConfig
