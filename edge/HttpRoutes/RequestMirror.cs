@@ -58,7 +58,16 @@ internal sealed partial class RequestMirror(
                     return;
                 }
 
-                body = length > 0 ? await ReadBodyAsync(context.Request, length) : null;
+                try
+                {
+                    body = length > 0 ? await ReadBodyAsync(context.Request, length) : null;
+                }
+                catch (Exception e) when (e is IOException or OperationCanceledException)
+                {
+                    // A body cut short: nothing to mirror; forwarding meets the same end and answers as it always does.
+                    LogBodyNotMirrored(route.Config.RouteId, _options.MirrorBodyLimit);
+                    return;
+                }
             }
 
             if (Interlocked.Increment(ref _inFlight) > _options.MirrorsInFlight)
