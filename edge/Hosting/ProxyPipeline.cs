@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Proxy.Edge.Affinity;
 using Orleans.Proxy.Edge.Caching;
 using Orleans.Proxy.Edge.Health;
+using Orleans.Proxy.Edge.HttpRoutes;
 using Yarp.ReverseProxy.Model;
 
 namespace Orleans.Proxy.Edge.Hosting;
@@ -16,6 +17,8 @@ internal static class ProxyPipeline
         var affinity = proxy.ApplicationServices.GetRequiredService<AffinityMiddleware>();
         // Redirects, source ranges, body size and canary choice come before any backend is picked.
         proxy.UseIngressFeatures();
+        // HTTPRoute redirects, traffic split and mirrors, also before any backend is picked.
+        proxy.UseHttpRoutes();
         // Answers from the cache before any backend is picked; a fetch goes through the steps below.
         proxy.UseEdgeCaching();
         // Then: it sees the final outcome of the request.

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
+using Orleans.Proxy.Edge.HttpRoutes;
 using Orleans.Proxy.Routing;
 
 namespace Orleans.Proxy.Edge.Matching;
@@ -17,33 +18,51 @@ internal sealed class CompiledRoute
         var path = normalized.IsValid ? normalized.MatchPath : spec.Path;
         // Prefix matching is per element: "/foo/" is the prefix "/foo".
         Path = spec.PathMatch == PathMatchKind.Prefix && path.Length > 1 ? path.TrimEnd('/') : path;
-        PathRegex = spec.PathRegex is { } pattern
-            ? new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, RegexTimeout)
-            : null;
-        Rank = RoutePrecedence.Rank(spec, Path);
-        Headers = spec.Headers.IsDefault ? [] : [.. spec.Headers];
-        Query = spec.Query.IsDefault ? [] : [.. spec.Query];
+        HttpRoute = spec.HttpRoute;
+        PathRegex = spec.PathRegex is not { } pattern ? null
+            // Gateway API's RegularExpression path: case-sensitive; the whole path, as Envoy-based gateways read it.
+            : HttpRoute is not null ? UserRegex.WholeValue(pattern)
+            : new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, RegexTimeout);
+        Headers = spec.Headers.IsDefault ? [] : [.. spec.Headers.Select(h => new ValueCondition(h.Name, h.Value, h.Kind))];
+        Query = spec.Query.IsDefault ? [] : [.. spec.Query.Select(q => new ValueCondition(q.Name, q.Value, q.Kind))];
+        HostRank = RoutePrecedence.HostRank(spec);
+        PathLength = HttpRoute is not null && PathRegex is not null ? RoutePrecedence.RegexPathLength : (spec.PathRegex ?? Path).Length;
+        IsExact = spec.PathMatch == PathMatchKind.Exact && (HttpRoute is null || PathRegex is null);
     }
 
     public RouteSpec Spec { get; }
 
     public string RouteId => Spec.RouteId;
 
-    /// <summary>Lower is tried first (see <see cref="RoutePrecedence"/>).</summary>
-    public int Rank { get; }
+    /// <summary>Gateway API HTTPRoute behaviour; null for Ingress routes.</summary>
+    public HttpRouteRule? HttpRoute { get; }
+
+    // The keys of RoutePrecedence.Compare.
+    internal int HostRank { get; }
+
+    internal int PathLength { get; }
+
+    internal bool IsExact { get; }
+
+    internal int HeaderCount => Headers.Length;
+
+    internal int QueryCount => Query.Length;
 
     /// <summary>The rule path as matching reads it ("/" matches every path as a Prefix).</summary>
     public string Path { get; }
 
-    /// <summary>use-regex / rewrite-target: case-insensitive, anchored at the start, as ingress-nginx's "location ~*".</summary>
+    /// <summary>
+    /// Ingress (use-regex / rewrite-target): case-insensitive, anchored at the start, as ingress-nginx's "location ~*".
+    /// HTTPRoute: case-sensitive, the whole path, without backtracking.
+    /// </summary>
     public Regex? PathRegex { get; }
 
-    private HeaderMatch[] Headers { get; }
+    private ValueCondition[] Headers { get; }
 
-    private QueryMatch[] Query { get; }
+    private ValueCondition[] Query { get; }
 
     public bool Matches(string matchPath, HttpRequest request) =>
-        MatchesPath(matchPath) && MatchesHeaders(request) && MatchesQuery(request);
+        MatchesPath(matchPath) && MatchesHeaders(request) && MatchesQuery(request) && (HttpRoute is null || MatchesHttpRoute(request));
 
     public bool MatchesPath(string matchPath)
     {
@@ -69,9 +88,14 @@ internal sealed class CompiledRoute
             || (matchPath.StartsWith(Path, StringComparison.Ordinal) && (matchPath.Length == Path.Length || matchPath[Path.Length] == '/'));
     }
 
-    /// <summary>The path sent to the backend: the normalized path, or the rewrite-target built from the regex's groups.</summary>
+    /// <summary>The path sent to the backend: the normalized path, an HTTPRoute's URLRewrite path, or the rewrite-target built from the regex's groups.</summary>
     public string ForwardedPath(string path, string matchPath)
     {
+        if (HttpRoute?.Rewrite?.Path is { } modifier)
+        {
+            return PathModifiers.Apply(modifier, path, matchPath, Path);
+        }
+
         if (PathRegex is null || Spec.RewriteTarget is not { } target)
         {
             return path;
@@ -87,11 +111,12 @@ internal sealed class CompiledRoute
         return PathNormalizer.EscapeInvalid(rewritten.StartsWith('/') ? rewritten : "/" + rewritten);
     }
 
+    /// <summary>Header names are case-insensitive; a header sent several times matches when one of its values does.</summary>
     private bool MatchesHeaders(HttpRequest request)
     {
         foreach (var header in Headers)
         {
-            if (!request.Headers.TryGetValue(header.Name, out var values) || !Contains(values, header.Value))
+            if (!request.Headers.TryGetValue(header.Name, out var values) || !AnyAccepted(values, header))
             {
                 return false;
             }
@@ -100,11 +125,18 @@ internal sealed class CompiledRoute
         return true;
     }
 
+    /// <summary>
+    /// Ingress routes read request.Query (names folded to one case, any value of a repeated name), as
+    /// they always have; HTTPRoute routes read the raw query: case-sensitive names, the first value.
+    /// </summary>
     private bool MatchesQuery(HttpRequest request)
     {
         foreach (var query in Query)
         {
-            if (!request.Query.TryGetValue(query.Name, out var values) || !Contains(values, query.Value))
+            var matches = HttpRoute is null
+                ? request.Query.TryGetValue(query.Name, out var values) && AnyAccepted(values, query)
+                : RawQuery.FirstValueAccepted(request.QueryString.Value, query);
+            if (!matches)
             {
                 return false;
             }
@@ -113,40 +145,33 @@ internal sealed class CompiledRoute
         return true;
     }
 
-    private static bool Contains(Microsoft.Extensions.Primitives.StringValues values, string wanted)
+    /// <summary>The method (case-sensitive, as HTTP methods are) and the listener: plain HTTP or TLS.</summary>
+    private bool MatchesHttpRoute(HttpRequest request)
+    {
+        var rule = HttpRoute!;
+        if (rule.Method is { } method && !string.Equals(request.Method, method, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        return rule.Listeners switch
+        {
+            RouteListeners.HttpOnly => !request.IsHttps,
+            RouteListeners.HttpsOnly => request.IsHttps,
+            _ => true,
+        };
+    }
+
+    private static bool AnyAccepted(Microsoft.Extensions.Primitives.StringValues values, in ValueCondition condition)
     {
         foreach (var value in values)
         {
-            if (string.Equals(value, wanted, StringComparison.Ordinal))
+            if (condition.Accepts(value))
             {
                 return true;
             }
         }
 
         return false;
-    }
-}
-
-/// <summary>
-/// The order routes are tried in; the first that matches serves. Exact hosts before wildcard hosts
-/// before rules without a host before the default backend (the host is looked up in that order);
-/// within one host, the longest path first, Exact before Prefix at equal length, and a route with
-/// header or query matches before one without. Lower is first.
-/// </summary>
-internal static class RoutePrecedence
-{
-    /// <param name="path">The rule path as matching reads it (normalized); the route's own when not given.</param>
-    public static int Rank(RouteSpec route, string? path = null)
-    {
-        var hostRank = route.IsDefaultBackend ? 3 : route.Host == "*" ? 2 : route.Host.StartsWith("*.", StringComparison.Ordinal) ? 1 : 0;
-        var matchers = Math.Min(route.Headers.Length + route.Query.Length, 3);
-        var specificity = ((route.PathRegex ?? path ?? route.Path).Length * 8) + (route.PathMatch == PathMatchKind.Exact ? 4 : 0) + matchers;
-        return (hostRank * 1_000_000) - specificity;
-    }
-
-    public static int Compare(CompiledRoute a, CompiledRoute b)
-    {
-        var byRank = a.Rank.CompareTo(b.Rank);
-        return byRank != 0 ? byRank : string.CompareOrdinal(a.RouteId, b.RouteId);
     }
 }

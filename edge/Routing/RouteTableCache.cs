@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Proxy.Diagnostics;
 using Orleans.Proxy.Edge.Hosting;
+using Orleans.Proxy.Edge.HttpRoutes;
 using Orleans.Proxy.Edge.Matching;
 using Orleans.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
@@ -39,8 +40,13 @@ internal sealed partial class RouteTableCache(
         // keeps unchanged values by reference, so a change costs what changed, not the table's size.
         await RefreshAsync(_hosts, table.Hosts, host => [.. host.Routes.Select(YarpConfigBuilder.ToRoute)], validator.ValidateRouteAsync, r => $"route {r.RouteId}");
         await RefreshAsync(_backends, table.Backends, backend => [YarpConfigBuilder.ToCluster(backend)], validator.ValidateClusterAsync, c => $"cluster {c.ClusterId}");
-        var validRoutes = _hosts.Values.SelectMany(h => h.Valid).Where(r => table.Backends.ContainsKey(r.ClusterId!)).ToList();
+        var validRoutes = _hosts.Values.SelectMany(h => h.Valid)
+            .Where(r => table.Backends.ContainsKey(r.ClusterId!) || r.ClusterId == HttpRouteFilters.NoBackendClusterId).ToList();
         var validClusters = _backends.Values.SelectMany(b => b.Valid).ToList();
+        if (validRoutes.Any(r => r.ClusterId == HttpRouteFilters.NoBackendClusterId))
+        {
+            validClusters.Add(HttpRouteFilters.NoBackendCluster);
+        }
         var invalid = _hosts.Values.SelectMany(h => h.Invalid).Concat(_backends.Values.SelectMany(b => b.Invalid))
             .ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
 

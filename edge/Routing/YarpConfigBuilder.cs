@@ -1,5 +1,6 @@
 using System.Net;
 using Orleans.Proxy.Edge.Caching;
+using Orleans.Proxy.Edge.HttpRoutes;
 using Orleans.Proxy.Edge.IngressFeatures;
 using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Routing;
@@ -18,7 +19,8 @@ internal static class YarpConfigBuilder
     /// <summary>
     /// The route's proxy settings. Its Match is a formality YARP requires: the edge's own matcher
     /// (<see cref="Matching.RouteMatcher"/>) selects routes, and YARP's endpoints are not in ASP.NET
-    /// Core routing. Order is the matcher's precedence, for diagnostics.
+    /// Core routing. Order is the matcher's Ingress precedence, for diagnostics (HTTPRoute routes are
+    /// ordered by <see cref="Matching.RoutePrecedence.Compare"/>, which no single number holds).
     /// Backends see the Host the client asked for, as behind ingress-nginx (YARP's default is the destination's).
     /// </summary>
     public static RouteConfig ToRoute(RouteSpec route) => new RouteConfig
@@ -28,7 +30,7 @@ internal static class YarpConfigBuilder
         Order = Matching.RoutePrecedence.Rank(route),
         Metadata = IngressRouteFeatures.ToMetadata(route),
         Match = new RouteMatch { Path = "/" + CatchAll },
-    }.WithTransformUseOriginalHostHeader().WithRateLimits(route).WithCaching(route);
+    }.WithTransformUseOriginalHostHeader().WithRateLimits(route).WithCaching(route).WithHttpRoute(route);
 
     public static ClusterConfig ToCluster(BackendSpec backend)
     {

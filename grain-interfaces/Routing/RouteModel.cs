@@ -65,7 +65,10 @@ public sealed record RouteSpec(
 
     // ingress-nginx annotations (Ids 30-49).
 
-    /// <summary>When set, the request path must match this case-insensitive regex, anchored at the start; <see cref="Path"/> is then its literal '/'-prefix.</summary>
+    /// <summary>
+    /// When set, the request path must match this case-insensitive regex, anchored at the start; <see cref="Path"/> is then its literal '/'-prefix.
+    /// On a route with <see cref="HttpRoute"/> (Gateway API's RegularExpression path): case-sensitive, and it must match the whole path.
+    /// </summary>
     [Id(30)]
     public string? PathRegex { get; init; }
 

@@ -39,6 +39,9 @@ internal sealed class TestBackend : IAsyncDisposable
     /// <summary>"METHOD /path" of every request received.</summary>
     public ConcurrentQueue<string> Seen { get; } = new();
 
+    /// <summary>The request headers of every request received (a repeated header's values comma-joined).</summary>
+    public ConcurrentQueue<IReadOnlyDictionary<string, string>> SeenHeaders { get; } = new();
+
     /// <summary>The request target of every request, byte for byte as it arrived (before Kestrel decodes the path).</summary>
     public ConcurrentQueue<string> RawTargets { get; } = new();
 
@@ -78,6 +81,7 @@ internal sealed class TestBackend : IAsyncDisposable
         {
             Interlocked.Increment(ref backend._requests);
             backend.Seen.Enqueue($"{context.Request.Method} {context.Request.Path}");
+            backend.SeenHeaders.Enqueue(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase));
             backend.RawTargets.Enqueue(context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "");
             backend._byPath.AddOrUpdate(context.Request.Path.Value ?? "/", 1, (_, n) => n + 1);
             context.Response.Headers["X-Backend"] = name;

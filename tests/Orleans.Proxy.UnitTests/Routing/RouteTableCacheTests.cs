@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Proxy.Diagnostics;
 using Orleans.Proxy.Edge.Hosting;
+using Orleans.Proxy.Edge.HttpRoutes;
 using Orleans.Proxy.Edge.Matching;
 using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Routing;
@@ -45,6 +46,25 @@ public sealed class RouteTableCacheTests
 
         await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 3 }, hosts.Remove("a.test"), backends.Clear()));
         Assert.Empty(yarp.GetConfig().Routes);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_HttpRouteWithoutValidBackend_ServedOnTheNoBackendCluster()
+    {
+        var (cache, _, yarp) = NewCache();
+        var route = new RouteSpec("ns/gw#0.0", "gw.test", "/", PathMatchKind.Prefix, [], [], "", "HTTPRoute ns/gw")
+        {
+            HttpRoute = new HttpRouteRule { Redirect = new RedirectSpec("https", null, null, null, 301) },
+        };
+        var hosts = ImmutableDictionary<string, HostRoutes>.Empty.Add("gw.test", new HostRoutes("gw.test", 1, [route]));
+
+        await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 1 }, hosts, ImmutableDictionary<string, BackendSpec>.Empty));
+
+        Assert.Equal([HttpRouteFilters.NoBackendClusterId], yarp.GetConfig().Routes.Select(r => r.ClusterId));
+        Assert.Equal([HttpRouteFilters.NoBackendClusterId], yarp.GetConfig().Clusters.Select(c => c.ClusterId));
+
+        await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 2 }, hosts.Clear(), ImmutableDictionary<string, BackendSpec>.Empty));
+        Assert.Empty(yarp.GetConfig().Clusters);
     }
 
     private static HostRoutes Host(string host, long version) =>

@@ -1,0 +1,125 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Orleans.Proxy.Edge.HttpRoutes;
+using Orleans.Proxy.Edge.Matching;
+using Orleans.Proxy.Edge.Routing;
+using Orleans.Proxy.Routing;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace Orleans.Proxy.UnitTests.HttpRoutes;
+
+/// <summary>The HTTPRoute pipeline step: what it answers itself, and the cluster it leaves the request on.</summary>
+public sealed class HttpRouteMiddlewareTests
+{
+    private readonly Dictionary<string, ClusterState> _clusters = new(StringComparer.Ordinal);
+
+    private static RouteSpec Route(string clusterId, HttpRouteRule rule) =>
+        new("ns/web#0.0", "gw.test", "/foo", PathMatchKind.Prefix, [], [], clusterId, "HTTPRoute ns/web") { HttpRoute = rule };
+
+    private ClusterState Cluster(string id)
+    {
+        var cluster = new ClusterState(id, new ClusterModel(new ClusterConfig { ClusterId = id }, new HttpMessageInvoker(new HttpClientHandler())));
+        _clusters[id] = cluster;
+        return cluster;
+    }
+
+    private async Task<(DefaultHttpContext Context, bool Forwarded)> InvokeAsync(RouteSpec route, string path = "/foo/bar")
+    {
+        var config = YarpConfigBuilder.ToRoute(route);
+        var cluster = _clusters.GetValueOrDefault(config.ClusterId!) ?? Cluster(config.ClusterId!);
+        var context = new DefaultHttpContext();
+        context.Request.Method = HttpMethods.Get;
+        context.Request.Scheme = "http";
+        context.Request.Host = new HostString("gw.test:8080");
+        context.Request.Path = path;
+        context.Request.QueryString = new QueryString("?q=1");
+        context.Features.Set(new RouteMatchFeature(new CompiledRoute(route, new MatchingOptions()), new Endpoint(null, null, null), path, path));
+        context.Features.Set<IReverseProxyFeature>(new ReverseProxyFeature
+        {
+            Route = new RouteModel(config, cluster, HttpTransformer.Empty),
+            Cluster = cluster.Model,
+            AllDestinations = [],
+            AvailableDestinations = [],
+        });
+        var mirror = new RequestMirror(new Lookup(_clusters), Options.Create(new HttpRoutesOptions()), TimeProvider.System, NullLogger<RequestMirror>.Instance);
+        var middleware = new HttpRouteMiddleware(new Lookup(_clusters), mirror, NullLogger<HttpRouteMiddleware>.Instance);
+        var forwarded = false;
+        await middleware.InvokeAsync(context, () =>
+        {
+            forwarded = true;
+            return Task.CompletedTask;
+        });
+        return (context, forwarded);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_Redirect_AnsweredWithLocationNotForwarded()
+    {
+        var redirect = new RedirectSpec("https", null, null, new PathModifier(PathModifierKind.ReplacePrefixMatch, "/"), 301);
+
+        var (context, forwarded) = await InvokeAsync(Route("", new HttpRouteRule { Redirect = redirect }));
+
+        Assert.False(forwarded);
+        Assert.Equal(301, context.Response.StatusCode);
+        Assert.Equal("https://gw.test/bar?q=1", context.Response.Headers.Location);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_NoValidBackend_500NotForwarded()
+    {
+        var (context, forwarded) = await InvokeAsync(Route("", new HttpRouteRule()));
+
+        Assert.False(forwarded);
+        Assert.Equal(500, context.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_SplitToAnotherCluster_ReassignedAndForwarded()
+    {
+        Cluster("ns/b:80");
+
+        var (context, forwarded) = await InvokeAsync(Route("ns/a:80", new HttpRouteRule { Backends = [new("ns/a:80", 0), new("ns/b:80", 1)] }));
+
+        Assert.True(forwarded);
+        Assert.Equal("ns/b:80", context.GetReverseProxyFeature().Cluster!.Config.ClusterId);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_SplitToItsOwnCluster_ForwardedUnchanged()
+    {
+        var (context, forwarded) = await InvokeAsync(Route("ns/a:80", new HttpRouteRule { Backends = [new("ns/a:80", 1), new("ns/b:80", 0)] }));
+
+        Assert.True(forwarded);
+        Assert.Equal("ns/a:80", context.GetReverseProxyFeature().Cluster!.Config.ClusterId);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("ns/unknown:80")]
+    public async Task InvokeAsync_SplitToAnInvalidOrUnknownBackend_500NotForwarded(string clusterId)
+    {
+        var (context, forwarded) = await InvokeAsync(Route("ns/a:80", new HttpRouteRule { Backends = [new("ns/a:80", 0), new(clusterId, 1)] }));
+
+        Assert.False(forwarded);
+        Assert.Equal(500, context.Response.StatusCode);
+    }
+
+    private sealed class Lookup(Dictionary<string, ClusterState> clusters) : IProxyStateLookup
+    {
+        public bool TryGetRoute(string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RouteModel? route)
+        {
+            route = null;
+            return false;
+        }
+
+        public IEnumerable<RouteModel> GetRoutes() => [];
+
+        public bool TryGetCluster(string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ClusterState? cluster) => clusters.TryGetValue(id, out cluster);
+
+        public IEnumerable<ClusterState> GetClusters() => clusters.Values;
+    }
+}
