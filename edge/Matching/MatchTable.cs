@@ -20,9 +20,13 @@ internal sealed class MatchTable
     private readonly Dictionary<string, HostEntry> _hosts;
     private readonly Dictionary<string, HostEntry>.AlternateLookup<ReadOnlySpan<char>> _lookup;
 
+    /// <summary>Some wildcard host has HTTPRoute routes, so names deeper than one label below it are looked up too.</summary>
+    private readonly bool _deepWildcards;
+
     private MatchTable(Dictionary<string, HostEntry> hosts, MatchingOptions options, int compiledHosts)
     {
         _hosts = hosts;
+        _deepWildcards = hosts.Any(h => h.Key.StartsWith("*.", StringComparison.Ordinal) && h.Value.Routes.Any(r => r.HttpRoute is not null));
         _lookup = hosts.GetAlternateLookup<ReadOnlySpan<char>>();
         Options = options;
         CompiledHosts = compiledHosts;
@@ -60,7 +64,8 @@ internal sealed class MatchTable
 
     /// <summary>
     /// The first route, in precedence order, that matches: the request's host exactly, then the
-    /// wildcard covering its first label, then rules without a host, then the default backend.
+    /// wildcard covering its first label, then (HTTPRoute routes only) wildcards of shorter suffixes,
+    /// then rules without a host, then the default backend.
     /// </summary>
     /// <param name="host">The Host header (or :authority) as received: any case, with or without a port.</param>
     /// <param name="matchPath">The request path, normalized (<see cref="NormalizedPath.MatchPath"/>).</param>
@@ -87,6 +92,19 @@ internal sealed class MatchTable
             }
         }
 
+        // A Gateway API wildcard covers any number of labels: "*.foo.com" also serves "baz.bar.foo.com" (the
+        // longest suffix first, the spec's most specific hostname), for HTTPRoute routes only.
+        for (var at = dot; _deepWildcards && at > 0 && name[(at + 1)..].IndexOf('.') is var next and >= 0;)
+        {
+            at += 1 + next;
+            var suffix = buffer[(1 + at)..(2 + name.Length)];
+            suffix[0] = '*';
+            if (_lookup.TryGetValue(suffix, out var entry) && FirstMatch(entry, matchPath, request, isServed, httpRoutesOnly: true) is { } byGatewayWildcard)
+            {
+                return byGatewayWildcard;
+            }
+        }
+
         return _hosts.TryGetValue(AnyHost, out var any) ? FirstMatch(any, matchPath, request, isServed) : null;
     }
 
@@ -101,16 +119,23 @@ internal sealed class MatchTable
             keys.Add("*" + name[dot..]);
         }
 
-        keys.Add(AnyHost);
+        var deeper = new List<string>();
+        for (var at = dot; _deepWildcards && at > 0 && name.IndexOf('.', at + 1) is var next and >= 0; at = next)
+        {
+            deeper.Add("*" + name[next..]);
+        }
+
         return keys.Where(k => k.Length > 0).Distinct(StringComparer.Ordinal)
-            .SelectMany(k => _hosts.TryGetValue(k, out var entry) ? entry.Routes : []);
+            .SelectMany(k => _hosts.TryGetValue(k, out var entry) ? entry.Routes : [])
+            .Concat(deeper.SelectMany(k => _hosts.TryGetValue(k, out var entry) ? entry.Routes.Where(r => r.HttpRoute is not null) : []))
+            .Concat(_hosts.TryGetValue(AnyHost, out var any) ? any.Routes : []);
     }
 
-    private static CompiledRoute? FirstMatch(HostEntry entry, string matchPath, HttpRequest request, Func<string, bool>? isServed)
+    private static CompiledRoute? FirstMatch(HostEntry entry, string matchPath, HttpRequest request, Func<string, bool>? isServed, bool httpRoutesOnly = false)
     {
         foreach (var route in entry.Routes)
         {
-            if (route.Matches(matchPath, request) && (isServed is null || isServed(route.RouteId)))
+            if ((!httpRoutesOnly || route.HttpRoute is not null) && route.Matches(matchPath, request) && (isServed is null || isServed(route.RouteId)))
             {
                 return route;
             }

@@ -52,8 +52,8 @@ internal static partial class HttpRouteRules
                         return null;
                     }
 
-                    // The whole path must match, case-sensitively (the edge compiles route regexes case-insensitive).
-                    regex = $"^(?-i:{value})$";
+                    // On an HTTPRoute route the edge matches it against the whole path, case-sensitively.
+                    regex = value;
                     path = "/";
                     kind = PathMatchKind.Prefix;
                     break;

@@ -22,9 +22,6 @@ public sealed class HttpRouteEdgeTests
             StringComparer.Ordinal),
         []);
 
-    private static HttpClient NoRedirects(TestEdge edge) =>
-        new(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://{edge.PublicEndpoint}") };
-
     [Fact]
     public async Task Proxy_RedirectRewriteAndHeaderFilters_AsGatewayApiDefines()
     {
@@ -48,7 +45,7 @@ public sealed class HttpRouteEdgeTests
         ];
         await cluster.Publisher.PublishAsync(Desired(routes, ("ns/web:80", web)), rewriteAll: false, CancellationToken.None);
         await edge.WaitForBackendAsync("gw.test", "/", "web");
-        using var client = NoRedirects(edge);
+        var client = edge.Public;
 
         using var redirect = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/old/page?x=1") { Headers = { Host = "gw.test" } });
         Assert.Equal(301, (int)redirect.StatusCode);

@@ -21,7 +21,8 @@ internal sealed class TestEdge : IAsyncDisposable
     {
         App = app;
         var listeners = app.Services.GetRequiredService<EdgeListeners>();
-        Public = new HttpClient { BaseAddress = new Uri($"http://{listeners.PublicEndpoint}") };
+        // Redirects are answers to assert, never followed: a Location may name a host outside loopback.
+        Public = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://{listeners.PublicEndpoint}") };
         Diagnostics = new HttpClient { BaseAddress = new Uri($"http://{listeners.DiagnosticsEndpoint}") };
         Diagnostics.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DiagnosticsToken);
     }

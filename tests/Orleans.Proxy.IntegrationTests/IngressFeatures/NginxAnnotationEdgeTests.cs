@@ -29,7 +29,6 @@ public sealed class NginxAnnotationEdgeTests
             Annotated("small", "small.test", ("/", "web"), ("proxy-body-size", "10"))));
         await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path);
         await edge.WaitForBackendAsync("small.test", "/", "web");
-        using var noRedirects = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = edge.Public.BaseAddress };
 
         // rewrite-target with use-regex: the second group becomes the path; the query string stays.
         Assert.Equal("200 api rw.test /new/page?x=1", await edge.GetBodyAsync("rw.test", "/something/new/page?x=1"));
@@ -37,9 +36,9 @@ public sealed class NginxAnnotationEdgeTests
         // A path the regex does not match falls through to the next route.
         Assert.Equal("200 web rw.test /somethingelse", await edge.GetBodyAsync("rw.test", "/somethingelse"));
 
-        await AssertRedirect(noRedirects, "ssl.test", "/a?b=1", HttpStatusCode.PermanentRedirect, "https://ssl.test/a?b=1");
-        await AssertRedirect(noRedirects, "moved.test", "/anything", HttpStatusCode.MovedPermanently, "https://new.test/landing");
-        await AssertRedirect(noRedirects, "root.test", "/", HttpStatusCode.Found, "/app");
+        await AssertRedirect(edge.Public, "ssl.test", "/a?b=1", HttpStatusCode.PermanentRedirect, "https://ssl.test/a?b=1");
+        await AssertRedirect(edge.Public, "moved.test", "/anything", HttpStatusCode.MovedPermanently, "https://new.test/landing");
+        await AssertRedirect(edge.Public, "root.test", "/", HttpStatusCode.Found, "/app");
         Assert.StartsWith("200 web ", await edge.GetBodyAsync("root.test", "/app"));
 
         Assert.StartsWith("200 web ", await edge.GetBodyAsync("allowed.test", "/"));

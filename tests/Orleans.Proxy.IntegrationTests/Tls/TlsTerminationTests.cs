@@ -36,10 +36,9 @@ public sealed class TlsTerminationTests
         Assert.Equal((Host, first.Thumbprint), (served.GetProperty("host").GetString(), served.GetProperty("thumbprint").GetString()));
 
         // spec.tls turns on ssl-redirect for the host, as with ingress-nginx.
-        using var plain = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = edge.Public.BaseAddress };
         using var request = new HttpRequestMessage(HttpMethod.Get, "/x");
         request.Headers.Host = Host;
-        using var redirect = await plain.SendAsync(request);
+        using var redirect = await edge.Public.SendAsync(request);
         Assert.Equal(HttpStatusCode.PermanentRedirect, redirect.StatusCode);
         Assert.Equal($"https://{Host}/x", redirect.Headers.Location?.OriginalString);
 
@@ -72,10 +71,9 @@ public sealed class TlsTerminationTests
         await edge.WaitForBackendAsync(Host, "/x", "web");
 
         Assert.Equal("200 web secure.test /x", await edge.GetBodyAsync(Host, "/x"));
-        using var plain = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = edge.Public.BaseAddress };
         using var request = new HttpRequestMessage(HttpMethod.Get, "/x?y=1");
         request.Headers.Host = forced;
-        using var redirect = await plain.SendAsync(request);
+        using var redirect = await edge.Public.SendAsync(request);
         Assert.Equal(HttpStatusCode.PermanentRedirect, redirect.StatusCode);
         Assert.Equal($"https://{forced}/x?y=1", redirect.Headers.Location?.OriginalString);
     }

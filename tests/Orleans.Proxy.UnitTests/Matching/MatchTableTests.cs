@@ -104,6 +104,25 @@ public sealed class MatchTableTests
     }
 
     [Fact]
+    public void Match_GatewayApiWildcardHost_CoversSeveralLabelsForHttpRoutesOnlyMostSpecificFirst()
+    {
+        var table = Table(
+            Route("ingress", "*.foo.com", "/ingress"),
+            Route("http-route", "*.foo.com", "/") with { HttpRoute = new HttpRouteRule() },
+            Route("deeper", "*.bar.foo.com", "/deeper") with { HttpRoute = new HttpRouteRule() });
+
+        Assert.Equal("http-route", Match(table, "a.b.c.foo.com", "/"));
+        Assert.Equal("http-route", Match(table, "bar.foo.com", "/"));
+        Assert.Equal("deeper", Match(table, "a.b.bar.foo.com", "/deeper"));
+        Assert.Equal("http-route", Match(table, "a.b.bar.foo.com", "/other"));
+        // The Ingress route keeps the Ingress rule: one label only.
+        Assert.Equal("ingress", Match(table, "bar.foo.com", "/ingress"));
+        Assert.Equal("http-route", Match(table, "baz.bar.foo.com", "/ingress"));
+        Assert.Null(Match(table, "foo.com", "/"));
+        Assert.Equal(["http-route", "deeper"], table.Candidates("x.y.bar.foo.com").Select(r => r.RouteId).Where(id => id != "ingress").Reverse());
+    }
+
+    [Fact]
     public void Match_ExactHostAndWildcard_ExactHostFirstThenWildcardForOtherPaths()
     {
         var table = Table(Route("wild", "*.apps.test", "/"), Route("exact", "a.apps.test", "/app"));

@@ -42,6 +42,8 @@ public sealed class GatewayApiControllerTests(SharedControllerTestBed shared) : 
         bed.Server.Inject(Route("broken", "broken.gw.test", "missing"));
 
         await bed.Edge.WaitForBackendAsync("shop.gw.test", "/", "gw-v1");
+        await Eventually.Until(async () => (await bed.Edge.GetAsync("broken.gw.test", "/")).StatusCode == HttpStatusCode.InternalServerError,
+            "a rule whose only backend does not exist answers 500");
 
         await Eventually.Until(() => Task.FromResult(Condition(bed.Server.Get<GatewayClass>("ours")?.Status?.Conditions, "Accepted") == "True:Accepted"), "the GatewayClass is accepted");
         Assert.Null(bed.Server.Get<GatewayClass>("theirs")?.Status);
