@@ -20,8 +20,8 @@ internal static class DiagnosticsCommand
           edge                       this edge: served generation, cluster connection, degraded mode
           edges                      connected edges, the generation each serves and how far behind it is
           silos                      silos and their status
-          explain HOST PATH [--header Name:Value]...
-                                     which route, cluster and destination a request would get, and why
+          explain HOST PATH [--header Name:Value]... [--method M] [--https]
+                                     which route (Ingress or HTTPRoute rule), cluster and destination a request would get, and why
           rejections                 objects refused, with the field to fix
           view NAME [key=value]...   a feature's view (list them with: view)
           cache [--entries N]        this edge's cache: entries, sizes, hit ratios (memory and shared tiers)
@@ -39,6 +39,7 @@ internal static class DiagnosticsCommand
         var token = Environment.GetEnvironmentVariable(TokenVariable);
         var words = new List<string>();
         var headers = new List<string>();
+        var explainOptions = string.Empty;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -51,6 +52,12 @@ internal static class DiagnosticsCommand
                     break;
                 case "--header" when i + 1 < args.Length:
                     headers.Add(args[++i]);
+                    break;
+                case "--method" when i + 1 < args.Length:
+                    explainOptions += $"&method={Uri.EscapeDataString(args[++i])}";
+                    break;
+                case "--https":
+                    explainOptions += "&https=true";
                     break;
                 default:
                     words.Add(args[i]);
@@ -68,7 +75,7 @@ internal static class DiagnosticsCommand
             ["edges"] => ("/diag/cluster/edges", PrintEdges),
             ["silos"] => ("/diag/cluster/silos", PrintSilos),
             ["explain", var host, var path] => ($"/diag/explain?host={Uri.EscapeDataString(host)}&path={Uri.EscapeDataString(path)}"
-                + string.Concat(headers.Select(h => $"&header={Uri.EscapeDataString(h)}")), PrintExplain),
+                + string.Concat(headers.Select(h => $"&header={Uri.EscapeDataString(h)}")) + explainOptions, PrintExplain),
             ["rejections"] => ("/diag/cluster/rejections", PrintRejections),
             ["view"] => ("/diag/cluster/views", (o, json) => TextTable.Write(o, ["VIEW"], json.EnumerateArray().Select(v => (IReadOnlyList<string>)[TextTable.Format(v)]))),
             ["cache"] => ("/diag/cache?shared=true", Caching.CacheCommands.PrintCache),
@@ -217,8 +224,13 @@ internal static class DiagnosticsCommand
         {
             var route = json.GetProperty("route");
             rows.Add(["route", S(route, "routeId")]);
-            rows.Add(["source", S(route, "source")]);
-            rows.Add(["rule", $"{S(route, "routeHost")} {S(route, "routePath")} ({S(route, "pathMatch")})"]);
+            rows.Add(["rule", S(route, "rule")]);
+            rows.Add(["match", $"{S(route, "routeHost")} {S(route, "routePath")} ({S(route, "pathMatch")})"]);
+            if (route.TryGetProperty("filters", out var filters) && filters.ValueKind == JsonValueKind.Array)
+            {
+                rows.AddRange(filters.EnumerateArray().Select(f => (IReadOnlyList<string>)["filter", TextTable.Format(f)]));
+            }
+
             rows.Add(["cluster", S(json, "cluster")]);
             rows.Add(["load balancing", S(json, "loadBalancing")]);
             rows.Add(["destination", $"{S(json, "destination")} ({S(json, "address")})"]);
@@ -241,7 +253,7 @@ internal static class DiagnosticsCommand
         }
 
         o.WriteLine();
-        o.WriteLine("candidate routes, in YARP's order:");
+        o.WriteLine("candidate routes, in the order they are tried:");
         foreach (var candidate in json.GetProperty("candidates").EnumerateArray())
         {
             o.WriteLine($"  {TextTable.Format(candidate)}");

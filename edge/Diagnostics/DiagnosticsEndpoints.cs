@@ -69,8 +69,8 @@ internal static class DiagnosticsEndpoints
         diag.MapBackendDiagnostics();
         diag.MapAffinityDiagnostics();
         diag.MapGet("/rejections", (RouteTableCache cache) => cache.Current.Catalog.Rejections);
-        diag.MapGet("/explain", async (string host, string path, HttpRequest request, RequestExplainer explainer) =>
-            Results.Ok(await explainer.ExplainAsync(host, path.StartsWith('/') ? path : "/" + path, request.Query["header"].OfType<string>())));
+        diag.MapGet("/explain", async (string host, string path, string? method, bool? https, HttpRequest request, RequestExplainer explainer) =>
+            Results.Ok(await explainer.ExplainAsync(host, path.StartsWith('/') ? path : "/" + path, request.Query["header"].OfType<string>(), method ?? HttpMethods.Get, https ?? false)));
         diag.MapRateLimitDiagnostics();
         diag.MapTlsDiagnostics();
         diag.MapGrainCallDiagnostics();

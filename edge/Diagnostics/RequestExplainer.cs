@@ -23,11 +23,13 @@ internal sealed class RequestExplainer(
     IServiceProvider services)
 {
     /// <param name="pathAndQuery">The path as a client would send it (percent-encoded), with an optional query.</param>
-    public Task<object> ExplainAsync(string host, string pathAndQuery, IEnumerable<string> headers)
+    /// <param name="method">The request method (HTTPRoute matches can name one).</param>
+    /// <param name="https">As on the HTTPS listener (HTTPRoute routes can be served on one listener kind only).</param>
+    public Task<object> ExplainAsync(string host, string pathAndQuery, IEnumerable<string> headers, string method = "GET", bool https = false)
     {
         var context = new DefaultHttpContext { RequestServices = services };
-        context.Request.Method = HttpMethods.Get;
-        context.Request.Scheme = "http";
+        context.Request.Method = method.ToUpperInvariant();
+        context.Request.Scheme = https ? "https" : "http";
         context.Request.Host = new HostString(host);
         var queryStart = pathAndQuery.IndexOf('?', StringComparison.Ordinal);
         var rawPath = queryStart < 0 ? pathAndQuery : pathAndQuery[..queryStart];
@@ -81,8 +83,14 @@ internal sealed class RequestExplainer(
             : policy?.PickDestination(context, cluster, available);
         var why = new List<string>
         {
-            $"route {route.Config.RouteId}{$" (from {spec.Source})"} is the first match in precedence order among {candidates.Count} candidate routes for this host",
-            cluster is null ? $"its cluster {route.Config.ClusterId} is not loaded: the edge answers 503"
+            $"route {route.Config.RouteId} ({Rule(spec)}) is the first match among {candidates.Count} candidate routes for this host, in "
+                + (spec.HttpRoute is null
+                    ? "the Ingress spec's order: exact host, then wildcard, then no host; longest path; Exact before Prefix at equal length; then header and query matches"
+                    : "Gateway API's order: most specific hostname; Exact path, then longest prefix; method; most header matches; most query matches; then oldest route, namespace/name, rule and match index"),
+            spec.HttpRoute?.Redirect is { } redirect ? $"its RequestRedirect filter answers {redirect.StatusCode}: nothing is forwarded"
+                : spec.ClusterId.Length == 0 && spec.HttpRoute is { Backends.IsDefaultOrEmpty: true } ? "the rule has no valid backend: the edge answers 500, as the Gateway API says"
+                : spec.HttpRoute is { Backends.IsDefaultOrEmpty: false } split ? $"the rule splits traffic by weight: {string.Join(", ", split.Backends.Select(b => $"{(b.ClusterId.Length == 0 ? "invalid (500)" : b.ClusterId)} {b.Weight}"))}; shown: {route.Config.ClusterId}"
+                : cluster is null ? $"its cluster {route.Config.ClusterId} is not loaded: the edge answers 503"
                 : available.Count == 0 ? $"cluster {cluster.ClusterId} has no available destination ({all.Count} known): the edge answers 503"
                 : available.Count == 1 ? $"cluster {cluster.ClusterId} has one available destination"
                 : $"load balancing {policyName} picked it among {available.Count} available destinations",
@@ -98,11 +106,14 @@ internal sealed class RequestExplainer(
             {
                 routeId = route.Config.RouteId,
                 source = spec.Source,
+                rule = Rule(spec),
+                method = spec.HttpRoute?.Method,
+                filters = spec.HttpRoute is { } rule ? Filters(rule) : null,
                 routeHost = spec.Host,
                 routePath = spec.Path,
                 pathMatch = spec.PathMatch.ToString(),
-                headers = spec is { Headers.IsDefaultOrEmpty: false } ? spec.Headers.Select(h => $"{h.Name}={h.Value}") : null,
-                query = spec is { Query.IsDefaultOrEmpty: false } ? spec.Query.Select(q => $"{q.Name}={q.Value}") : null,
+                headers = spec is { Headers.IsDefaultOrEmpty: false } ? spec.Headers.Select(h => $"{h.Name}{(h.Kind == ValueMatchKind.RegularExpression ? "~" : "=")}{h.Value}") : null,
+                query = spec is { Query.IsDefaultOrEmpty: false } ? spec.Query.Select(q => $"{q.Name}{(q.Kind == ValueMatchKind.RegularExpression ? "~" : "=")}{q.Value}") : null,
                 order = route.Config.Order,
             },
             cluster = route.Config.ClusterId,
@@ -125,5 +136,30 @@ internal sealed class RequestExplainer(
     }
 
     private static string Describe(RouteSpec r) =>
-        $"{r.RouteId}: {r.Host} {r.Path} ({r.PathMatch}{(r.Headers.IsDefaultOrEmpty ? "" : ", headers")}{(r.Query.IsDefaultOrEmpty ? "" : ", query")}) -> {r.ClusterId}";
+        $"{r.RouteId}: {r.Host} {r.PathRegex ?? r.Path} ({(r.PathRegex is null ? r.PathMatch : "RegularExpression")}{(r.HttpRoute?.Method is { } m ? $", {m}" : "")}"
+        + $"{(r.Headers.IsDefaultOrEmpty ? "" : ", headers")}{(r.Query.IsDefaultOrEmpty ? "" : ", query")}) -> {(r.ClusterId.Length == 0 ? "(no backend)" : r.ClusterId)}";
+
+    /// <summary>The object and the field the route came from: "Ingress ns/name spec.rules[0].http.paths[1]", "HTTPRoute ns/name spec.rules[2].matches[0]".</summary>
+    private static string Rule(RouteSpec spec)
+    {
+        var id = spec.RouteId;
+        var hash = id.LastIndexOf('#');
+        var at = id.IndexOf('@', Math.Max(hash, 0));
+        var indexes = hash < 0 ? [] : id[(hash + 1)..(at < 0 ? id.Length : at)].Split('.');
+        return indexes switch
+        {
+            [var rule, var match] when spec.HttpRoute is not null => $"{spec.Source} spec.rules[{rule}].matches[{match}]",
+            [var rule, var path] => $"{spec.Source} spec.rules[{rule}].http.paths[{path}]",
+            _ => spec.IsDefaultBackend ? $"{spec.Source} spec.defaultBackend" : spec.Source,
+        };
+    }
+
+    private static IEnumerable<string> Filters(HttpRouteRule rule) =>
+        new[]
+        {
+            rule.Redirect is { } r ? $"RequestRedirect {r.StatusCode} {r.Scheme ?? "(same scheme)"}://{r.Hostname ?? "(same host)"}{(r.Port is { } p ? $":{p}" : "")} {r.Path?.Kind} {r.Path?.Value}" : null,
+            rule.Rewrite is { } w ? $"URLRewrite {w.Hostname ?? "(same host)"} {w.Path?.Kind} {w.Path?.Value}" : null,
+            rule.RequestHeaders is not null ? "RequestHeaderModifier" : null,
+            rule.ResponseHeaders is not null ? "ResponseHeaderModifier" : null,
+        }.OfType<string>().Concat(rule.Mirrors.IsDefaultOrEmpty ? [] : rule.Mirrors.Select(m => $"RequestMirror {m.ClusterId} {m.Percent}%"));
 }

@@ -471,6 +471,29 @@ public sealed class HttpRouteConformanceTests(GatewayApiFixture fixture) : IClas
         Assert.Equal("404", Backend(await Get(GatewayApiFixture.CertificateHost, "/")));
     }
 
+    /// <summary>diag explain names the HTTPRoute rule and match that serves, its filters, and the order it won by.</summary>
+    [Fact]
+    public async Task Explain_HttpRouteRequest_NamesTheRuleMatchAndGatewayApiOrder()
+    {
+        await fixture.AddAsync("explain.yaml", Route("explain", "[explain.gateway.test]", """
+              - matches: [{path: {value: /}, method: POST}]
+                filters: [{type: RequestRedirect, requestRedirect: {hostname: example.org, statusCode: 301}}]
+              - matches: [{path: {value: /}}, {headers: [{type: RegularExpression, name: version, value: "v[0-9]+"}]}]
+                backendRefs: [{name: v1, port: 80, weight: 3}, {name: missing, port: 80, weight: 1}]
+            """), "explain.gateway.test", "/", "");
+
+        var post = await Edge.DiagAsync("/diag/explain?host=explain.gateway.test&path=/a&method=POST");
+        Assert.Equal("HTTPRoute test/explain spec.rules[0].matches[0]", post.GetProperty("route").GetProperty("rule").GetString());
+        Assert.Equal("POST", post.GetProperty("route").GetProperty("method").GetString());
+        Assert.StartsWith("RequestRedirect 301", post.GetProperty("route").GetProperty("filters")[0].GetString());
+        Assert.Contains("Gateway API's order", post.GetProperty("why")[0].GetString());
+        Assert.Equal("its RequestRedirect filter answers 301: nothing is forwarded", post.GetProperty("why")[1].GetString());
+
+        var byHeader = await Edge.DiagAsync("/diag/explain?host=explain.gateway.test&path=/a&header=Version:v2");
+        Assert.Equal("HTTPRoute test/explain spec.rules[1].matches[1]", byHeader.GetProperty("route").GetProperty("rule").GetString());
+        Assert.Equal("test/v1:80 3, invalid (500) 1", byHeader.GetProperty("why")[1].GetString()!.Split(": ")[1].Split(';')[0]);
+    }
+
     /// <summary>Issue 15: caching switched on for an HTTPRoute with the same annotation as on an Ingress.</summary>
     [Fact]
     public async Task HttpRoute_CacheAnnotation_SecondRequestIsAHit()

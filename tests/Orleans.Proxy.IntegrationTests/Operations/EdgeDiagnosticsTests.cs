@@ -29,7 +29,7 @@ public sealed class EdgeDiagnosticsTests
         Assert.Equal("Ingress test/shop", apiAnswer.GetProperty("route").GetProperty("source").GetString());
         Assert.Equal("/api", apiAnswer.GetProperty("route").GetProperty("routePath").GetString());
         Assert.Equal(3, apiAnswer.GetProperty("candidates").GetArrayLength());
-        Assert.Contains("first match in precedence order", apiAnswer.GetProperty("why")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("the Ingress spec's order", apiAnswer.GetProperty("why")[0].GetString(), StringComparison.Ordinal);
         // What the proxy really does with that request.
         Assert.StartsWith("200 api ", await edge.GetBodyAsync("shop.test", "/api/orders?id=1"));
 
