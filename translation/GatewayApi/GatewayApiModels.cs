@@ -90,6 +90,21 @@ public sealed record GatewaySpec
 
     [JsonPropertyName("addresses")]
     public IList<GatewayAddress>? Addresses { get; init; }
+
+    [JsonPropertyName("infrastructure")]
+    public GatewayInfrastructure? Infrastructure { get; init; }
+}
+
+public sealed record GatewayInfrastructure
+{
+    [JsonPropertyName("labels")]
+    public IDictionary<string, string>? Labels { get; init; }
+
+    [JsonPropertyName("annotations")]
+    public IDictionary<string, string>? Annotations { get; init; }
+
+    [JsonPropertyName("parametersRef")]
+    public ParametersReference? ParametersRef { get; init; }
 }
 
 public sealed record Listener

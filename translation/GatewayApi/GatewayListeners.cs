@@ -29,11 +29,19 @@ internal sealed class GatewayListeners
 
     private readonly Dictionary<string, List<GatewayListener>> _byGateway = new(StringComparer.Ordinal);
     private readonly List<(Gateway Gateway, List<(Listener Spec, List<V1Condition> Conditions, List<RouteGroupKind> Kinds, GatewayListener? Valid)> Listeners)> _gateways = [];
+    private readonly List<Gateway> _withParameters = [];
 
     public GatewayListeners(IEnumerable<Gateway> gateways, ISet<string> ourClasses, ReferenceGrants grants, IngressTls tls)
     {
         foreach (var gateway in gateways.Where(g => g.Spec.GatewayClassName is { } c && ourClasses.Contains(c)))
         {
+            if (gateway.Spec.Infrastructure?.ParametersRef is not null)
+            {
+                // Nothing of ours reads parameters: a Gateway that needs them is not served rather than served without them.
+                _withParameters.Add(gateway);
+                continue;
+            }
+
             var key = IngressConverter.ObjectKey(gateway.Metadata);
             var ns = gateway.Metadata.NamespaceProperty ?? "default";
             var generation = gateway.Metadata.Generation;
@@ -77,7 +85,15 @@ internal sealed class GatewayListeners
             ? Condition(Programmed, true, ReasonProgrammed, "the edges serve its valid listeners", generation)
             : Condition(Programmed, false, ReasonInvalid, "no listener is valid", generation);
         return new ObjectStatus<GatewayStatus>(GatewayApiKind.Gateway, g.Gateway.Metadata, new GatewayStatus { Conditions = [accepted, programmed], Listeners = listeners });
-    });
+    }).Concat(_withParameters.Select(g => new ObjectStatus<GatewayStatus>(GatewayApiKind.Gateway, g.Metadata, new GatewayStatus
+    {
+        Conditions =
+        [
+            Condition(Accepted, false, ReasonInvalidParameters, "spec.infrastructure.parametersRef is not supported: this controller takes no parameters", g.Metadata.Generation),
+            Condition(Programmed, false, ReasonInvalid, "the Gateway is not served", g.Metadata.Generation),
+        ],
+        Listeners = [],
+    })));
 
     private static (List<V1Condition>, List<RouteGroupKind>, GatewayListener?) Validate(
         Gateway gateway, string key, string ns, long? generation, Listener listener, IList<Listener> all, ReferenceGrants grants, IngressTls tls)

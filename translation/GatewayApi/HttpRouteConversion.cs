@@ -128,6 +128,11 @@ internal sealed class HttpRouteConversion(
             }
 
             servedRules++;
+            if (rule.Timeouts is not null)
+            {
+                rejections.Add(new Rejection(source, $"{field}.timeouts", "not supported yet: the backend's own timeouts (the edge's defaults) apply"));
+            }
+
             var split = ResolveBackends(source, field, ns, rule.BackendRefs ?? [], ref unresolved);
             if (filters.Unsupported is { } unsupported)
             {

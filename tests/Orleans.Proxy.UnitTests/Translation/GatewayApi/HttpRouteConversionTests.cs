@@ -246,6 +246,44 @@ public sealed class HttpRouteConversionTests
     }
 
     [Fact]
+    public void Convert_GatewayWithInfrastructureParameters_NotAcceptedAndNotServed()
+    {
+        var desired = Convert("""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: with-parameters, namespace: infra}
+            spec:
+              gatewayClassName: ours
+              infrastructure: {parametersRef: {group: invalid.io, kind: InvalidParameters, name: invalid}}
+              listeners: [{name: http, port: 80, protocol: HTTP}]
+            ---
+
+            """ + Route("r", "infra", "{name: with-parameters}"));
+
+        Assert.Equal("False:InvalidParameters", Condition(desired.GatewayApi!.Gateways.Single(g => g.Name == "with-parameters").Status.Conditions, GatewayConditions.Accepted));
+        Assert.Empty(desired.Hosts);
+        Assert.Empty(desired.GatewayApi.Routes);
+    }
+
+    [Fact]
+    public void Convert_RouteOnTwoGateways_AParentStatusForEachAndServedByBoth()
+    {
+        var desired = Convert("""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: second, namespace: infra}
+            spec: {gatewayClassName: ours, listeners: [{name: https, port: 443, protocol: HTTP}]}
+            ---
+
+            """ + Route("r", "infra", "{name: gw, sectionName: http}, {name: second}"));
+
+        var parents = desired.GatewayApi!.Routes.Single().Status.Parents;
+        Assert.Equal(["gw", "second"], parents.Select(p => p.ParentRef.Name));
+        Assert.All(parents, p => Assert.Equal("True:Accepted", Condition(p.Conditions, GatewayConditions.Accepted)));
+        Assert.Single(desired.Hosts["a.example.com"]);
+    }
+
+    [Fact]
     public void Read_GatewayApiObjectWithAFieldItsSchemaLacks_RefusedNamingTheField()
     {
         var read = KubernetesYamlReader.Read("test.yaml", """
