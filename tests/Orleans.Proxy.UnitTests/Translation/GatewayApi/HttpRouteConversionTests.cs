@@ -284,6 +284,37 @@ public sealed class HttpRouteConversionTests
     }
 
     [Fact]
+    public void Convert_OurAnnotationsOnAnHttpRoute_RateLimitHealthAffinityAndCacheAsOnAnIngress()
+    {
+        var desired = Convert("""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata:
+              name: r
+              namespace: infra
+              annotations:
+                orleans-proxy.io/rate-limit-rps: "10"
+                orleans-proxy.io/health-check-path: /healthz
+                orleans-proxy.io/affinity: cookie
+                orleans-proxy.io/cache: "true"
+                nginx.ingress.kubernetes.io/limit-rps: "5"
+                orleans-proxy.io/match-headers: "x-a=b"
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [a.example.com]
+              rules: [{backendRefs: [{name: web, port: 8080}]}]
+            """);
+
+        var route = desired.Hosts["a.example.com"].Single();
+        Assert.Equal(10, Assert.Single(route.RateLimits).Permits);
+        Assert.NotNull(route.Affinity);
+        Assert.NotNull(route.Cache);
+        Assert.Equal("/healthz", desired.Backends["infra/web:8080"].HealthCheck?.Path);
+        Assert.Contains(desired.Rejections, r => r.Field == "metadata.annotations[nginx.ingress.kubernetes.io/limit-rps]" && r.Reason.Contains("Ingresses only", StringComparison.Ordinal));
+        Assert.Contains(desired.Rejections, r => r.Field == "metadata.annotations[orleans-proxy.io/match-headers]");
+    }
+
+    [Fact]
     public void Read_GatewayApiObjectWithAFieldItsSchemaLacks_RefusedNamingTheField()
     {
         var read = KubernetesYamlReader.Read("test.yaml", """
