@@ -116,4 +116,9 @@ public sealed record RateLimitState(
     [property: Id(6)] long TotalGranted,
     [property: Id(7)] long TotalReturned,
     [property: Id(8)] ImmutableArray<RateLimitEdgeState> Edges,
-    [property: Id(9)] long TotalOwed = 0);
+    [property: Id(9)] long TotalOwed = 0)
+{
+    /// <summary>The silo the bucket is active on ("host:port"), for operators looking for it (and fault drills aiming at it).</summary>
+    [Id(10)]
+    public string? Silo { get; init; }
+}

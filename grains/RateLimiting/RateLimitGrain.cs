@@ -52,7 +52,7 @@ internal sealed class RateLimitGrain : Grain, IRateLimitGrain
     }
 
     public Task<RateLimitState> GetState() =>
-        Task.FromResult(_bucket.State(this.GetPrimaryKeyString(), _time.GetUtcNow()));
+        Task.FromResult(_bucket.State(this.GetPrimaryKeyString(), _time.GetUtcNow()) with { Silo = RuntimeIdentity });
 
     /// <summary>The rate and capacity the key names, whatever the edge sent (see <see cref="IRateLimitGrain"/>).</summary>
     private LeaseRequest WithOwnSettings(LeaseRequest request) =>

@@ -56,6 +56,7 @@ internal sealed class RateLimitDiagnostics(IGrainFactory grains, IRateLimitPolic
             ["tokensLeft"] = Math.Round(state.TokensLeft, 1),
             ["capacity"] = state.Capacity,
             ["ratePerSecond"] = state.RatePerSecond,
+            ["silo"] = state.Silo,
         };
         if (state.Edges.IsDefaultOrEmpty)
         {

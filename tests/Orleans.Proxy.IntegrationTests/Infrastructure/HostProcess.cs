@@ -75,6 +75,26 @@ internal sealed class HostProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL: the process dies at once, with no chance to leave a cluster or drain (a crash, an OOM kill).</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>The process's peak resident memory so far (VmHWM), in MB; 0 once it has exited or off Linux.</summary>
+    public double PeakRssMegabytes
+    {
+        get
+        {
+            try
+            {
+                var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+                return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
+            }
+            catch (IOException)
+            {
+                return 0;
+            }
+        }
+    }
+
     /// <summary>Waits for the process to exit; a process still running after <paramref name="timeout"/> fails the test with its output.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using k8s.Models;
-using Orleans.Hosting.Kubernetes;
-using Orleans.Proxy.Hosting.Kubernetes;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
 using Orleans.Proxy.IntegrationTests.Kubernetes.FakeApiServer;
 using Xunit.Abstractions;
@@ -18,7 +15,6 @@ namespace Orleans.Proxy.IntegrationTests.Rollouts;
 [Collection(SeparateProcessesCollection.Name)]
 public sealed class SiloLeaveTests(ITestOutputHelper output)
 {
-    private const string Namespace = "orleans";
     private const string ClusterId = "rollout-test";
     private const string ServiceId = "orleans-proxy";
     private const string Host = "app.test";
@@ -46,23 +42,24 @@ public sealed class SiloLeaveTests(ITestOutputHelper output)
         var edgeTls = Path.Combine(tls.Path, "edge");
         ca.IssueInto(siloTls, "silo", server: true);
         ca.IssueInto(edgeTls, "edge", server: false);
+        var cluster = new KubernetesSiloProcesses(server, ClusterId, ServiceId);
         var pods = new[] { "silo-0", "silo-1" };
         foreach (var pod in pods)
         {
-            server.Inject(Pod(pod));
+            cluster.AddPod(pod);
         }
 
-        await using var silo0 = StartSilo(server, pods[0], routes.Path, siloTls);
-        await using var silo1 = StartSilo(server, pods[1], routes.Path, siloTls);
+        await using var silo0 = cluster.Start(pods[0], routes.Path, routes.Path, siloTls);
+        await using var silo1 = cluster.Start(pods[1], routes.Path, routes.Path, siloTls);
         var silos = new[] { silo0, silo1 };
-        await Until(() => Task.FromResult(Rows(server).Count(r => r.Status == SiloStatus.Active) == 2), "both silos are Active", silos);
+        await Until(() => Task.FromResult(cluster.Rows().Count(r => r.Status == SiloStatus.Active) == 2), "both silos are Active", silos);
         await using var edge = await TestEdge.StartClientAsync(new Dictionary<string, string?>
         {
             ["Cluster:Clustering"] = "Kubernetes",
             ["Cluster:ClusterId"] = ClusterId,
             ["Cluster:ServiceId"] = ServiceId,
             ["Cluster:Kubernetes:ApiServer"] = server.Url,
-            ["Cluster:Kubernetes:Namespace"] = Namespace,
+            ["Cluster:Kubernetes:Namespace"] = KubernetesSiloProcesses.Namespace,
             ["Cluster:Tls:Directory"] = edgeTls,
         });
         await Until(async () => (await edge.GetAsync(Host, "/", ("X-User", "warm-up"))).StatusCode == HttpStatusCode.OK, "the edge serves the route", silos);
@@ -93,7 +90,7 @@ public sealed class SiloLeaveTests(ITestOutputHelper output)
         silo1.Terminate();
         // A graceful leave: the silo hands its grains over, leaves the membership, and exits by itself.
         Assert.Equal(0, await silo1.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        await Until(() => Task.FromResult(Rows(server).Any(r => r.SiloName == pods[1] && r.Status == SiloStatus.Dead)), "silo-1 left the membership", silos);
+        await Until(() => Task.FromResult(cluster.Rows().Any(r => r.SiloName == pods[1] && r.Status == SiloStatus.Dead)), "silo-1 left the membership", silos);
         // Load goes on against the remaining silo: its grains (re)activate there.
         var afterLeave = results.Count;
         await Until(() => Task.FromResult(results.Count >= afterLeave + 200), "requests flow after the leave", silos);
@@ -104,47 +101,6 @@ public sealed class SiloLeaveTests(ITestOutputHelper output)
         output.WriteLine($"{outcomes.Count(r => r.BeforeSigterm)} requests before SIGTERM, {outcomes.Count(r => !r.BeforeSigterm)} after; failures: {outcomes.Count(r => r.Outcome != "ok")}");
         Assert.Empty(outcomes.Where(r => r.Outcome != "ok").Select(r => r.Outcome).Distinct());
     }
-
-    private static HostProcess StartSilo(FakeKubernetesApiServer server, string pod, string routes, string tls) =>
-        HostProcess.Start(Path.Combine(AppContext.BaseDirectory, "Orleans.Proxy.Silo.dll"), routes, new Dictionary<string, string>
-        {
-            [KubernetesHostingOptions.PodNameEnvironmentVariable] = pod,
-            [KubernetesHostingOptions.PodNamespaceEnvironmentVariable] = Namespace,
-            [KubernetesHostingOptions.PodIPEnvironmentVariable] = "127.0.0.1",
-            ["Cluster__Clustering"] = "Kubernetes",
-            ["Cluster__ClusterId"] = ClusterId,
-            ["Cluster__ServiceId"] = ServiceId,
-            ["Cluster__SiloPort"] = $"{FreePorts.Next()}",
-            ["Cluster__GatewayPort"] = $"{FreePorts.Next()}",
-            ["Cluster__Kubernetes__ApiServer"] = server.Url,
-            ["Cluster__Tls__Directory"] = tls,
-            ["Routes__Directory"] = routes,
-            ["Routes__FileDebounce"] = "00:00:00.020",
-            ["Diagnostics__Address"] = "127.0.0.1",
-            ["Diagnostics__Port"] = "0",
-            ["Diagnostics__Token"] = "silo-test-token",
-        });
-
-    private static V1Pod Pod(string name) => new()
-    {
-        Metadata = new V1ObjectMeta
-        {
-            Name = name,
-            NamespaceProperty = Namespace,
-            Labels = new Dictionary<string, string>
-            {
-                [KubernetesHostingOptions.ServiceIdLabel] = ServiceId,
-                [KubernetesHostingOptions.ClusterIdLabel] = ClusterId,
-            },
-        },
-        Spec = new V1PodSpec { Containers = [new V1Container { Name = "silo", Image = "orleans-proxy-silo" }] },
-        Status = new V1PodStatus { Phase = "Running", PodIP = "127.0.0.1" },
-    };
-
-    private static List<MemberRow> Rows(FakeKubernetesApiServer server) =>
-        server.Get<V1ConfigMap>(MembershipNames.Table(ClusterId), Namespace) is { } table
-            ? MembershipDocument.Parse(table.Data[MembershipDocument.DataKey]).Members
-            : [];
 
     private static async Task Until(Func<Task<bool>> condition, string what, HostProcess[] silos)
     {

@@ -1,6 +1,4 @@
 using k8s.Models;
-using Orleans.Hosting.Kubernetes;
-using Orleans.Proxy.Hosting.Kubernetes;
 using Orleans.Proxy.Silo.Membership;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
 using Orleans.Proxy.IntegrationTests.Kubernetes.FakeApiServer;
@@ -18,7 +16,7 @@ namespace Orleans.Proxy.IntegrationTests.Kubernetes.Membership;
 [Collection(SeparateProcessesCollection.Name)]
 public sealed class KubernetesClusteringTests
 {
-    private const string Namespace = "orleans";
+    private const string Namespace = KubernetesSiloProcesses.Namespace;
     private const string ClusterId = "k8s-test";
     private const string ServiceId = "orleans-proxy";
 
@@ -35,16 +33,17 @@ public sealed class KubernetesClusteringTests
         var edgeTls = Path.Combine(workingDirectory.Path, "edge-tls");
         ca.IssueInto(siloTls, "silo", server: true);
         ca.IssueInto(edgeTls, "edge", server: false);
+        var cluster = new KubernetesSiloProcesses(server, ClusterId, ServiceId);
         var pods = new[] { "silo-0", "silo-1" };
         foreach (var pod in pods)
         {
-            server.Inject(Pod(pod));
+            cluster.AddPod(pod);
         }
 
-        await using var silo0 = StartSilo(server, pods[0], routes.Path, workingDirectory.Path, siloTls);
-        await using var silo1 = StartSilo(server, pods[1], routes.Path, workingDirectory.Path, siloTls);
+        await using var silo0 = cluster.Start(pods[0], routes.Path, workingDirectory.Path, siloTls);
+        await using var silo1 = cluster.Start(pods[1], routes.Path, workingDirectory.Path, siloTls);
         var silos = new[] { silo0, silo1 };
-        await Until(() => ActiveSilos(server).Count == 2, "both silos are Active in the membership ConfigMap", silos);
+        await Until(() => ActiveSilos(cluster).Count == 2, "both silos are Active in the membership ConfigMap", silos);
 
         await using var edge = await TestEdge.StartClientAsync(new Dictionary<string, string?>
         {
@@ -57,13 +56,13 @@ public sealed class KubernetesClusteringTests
         });
         await edge.WaitForBackendAsync("k8s.test", "/", "web");
 
-        Assert.Equal(["silo-0", "silo-1"], ActiveSilos(server).Order());
+        Assert.Equal(["silo-0", "silo-1"], ActiveSilos(cluster).Order());
 
         // Kubernetes deletes silo-1's pod (the server itself, as the kubelet would: no client request to count):
         // Orleans' Kubernetes hosting on silo-0 sees it in its watch and declares the silo dead.
         Assert.True(server.Remove<V1Pod>(pods[1], Namespace));
 
-        await Until(() => Rows(server).Any(r => r.SiloName == "silo-1" && r.Status == SiloStatus.Dead), "silo-1 is declared Dead", silos);
+        await Until(() => cluster.Rows().Any(r => r.SiloName == "silo-1" && r.Status == SiloStatus.Dead), "silo-1 is declared Dead", silos);
         await edge.WaitForBackendAsync("k8s.test", "/", "web");
         // Heartbeats never compete with table writes: they patch their own Lease, never update the table.
         Assert.Equal(0, server.Count("update", ResourceKinds.Leases));
@@ -73,52 +72,8 @@ public sealed class KubernetesClusteringTests
         await KubernetesManifests.AssertRbacCoversAsync(KubernetesManifests.SiloServiceAccount, server);
     }
 
-    // A process of its own is the only way to give each silo its own POD_NAME and POD_IP, which
-    // Orleans' Kubernetes hosting reads from the environment.
-    private static HostProcess StartSilo(FakeKubernetesApiServer server, string pod, string routes, string workingDirectory, string tls) =>
-        HostProcess.Start(Path.Combine(AppContext.BaseDirectory, "Orleans.Proxy.Silo.dll"), workingDirectory, new Dictionary<string, string>
-        {
-            [KubernetesHostingOptions.PodNameEnvironmentVariable] = pod,
-            [KubernetesHostingOptions.PodNamespaceEnvironmentVariable] = Namespace,
-            [KubernetesHostingOptions.PodIPEnvironmentVariable] = "127.0.0.1",
-            ["Cluster__Clustering"] = "Kubernetes",
-            ["Cluster__ClusterId"] = ClusterId,
-            ["Cluster__ServiceId"] = ServiceId,
-            ["Cluster__SiloPort"] = $"{FreePorts.Next()}",
-            ["Cluster__GatewayPort"] = $"{FreePorts.Next()}",
-            ["Cluster__Kubernetes__ApiServer"] = server.Url,
-            ["Cluster__Tls__Directory"] = tls,
-            ["Routes__Directory"] = routes,
-            ["Routes__FileDebounce"] = "00:00:00.020",
-            ["Diagnostics__Address"] = "127.0.0.1",
-            ["Diagnostics__Port"] = "0",
-            ["Diagnostics__Token"] = "silo-test-token",
-            ["Logging__LogLevel__Orleans"] = "Warning",
-        });
-
-    private static V1Pod Pod(string name) => new()
-    {
-        Metadata = new V1ObjectMeta
-        {
-            Name = name,
-            NamespaceProperty = Namespace,
-            Labels = new Dictionary<string, string>
-            {
-                [KubernetesHostingOptions.ServiceIdLabel] = ServiceId,
-                [KubernetesHostingOptions.ClusterIdLabel] = ClusterId,
-            },
-        },
-        Spec = new V1PodSpec { Containers = [new V1Container { Name = "silo", Image = "orleans-proxy-silo" }] },
-        Status = new V1PodStatus { Phase = "Running", PodIP = "127.0.0.1" },
-    };
-
-    private static List<MemberRow> Rows(FakeKubernetesApiServer server) =>
-        server.Get<V1ConfigMap>(MembershipNames.Table(ClusterId), Namespace) is { } table
-            ? MembershipDocument.Parse(table.Data[MembershipDocument.DataKey]).Members
-            : [];
-
-    private static List<string?> ActiveSilos(FakeKubernetesApiServer server) =>
-        [.. Rows(server).Where(r => r.Status == SiloStatus.Active).Select(r => r.SiloName)];
+    private static List<string?> ActiveSilos(KubernetesSiloProcesses cluster) =>
+        [.. cluster.Rows().Where(r => r.Status == SiloStatus.Active).Select(r => r.SiloName)];
 
     private static async Task Until(Func<bool> condition, string what, HostProcess[] silos)
     {
