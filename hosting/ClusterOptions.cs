@@ -25,6 +25,14 @@ public sealed class ProxyClusterOptions
     /// <summary>Localhost clustering: the silo port of the first silo, which keeps the membership.</summary>
     [Range(1, 65535)]
     public int PrimarySiloPort { get; set; } = 11111;
+
+    /// <summary>
+    /// Kubernetes clustering: the address the silo and gateway ports listen on when it is not the one
+    /// advertised (POD_IP), e.g. behind a relay or NAT that forwards the advertised address to it. Unset:
+    /// every interface (a loopback POD_IP: loopback only).
+    /// </summary>
+    [RegularExpression(@"^[0-9a-fA-F:.]+$", ErrorMessage = "must be an IP address")]
+    public string? ListenAddress { get; set; }
 }
 
 public enum ClusteringMode

@@ -37,7 +37,7 @@ public static class SiloHostingExtensions
             });
             if (cluster.Clustering == ClusteringMode.Kubernetes)
             {
-                silo.UseKubernetesClustering(builder.Configuration, cluster.SiloPort, cluster.GatewayPort);
+                silo.UseKubernetesClustering(builder.Configuration, cluster.SiloPort, cluster.GatewayPort, cluster.ListenAddress is { } listen ? IPAddress.Parse(listen) : null);
             }
             else
             {

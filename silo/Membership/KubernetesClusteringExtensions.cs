@@ -16,7 +16,8 @@ public static class KubernetesClusteringExtensions
     /// The membership table over the Kubernetes API, and Orleans' Kubernetes hosting: silos named after
     /// their pod, the pod IP advertised, and a silo whose pod is deleted declared dead at once.
     /// </summary>
-    public static ISiloBuilder UseKubernetesClustering(this ISiloBuilder silo, IConfiguration configuration, int siloPort, int gatewayPort)
+    /// <param name="listenAddress">Where the ports listen when that is not the advertised POD_IP (Cluster:ListenAddress).</param>
+    public static ISiloBuilder UseKubernetesClustering(this ISiloBuilder silo, IConfiguration configuration, int siloPort, int gatewayPort, IPAddress? listenAddress = null)
     {
         silo.Services.AddKubernetesApi(configuration);
         silo.Services.AddSingleton<IMembershipTable, KubernetesMembershipTable>();
@@ -35,6 +36,12 @@ public static class KubernetesClusteringExtensions
                     endpoints.SiloListeningEndpoint = new IPEndPoint(ip, siloPort);
                     endpoints.GatewayListeningEndpoint = new IPEndPoint(ip, gatewayPort);
                 }
+            }
+
+            if (listenAddress is not null)
+            {
+                endpoints.SiloListeningEndpoint = new IPEndPoint(listenAddress, siloPort);
+                endpoints.GatewayListeningEndpoint = new IPEndPoint(listenAddress, gatewayPort);
             }
         });
 

@@ -4,21 +4,25 @@ using System.Net.Sockets;
 namespace Orleans.Proxy.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// A TCP relay on 127.0.0.1 to another loopback port, that can be cut (listener closed, every relayed
+/// A TCP relay from one loopback endpoint to another, that can be cut (listener closed, every relayed
 /// connection reset: a network partition as the client sees it) and restored on the same port.
 /// </summary>
 internal sealed class TcpRelay : IAsyncDisposable
 {
-    private readonly int _target;
+    private readonly IPEndPoint _target;
+    private readonly IPAddress _address;
     private readonly object _lock = new();
     private readonly List<Socket> _open = [];
     private TcpListener? _listener;
     private CancellationTokenSource? _cut;
 
-    public TcpRelay(int port, int target)
+    /// <param name="address">Where it listens (127.0.0.1 unless given).</param>
+    /// <param name="targetAddress">Where it forwards to (127.0.0.1 unless given).</param>
+    public TcpRelay(int port, int target, IPAddress? address = null, IPAddress? targetAddress = null)
     {
         Port = port;
-        _target = target;
+        _address = address ?? IPAddress.Loopback;
+        _target = new IPEndPoint(targetAddress ?? IPAddress.Loopback, target);
     }
 
     public int Port { get; }
@@ -28,7 +32,7 @@ internal sealed class TcpRelay : IAsyncDisposable
         lock (_lock)
         {
             _cut = new CancellationTokenSource();
-            _listener = new TcpListener(IPAddress.Loopback, Port);
+            _listener = new TcpListener(_address, Port);
             _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             _listener.Start();
             _ = AcceptAsync(_listener, _cut.Token);
@@ -44,7 +48,16 @@ internal sealed class TcpRelay : IAsyncDisposable
             _listener?.Stop();
             foreach (var socket in _open)
             {
-                socket.LingerState = new LingerOption(true, 0);
+                try
+                {
+                    // A reset, not a polite close: the other side sees the connection die.
+                    socket.LingerState = new LingerOption(true, 0);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Already closed by its pump.
+                }
+
                 socket.Dispose();
             }
 
@@ -75,7 +88,7 @@ internal sealed class TcpRelay : IAsyncDisposable
             var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             try
             {
-                await upstream.ConnectAsync(IPAddress.Loopback, _target, cut);
+                await upstream.ConnectAsync(_target, cut);
             }
             catch (Exception e) when (e is OperationCanceledException or SocketException)
             {
