@@ -332,7 +332,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         var row = $"| {name} | {seconds:0} | {window.Count} | {failed}{(sickBackend is null ? "" : " (503s of the failing destination, before its ejection)")} | {admitted} / {bound:0} | {moved} | {convergedText} |";
         var failure = sickBackend is null && failed > 0 ? $"{failed} failed requests"
             : admitted > bound ? $"admitted {admitted} over the bound {bound:0}"
-            : moved > 0 ? $"{moved} sessions moved off a healthy destination"
+            : moved > 0 ? $"{moved} sessions moved off a healthy destination: {MovedDetail(window.Where(x => x.Host == App && x.Status == 200 && x.Edge != excludedEdge), sickBackend, start)}"
             : converged is null ? "the edges did not come to serve one generation within 60 s"
             : null;
         _report.AppendLine(row);
@@ -350,6 +350,12 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             var origin = ordered[0].Backend;
             return origin != sick && ordered.Any(x => x.Backend != origin);
         });
+
+    /// <summary>Each moved session's destinations in order, with the second of the window each began.</summary>
+    private static string MovedDetail(IEnumerable<Sample> served, string? sick, TimeSpan start) =>
+        string.Join("; ", served.GroupBy(x => x.User).Select(g => g.OrderBy(x => x.At).ToList())
+            .Where(g => g[0].Backend != sick && g.Any(x => x.Backend != g[0].Backend))
+            .Select(g => $"{g[0].User}: " + string.Join(" ", g.Where((x, i) => i == 0 || x.Backend != g[i - 1].Backend).Select(x => $"{x.Backend}@{(x.At - start).TotalSeconds:0.0}"))));
 
     /// <summary>When every edge reports one generation (polled for at most 60 s); null when they never did.</summary>
     private async Task<TimeSpan?> SameGenerationAsync(EdgeProcess?[] edges)
