@@ -17,7 +17,12 @@ namespace Orleans.Proxy.Translation.Files;
 /// </summary>
 public static class KubernetesYamlReader
 {
-    public sealed record Result(ClusterObjects Objects, ImmutableArray<Rejection> Rejections);
+    /// <param name="Refused">Objects the reader refused whole (unknown apiVersion, schema mismatch), named from their raw metadata
+    /// as rejections name them ("Ingress shop/web"), so a route source can keep serving their previous version.</param>
+    public sealed record Result(ClusterObjects Objects, ImmutableArray<Rejection> Rejections)
+    {
+        public ImmutableArray<string> Refused { get; init; } = [];
+    }
 
     public static Result Read(string sourceName, string yaml)
     {
@@ -42,12 +47,15 @@ public static class KubernetesYamlReader
         var httpRoutes = ImmutableArray.CreateBuilder<HttpRoute>();
         var grants = ImmutableArray.CreateBuilder<ReferenceGrant>();
         var rejections = ImmutableArray.CreateBuilder<Rejection>();
+        var refused = ImmutableArray.CreateBuilder<string>();
 
         foreach (var node in stream.Documents.SelectMany(d => Flatten(d.RootNode)))
         {
             var apiVersion = Scalar(node, "apiVersion");
             var kind = Scalar(node, "kind");
-            var where = $"{sourceName} (line {node.Start.Line})";
+            var name = ObjectName(node, kind);
+            var where = name is null ? $"{sourceName} (line {node.Start.Line})" : $"{name} ({sourceName}, line {node.Start.Line})";
+            var rejected = rejections.Count;
             try
             {
                 switch (kind, apiVersion)
@@ -99,6 +107,11 @@ public static class KubernetesYamlReader
                 rejections.Add(new Rejection(where, $"line {e.Start.Line}, column {e.Start.Column}",
                     $"{kind} does not match the Kubernetes schema: {e.InnerException?.Message ?? e.Message}"));
             }
+
+            if (rejections.Count > rejected && name is not null)
+            {
+                refused.Add(name);
+            }
         }
 
         return new Result(
@@ -108,8 +121,20 @@ public static class KubernetesYamlReader
                 Namespaces = namespaces.ToImmutable(),
                 GatewayApi = new GatewayApiObjects(classes.ToImmutable(), gateways.ToImmutable(), httpRoutes.ToImmutable(), grants.ToImmutable()),
             },
-            rejections.ToImmutable());
+            rejections.ToImmutable())
+        {
+            Refused = refused.ToImmutable(),
+        };
     }
+
+    /// <summary>"Ingress shop/web" from the raw metadata, readable even when the object is not; null without a kind or name.</summary>
+    private static string? ObjectName(YamlMappingNode node, string? kind) =>
+        kind is not null
+        && node.Children.TryGetValue(new YamlScalarNode("metadata"), out var metadata)
+        && metadata is YamlMappingNode fields
+        && Scalar(fields, "name") is { Length: > 0 } name
+            ? $"{kind} {Scalar(fields, "namespace") ?? "default"}/{name}"
+            : null;
 
     /// <summary>Adds a Gateway API object unless it has a field its schema does not (then it is refused whole, naming the field).</summary>
     private static void AddStrict<T>(ImmutableArray<T>.Builder objects, YamlMappingNode node, string where, string? kind, ImmutableArray<Rejection>.Builder rejections)

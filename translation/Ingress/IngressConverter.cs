@@ -57,6 +57,7 @@ public static class IngressConverter
     private sealed class Conversion
     {
         private readonly List<Rejection> _rejections = [];
+        private readonly List<string> _refused = [];
         private readonly IngressTls _tls;
         private readonly BackendResolver _resolver;
         private readonly RouteTable _routes;
@@ -98,6 +99,7 @@ public static class IngressConverter
             if (matchers is null || nginx is null)
             {
                 // A match or access annotation that does not parse would widen the route; refuse the whole object.
+                _refused.Add(source);
                 return;
             }
 
@@ -127,6 +129,7 @@ public static class IngressConverter
             if (spec?.DefaultBackend is null && (spec?.Rules ?? []).Count == 0)
             {
                 _rejections.Add(new Rejection(source, "spec", "the Ingress has neither rules nor a defaultBackend"));
+                _refused.Add(source);
                 return;
             }
 
@@ -174,6 +177,7 @@ public static class IngressConverter
 
             return new(hosts, _backends.ToBackends(), [.. _rejections])
             {
+                Refused = [.. _refused],
                 Certificates = _tls.Certificates,
                 GatewayApi = status,
             };
