@@ -29,8 +29,16 @@ public static class IngressConverter
     public static DesiredState Convert(ClusterObjects objects, ConversionSettings? settings = null)
     {
         var conversion = new Conversion(objects, settings ?? ConversionSettings.Default);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var ingress in IngressOrder.Of(objects.Ingresses, i => NginxAnnotations.IsCanary(i.Metadata?.Annotations)))
         {
+            // Two documents with one namespace/name (two files, or a List and a file): the API server holds one, so serve the first.
+            if (!seen.Add(ObjectKey(ingress.Metadata)))
+            {
+                conversion.Duplicate(ingress);
+                continue;
+            }
+
             conversion.Add(ingress);
         }
 
@@ -86,6 +94,12 @@ public static class IngressConverter
             if (string.IsNullOrEmpty(ingress.Metadata?.Name))
             {
                 _rejections.Add(new Rejection(source, "metadata.name", "an Ingress needs a name"));
+                return;
+            }
+
+            if (ObjectNames.Check(ingress.Metadata) is { } badName)
+            {
+                Refuse(ingress, badName.Field, badName.Reason);
                 return;
             }
 
@@ -163,6 +177,18 @@ public static class IngressConverter
                 _backends.SetHealth(source, clusterId, healthAffinity);
             }
         }
+
+        /// <summary>Refuses the whole Ingress: nothing of it is served.</summary>
+        public void Refuse(V1Ingress ingress, string field, string reason)
+        {
+            var source = $"Ingress {ObjectKey(ingress.Metadata)}";
+            _rejections.Add(new Rejection(source, field, reason));
+            _refused.Add(source);
+        }
+
+        /// <summary>A second object of one namespace/name: not served, but not a refused version of the first either.</summary>
+        public void Duplicate(V1Ingress ingress) =>
+            _rejections.Add(new Rejection($"Ingress {ObjectKey(ingress.Metadata)}", "metadata.name", "another Ingress in the input has this namespace and name; the first (oldest) one is served"));
 
         /// <summary>The Ingresses' routes, then the Gateway API's: one host may have both (each kind ordered by its own spec, see the edge's RoutePrecedence).</summary>
         public DesiredState ToDesiredState()

@@ -73,10 +73,13 @@ internal sealed partial class FileRouteSource(
         foreach (var file in files)
         {
             var name = Path.GetRelativePath(directory, file);
-            string text;
+            byte[] content;
             try
             {
-                text = File.ReadAllText(file);
+                // An oversized file is refused by the reader; do not read all of it first.
+                using var stream = File.OpenRead(file);
+                content = new byte[Math.Min(stream.Length, KubernetesYamlReader.MaxInputLength + 1L)];
+                stream.ReadExactly(content);
             }
             catch (IOException e)
             {
@@ -84,7 +87,7 @@ internal sealed partial class FileRouteSource(
                 continue;
             }
 
-            var result = KubernetesYamlReader.Read(name, text);
+            var result = KubernetesYamlReader.Read(name, content);
             rejections.AddRange(result.Rejections);
             unreadable.AddRange(result.Refused);
             var parsedNothing = ReferenceEquals(result.Objects, ClusterObjects.Empty);
