@@ -17,12 +17,27 @@ internal sealed class CompiledRoute
         var path = normalized.IsValid ? normalized.MatchPath : spec.Path;
         // Prefix matching is per element: "/foo/" is the prefix "/foo".
         Path = spec.PathMatch == PathMatchKind.Prefix && path.Length > 1 ? path.TrimEnd('/') : path;
-        PathRegex = spec.PathRegex is { } pattern
-            ? new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, RegexTimeout)
-            : null;
+        PathRegex = spec.PathRegex is { } pattern ? CompileUserRegex(pattern) : null;
         Rank = RoutePrecedence.Rank(spec, Path);
         Headers = spec.Headers.IsDefault ? [] : [.. spec.Headers];
         Query = spec.Query.IsDefault ? [] : [.. spec.Query];
+    }
+
+    /// <summary>
+    /// A regex from an Ingress (use-regex, rewrite-target): NonBacktracking, so matching is linear in the path's length
+    /// whatever the pattern ("(a+)+$" included). Backreferences, lookarounds and atomic groups have no such form; those
+    /// patterns run backtracking, bounded by the match timeout (a request that runs out does not match).
+    /// </summary>
+    internal static Regex CompileUserRegex(string pattern)
+    {
+        try
+        {
+            return new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, RegexTimeout);
+        }
+        catch (NotSupportedException)
+        {
+            return new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, RegexTimeout);
+        }
     }
 
     public RouteSpec Spec { get; }
