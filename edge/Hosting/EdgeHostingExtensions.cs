@@ -35,6 +35,7 @@ public static partial class EdgeHostingExtensions
     {
         var configuration = builder.Configuration;
         AddEdgeDefaults(builder);
+        RequestFraming.RefuseBareLineFeeds();
         var edge = configuration.GetSection(EdgeOptions.Section).Get<EdgeOptions>() ?? new EdgeOptions();
         var diagnostics = configuration.GetSection(DiagnosticsOptions.Section).Get<DiagnosticsOptions>() ?? new DiagnosticsOptions();
         ConfigureListeners(builder, edge, diagnostics);
@@ -76,6 +77,7 @@ public static partial class EdgeHostingExtensions
         app.MapProxyDiagnostics(endpoints => endpoints.MapEdgeDiagnostics());
         app.UseEdgeDrain();
         app.UseAccessLog();
+        app.UseStrictRequestFraming();
         app.UseRouteMatching();
         // Keeps the endpoint the matcher set (and stops WebApplication adding a routing step of its own first).
         app.UseRouting();
@@ -108,6 +110,11 @@ public static partial class EdgeHostingExtensions
             errors.Add($"Diagnostics:MetricsPort {metrics} is also Edge:Port or Edge:HttpsPort: each listener needs its own port");
         }
 
+        if (edge.RequestHeadersTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"Edge:RequestHeadersTimeout {edge.RequestHeadersTimeout} must be above zero (e.g. 00:00:30)");
+        }
+
         if (errors.Count > 0)
         {
             throw new OptionsValidationException(EdgeOptions.Section, typeof(EdgeOptions), errors);
@@ -117,6 +124,7 @@ public static partial class EdgeHostingExtensions
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var listeners = kestrel.ApplicationServices.GetRequiredService<EdgeListeners>();
+            kestrel.Limits.RequestHeadersTimeout = edge.RequestHeadersTimeout;
             kestrel.Listen(publicAddress, edge.Port, listen => listeners.Public = listen);
             kestrel.ListenHttps(publicAddress, edge);
         });

@@ -43,4 +43,10 @@ public sealed class EdgeOptions
     /// the edge's request path blocks a thread; it saves a thread-pool hop per read and write.
     /// </summary>
     public bool InlineScheduling { get; set; } = true;
+
+    /// <summary>
+    /// How long a client may take to send a request's headers before Kestrel closes the connection (slow-header
+    /// attacks hold a connection open this long at most). Kestrel checks it about once a second.
+    /// </summary>
+    public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
