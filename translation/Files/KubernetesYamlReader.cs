@@ -164,7 +164,7 @@ public static class KubernetesYamlReader
                 Namespaces = namespaces.ToImmutable(),
                 GatewayApi = new GatewayApiObjects(classes.ToImmutable(), gateways.ToImmutable(), httpRoutes.ToImmutable(), grants.ToImmutable()),
             },
-            rejections.ToImmutable())
+            PrintableRejections.Of(rejections))
         {
             Refused = refused.ToImmutable(),
         };
@@ -180,7 +180,7 @@ public static class KubernetesYamlReader
             : null;
 
     private static Result Refuse(string sourceName, string field, string reason) =>
-        new(ClusterObjects.Empty, [new Rejection(sourceName, field, reason)]);
+        new(ClusterObjects.Empty, PrintableRejections.Of([new Rejection(sourceName, field, reason)]));
 
     /// <summary>Adds a Gateway API object unless it has a field its schema does not (then it is refused whole, naming the field).</summary>
     private static void AddStrict<T>(ImmutableArray<T>.Builder objects, YamlMappingNode node, string where, string? kind, ImmutableArray<Rejection>.Builder rejections)

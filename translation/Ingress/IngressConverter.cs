@@ -201,7 +201,7 @@ public static class IngressConverter
                 hosts = hosts.SetItem(host, [.. hosts.GetValueOrDefault(host, []), .. routes.OrderBy(r => r.RouteId, StringComparer.Ordinal)]);
             }
 
-            return new(hosts, _backends.ToBackends(), [.. _rejections])
+            return new(hosts, _backends.ToBackends(), PrintableRejections.Of(_rejections))
             {
                 Refused = [.. _refused],
                 Certificates = _tls.Certificates,

@@ -96,6 +96,9 @@ public sealed class HostileCorpusTests
             Assert.True(desired.Hosts.ContainsKey(host), $"{host} is not served; rejections:\n{string.Join("\n", rejections)}");
         }
 
+        // Rejections reach logs, Events and terminals (the diag command): a hostile value must not carry its control characters there.
+        Assert.DoesNotContain(desired.Rejections, r => $"{r.Object}{r.Field}{r.Reason}".Any(c => char.IsControl(c) || c is '\u2028' or '\u2029'));
+
         var good = desired.Hosts.GetValueOrDefault(HostileCorpus.GoodHost, []);
         Assert.Contains(good, r => r.Path == "/" && r.Source == "Ingress corpus/good");
         Assert.Contains(good, r => r.Path == "/admin" && r.Source == "Ingress corpus/good");

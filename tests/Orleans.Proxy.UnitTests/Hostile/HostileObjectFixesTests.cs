@@ -154,6 +154,23 @@ public sealed class HostileObjectFixesTests
     }
 
     [Fact]
+    public void Convert_HostWithTerminalEscape_RejectionQuotesItEscaped()
+    {
+        var desired = Convert(Ingress.Replace("host: h.corpus.test", "host: \"a\\e[31mb\\r\\nc.corpus.test\"", StringComparison.Ordinal));
+
+        var rejection = Assert.Single(desired.Rejections, r => r.Field.EndsWith(".host", StringComparison.Ordinal));
+        Assert.Contains("a\\u001B[31mb\\u000D\\u000Ac.corpus.test", rejection.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Convert_HugeRejectedValue_RejectionCutToOneKilobyte()
+    {
+        var desired = Convert(Ingress.Replace("host: h.corpus.test", $"host: \"{new string('a', 5000)}_\"", StringComparison.Ordinal));
+
+        Assert.All(desired.Rejections, r => Assert.True(r.Reason.Length <= 1024 + 3, $"{r.Reason.Length} characters"));
+    }
+
+    [Fact]
     public void Convert_PortWithNumberAndName_RejectsThePath()
     {
         var desired = Convert(Ingress.Replace("{number: 80}", "{number: 80, name: http}", StringComparison.Ordinal));

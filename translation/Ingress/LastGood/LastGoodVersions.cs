@@ -51,13 +51,13 @@ public sealed class LastGoodVersions
         // The rejections describe the objects as they are now (why the new version is refused), then what is served instead.
         return withPrevious with
         {
-            Rejections =
+            Rejections = PrintableRejections.Of(
             [
                 .. withPrevious.Rejections.Where(r => !keptSet.Contains(r.Object)),
                 .. converted.Rejections.Where(r => keptSet.Contains(r.Object)),
                 .. kept.Select(k => new Rejection(k, "(whole object)",
                     $"this version is refused; {ServingPreviousVersion} (resourceVersion {_ingresses[k].Metadata?.ResourceVersion ?? "unknown"}) until it is fixed or deleted")),
-            ],
+            ]),
             Refused = converted.Refused,
         };
     }
