@@ -151,6 +151,35 @@ public sealed class LastGoodVersionsTests
     }
 
     [Fact]
+    public void Convert_HttpRouteWithUnknownFieldInFile_ServesPreviousVersionUntilDeleted()
+    {
+        const string route = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: app, namespace: corpus, resourceVersion: "7"}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [app.gw.corpus.test]
+              rules: [{backendRefs: [{name: good, port: 80}]}]
+            """;
+        DesiredState ConvertRoute(string yaml)
+        {
+            var good = KubernetesYamlReader.Read("good.yaml", Hostile.HostileCorpus.Good);
+            var read = KubernetesYamlReader.Read("route.yaml", yaml);
+            return _versions.Convert(ClusterObjects.Combine([good.Objects, read.Objects]), read.Refused);
+        }
+
+        Assert.True(ConvertRoute(route).Hosts.ContainsKey("app.gw.corpus.test"));
+
+        var refused = ConvertRoute(route.Replace("port: 80}", "port: 80, weigth: 5}", StringComparison.Ordinal));
+
+        Assert.True(refused.Hosts.ContainsKey("app.gw.corpus.test"));
+        Assert.Contains(refused.Rejections, r => r.Object == "HTTPRoute corpus/app" && r.Reason.Contains("resourceVersion 7", StringComparison.Ordinal)
+            && r.Reason.Contains(LastGoodVersions.ServingPreviousVersion, StringComparison.Ordinal));
+        Assert.False(ConvertRoute(string.Empty).Hosts.ContainsKey("app.gw.corpus.test"));
+    }
+
+    [Fact]
     public void Read_UnknownApiVersion_NamesTheRefusedObjectFromItsMetadata()
     {
         var read = KubernetesYamlReader.Read("routes.yaml", Ingress(apiVersion: "extensions/v1beta1"));
