@@ -1,6 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
 using Orleans.Proxy.Testing;
 
@@ -41,8 +46,12 @@ public sealed partial class HostileHttpTests(HostileHttpTests.Bed bed) : IClassF
                 Manifests.Ingress("guarded-web", Guarded, ("/", "Prefix", Web.Name)),
                 Manifests.IngressWithAnnotations("limited", Limited,
                     new Dictionary<string, string> { ["orleans-proxy.io/rate-limit-rpm"] = "5", ["orleans-proxy.io/rate-limit-key"] = "client-ip" }, ("/", "Prefix", Web.Name))));
-            // A short header timeout, so the slow-header test does not wait Kestrel's 30 s.
-            Edge = await TestEdge.StartEmbeddedAsync(_routes.Path, new Dictionary<string, string?> { ["Edge:RequestHeadersTimeout"] = "00:00:01" });
+            // A short header timeout and body grace period, so the slow-header and slow-body tests do not wait Kestrel's 30 s and 5 s.
+            Edge = await TestEdge.StartEmbeddedAsync(_routes.Path, new Dictionary<string, string?>
+            {
+                ["Edge:RequestHeadersTimeout"] = "00:00:01",
+                ["Edge:MinRequestBodyGracePeriod"] = "00:00:02",
+            });
             await Edge.WaitForBackendAsync(Guarded, "/", Web.Name);
         }
 
@@ -147,6 +156,65 @@ public sealed partial class HostileHttpTests(HostileHttpTests.Bed bed) : IClassF
     }
 
     [Fact]
+    public async Task Edge_SlowBody_CutByTheMinimumRate_OthersServedMeanwhile_BackendSeesTheBodyAborted()
+    {
+        var path = $"/slow-body-{Guid.NewGuid():N}";
+        const int declared = 100_000;
+        using var client = new TcpClient();
+        await client.ConnectAsync(bed.Edge.PublicEndpoint);
+        await using var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST {path}?read-body=1 HTTP/1.1\r\nHost: guarded.test\r\nContent-Length: {declared}\r\n\r\n"));
+
+        // A byte every 100 ms (about 10 bytes/s, far below the edge's 240 bytes/s) until the edge stops listening.
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var answer = ReadUntilClosedAsync(stream, guard.Token);
+        var sent = 0;
+        string? meanwhile = null;
+        while (!answer.IsCompleted && sent < declared && !guard.IsCancellationRequested)
+        {
+            try
+            {
+                await stream.WriteAsync("x"u8.ToArray());
+            }
+            catch (IOException)
+            {
+                break;
+            }
+
+            if (++sent == 10)
+            {
+                // Another client, while the slow one holds its connection and its request.
+                meanwhile = await bed.Edge.GetBodyAsync(Guarded, "/");
+            }
+
+            await Task.WhenAny(answer, Task.Delay(100));
+        }
+
+        var text = await answer;
+        Assert.False(guard.IsCancellationRequested, $"the edge still held the slow body after {sent} bytes");
+        Assert.True(text.Length == 0 || text.StartsWith("HTTP/1.1 408 ", StringComparison.Ordinal), Head(text));
+        Assert.StartsWith("200 web guarded.test /", meanwhile);
+        // The backend saw the request start and its body cut short: never a request with a complete body.
+        await Eventually.Until(() => Task.FromResult(bed.Web.Bodies.Any(b => b.StartsWith($"{path} ", StringComparison.Ordinal))), "the backend saw the body end");
+        Assert.Equal([$"{path} aborted"], bed.Web.Bodies.Where(b => b.StartsWith($"{path} ", StringComparison.Ordinal)).Select(b => b[..(path.Length + 8)]));
+    }
+
+    [Theory]
+    [InlineData("Edge:RequestHeadersTimeout", "00:00:00")]
+    [InlineData("Edge:MinRequestBodyBytesPerSecond", "-1")]
+    [InlineData("Edge:MinRequestBodyBytesPerSecond", "NaN")]
+    [InlineData("Edge:MinRequestBodyGracePeriod", "00:00:01")]
+    public void EdgeOptions_LimitOutOfRange_RefusedAtStartNamingTheKey(string key, string value)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [key] = value });
+
+        var refused = Assert.Throws<OptionsValidationException>(() => builder.AddOrleansProxyEdge());
+
+        Assert.StartsWith($"{key} ", Assert.Single(refused.Failures), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Edge_SpoofedForwardedForFromUntrustedPeer_NoSourceRangeBypass()
     {
         string[] spoofs = ["10.0.0.1", "10.1.2.3, 10.0.0.1", "127.0.0.1, 10.9.9.9", "10.0.0.1:443", "[::ffff:10.0.0.1]"];
@@ -177,6 +245,27 @@ public sealed partial class HostileHttpTests(HostileHttpTests.Bed bed) : IClassF
         // One bucket (the socket's address) of 5 a minute: at most 5, and a sixth if a token refilled meanwhile.
         Assert.InRange(admitted, 1, 6);
         Assert.Equal(30, admitted + refused);
+    }
+
+    /// <summary>All the edge answers until it closes (or resets) the connection.</summary>
+    private static async Task<string> ReadUntilClosedAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var received = new MemoryStream();
+        var buffer = new byte[1024];
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                received.Write(buffer, 0, read);
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            // Reset by the edge, or out of time (the caller checks which).
+        }
+
+        return Encoding.Latin1.GetString(received.ToArray());
     }
 
     private static List<string> Statuses(string answer) =>
