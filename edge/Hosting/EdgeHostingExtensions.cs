@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -36,6 +37,7 @@ public static partial class EdgeHostingExtensions
     {
         var configuration = builder.Configuration;
         AddEdgeDefaults(builder);
+        RequestFraming.RefuseBareLineFeeds();
         var edge = configuration.GetSection(EdgeOptions.Section).Get<EdgeOptions>() ?? new EdgeOptions();
         var diagnostics = configuration.GetSection(DiagnosticsOptions.Section).Get<DiagnosticsOptions>() ?? new DiagnosticsOptions();
         ConfigureListeners(builder, edge, diagnostics);
@@ -77,6 +79,7 @@ public static partial class EdgeHostingExtensions
         app.MapProxyDiagnostics(endpoints => endpoints.MapEdgeDiagnostics());
         app.UseEdgeDrain();
         app.UseAccessLog();
+        app.UseStrictRequestFraming();
         app.UseRouteMatching();
         // Keeps the endpoint the matcher set (and stops WebApplication adding a routing step of its own first).
         app.UseRouting();
@@ -109,6 +112,22 @@ public static partial class EdgeHostingExtensions
             errors.Add($"Diagnostics:MetricsPort {metrics} is also Edge:Port or Edge:HttpsPort: each listener needs its own port");
         }
 
+        if (edge.RequestHeadersTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"Edge:RequestHeadersTimeout {edge.RequestHeadersTimeout} must be above zero (e.g. 00:00:30)");
+        }
+
+        if (!(edge.MinRequestBodyBytesPerSecond >= 0) || double.IsInfinity(edge.MinRequestBodyBytesPerSecond))
+        {
+            errors.Add($"Edge:MinRequestBodyBytesPerSecond {edge.MinRequestBodyBytesPerSecond} must be a number of bytes per second, 0 or above (0 turns the check off)");
+        }
+
+        // Kestrel checks data rates once a second, and refuses a grace period that is not longer than that.
+        if (edge.MinRequestBodyBytesPerSecond > 0 && edge.MinRequestBodyGracePeriod <= TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"Edge:MinRequestBodyGracePeriod {edge.MinRequestBodyGracePeriod} must be longer than one second (e.g. 00:00:05)");
+        }
+
         if (errors.Count > 0)
         {
             throw new OptionsValidationException(EdgeOptions.Section, typeof(EdgeOptions), errors);
@@ -118,6 +137,10 @@ public static partial class EdgeHostingExtensions
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var listeners = kestrel.ApplicationServices.GetRequiredService<EdgeListeners>();
+            kestrel.Limits.RequestHeadersTimeout = edge.RequestHeadersTimeout;
+            kestrel.Limits.MinRequestBodyDataRate = edge.MinRequestBodyBytesPerSecond > 0
+                ? new MinDataRate(edge.MinRequestBodyBytesPerSecond, edge.MinRequestBodyGracePeriod)
+                : null;
             kestrel.Listen(publicAddress, edge.Port, listen => listeners.Public = listen);
             kestrel.ListenHttps(publicAddress, edge);
         });

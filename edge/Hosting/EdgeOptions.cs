@@ -43,4 +43,20 @@ public sealed class EdgeOptions
     /// the edge's request path blocks a thread; it saves a thread-pool hop per read and write.
     /// </summary>
     public bool InlineScheduling { get; set; } = true;
+
+    /// <summary>
+    /// How long a client may take to send a request's headers before Kestrel closes the connection (slow-header
+    /// attacks hold a connection open this long at most). Kestrel checks it about once a second.
+    /// </summary>
+    public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The slowest a client may send a request body, in bytes per second averaged since the body started (slow-body
+    /// attacks); below it, after <see cref="MinRequestBodyGracePeriod"/>, Kestrel answers 408 (or closes the connection)
+    /// and the request is aborted at the backend too. 0 turns the check off.
+    /// </summary>
+    public double MinRequestBodyBytesPerSecond { get; set; } = 240;
+
+    /// <summary>How long a request body may run below <see cref="MinRequestBodyBytesPerSecond"/> before the check applies.</summary>
+    public TimeSpan MinRequestBodyGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -22,12 +22,29 @@ internal sealed class CompiledRoute
         PathRegex = spec.PathRegex is not { } pattern ? null
             // Gateway API's RegularExpression path: case-sensitive; the whole path, as Envoy-based gateways read it.
             : HttpRoute is not null ? UserRegex.WholeValue(pattern)
-            : new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, RegexTimeout);
+            : CompileUserRegex(pattern);
         Headers = spec.Headers.IsDefault ? [] : [.. spec.Headers.Select(h => new ValueCondition(h.Name, h.Value, h.Kind))];
         Query = spec.Query.IsDefault ? [] : [.. spec.Query.Select(q => new ValueCondition(q.Name, q.Value, q.Kind))];
         HostRank = RoutePrecedence.HostRank(spec);
         PathLength = HttpRoute is not null && PathRegex is not null ? RoutePrecedence.RegexPathLength : (spec.PathRegex ?? Path).Length;
         IsExact = spec.PathMatch == PathMatchKind.Exact && (HttpRoute is null || PathRegex is null);
+    }
+
+    /// <summary>
+    /// A regex from an Ingress (use-regex, rewrite-target): NonBacktracking, so matching is linear in the path's length
+    /// whatever the pattern ("(a+)+$" included). Backreferences, lookarounds and atomic groups have no such form; those
+    /// patterns run backtracking, bounded by the match timeout (a request that runs out does not match).
+    /// </summary>
+    internal static Regex CompileUserRegex(string pattern)
+    {
+        try
+        {
+            return new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, RegexTimeout);
+        }
+        catch (NotSupportedException)
+        {
+            return new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, RegexTimeout);
+        }
     }
 
     public RouteSpec Spec { get; }

@@ -41,6 +41,12 @@ internal sealed class AnnotationReader(string source, IDictionary<string, string
             return new(AnnotationState.Absent, annotation.Default);
         }
 
+        if (ControlCharacter(text) is { } offset)
+        {
+            Reject(annotation.Name, $"contains the control character U+{(int)text[offset]:X4} at offset {offset}; a value with CR, LF or other control characters could split a header or a log line");
+            return new(AnnotationState.Invalid, annotation.Default);
+        }
+
         var parsed = annotation.Type.Parse(text);
         if (parsed.Ok)
         {
@@ -57,7 +63,7 @@ internal sealed class AnnotationReader(string source, IDictionary<string, string
     /// <summary>The value of <paramref name="annotation"/> in <paramref name="annotations"/>, without reporting anything.</summary>
     public static AnnotationValue<T> Peek<T>(IDictionary<string, string>? annotations, Annotation<T> annotation) =>
         Text(annotations, annotation) is not { } text ? new(AnnotationState.Absent, annotation.Default)
-        : annotation.Type.Parse(text) is { Ok: true } parsed ? new(AnnotationState.Valid, parsed.Value)
+        : ControlCharacter(text) is null && annotation.Type.Parse(text) is { Ok: true } parsed ? new(AnnotationState.Valid, parsed.Value)
         : new(AnnotationState.Invalid, annotation.Default);
 
     /// <summary>The rejections, plus one for each of our or ingress-nginx's annotations the table does not honour.</summary>
@@ -76,6 +82,16 @@ internal sealed class AnnotationReader(string source, IDictionary<string, string
 
     public void Reject(string annotation, string reason) =>
         _rejections.Add(new Rejection(source, $"metadata.annotations[{annotation}]", reason));
+
+    /// <summary>The offset of the first control character (C0, DEL, C1, or a Unicode line or paragraph separator); null when there is none.</summary>
+    internal static int? ControlCharacter(string text)
+    {
+        var offset = text.AsSpan().IndexOfAny(ControlCharacters);
+        return offset < 0 ? null : offset;
+    }
+
+    private static readonly System.Buffers.SearchValues<char> ControlCharacters = System.Buffers.SearchValues.Create(
+        [.. Enumerable.Range(0, 0x20).Select(c => (char)c), .. Enumerable.Range(0x7F, 0x21).Select(c => (char)c), '\u2028', '\u2029']);
 
     /// <summary>The trimmed value, or null when the annotation is absent or blank.</summary>
     private static string? Text(IDictionary<string, string>? annotations, AnnotationDefinition annotation) =>

@@ -40,6 +40,9 @@ internal sealed class AnnotationType<T>(string name, string accepts, string expe
 internal static partial class AnnotationTypes
 {
     /// <summary>An RFC 9110 token: a header name, and the characters this controller accepts in a cookie name.</summary>
+    [GeneratedRegex("%([01][0-9a-fA-F]|7[fF])")]
+    internal static partial Regex EncodedControl();
+
     [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")]
     public static partial Regex Token();
 
@@ -138,8 +141,11 @@ internal static partial class AnnotationTypes
             ? Parsed<string?>.Success(text) : Parsed<string?>.Failure());
 
     /// <summary>A rewrite target: a path starting with '/', with $1...$9 for the path regex's groups.</summary>
-    public static AnnotationType<string?> RewriteTarget { get; } = new("path", "a path starting with '/', with $1..$9 for the path regex's groups", "must be a path starting with '/'",
-        text => text.StartsWith('/') ? Parsed<string?>.Success(text) : Parsed<string?>.Failure());
+    /// <remarks>Not "//host" (a browser reads it as another host) and no encoded control characters (an encoded CR/LF survives to logs and backends).</remarks>
+    public static AnnotationType<string?> RewriteTarget { get; } = new("path", "a path starting with '/', with $1..$9 for the path regex's groups",
+        "must be a path starting with a single '/', without encoded control characters (%00-%1F, %7F)",
+        text => text.StartsWith('/') && !text.StartsWith("//", StringComparison.Ordinal) && !EncodedControl().IsMatch(text)
+            ? Parsed<string?>.Success(text) : Parsed<string?>.Failure());
 
     /// <summary>An absolute http or https URL.</summary>
     public static AnnotationType<string?> HttpUrl { get; } = new("URL", "an absolute http or https URL", "is not an absolute http or https URL",

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text;
 using k8s;
 using k8s.Models;
 using Orleans.Proxy.Routing;
@@ -17,19 +18,61 @@ namespace Orleans.Proxy.Translation.Files;
 /// </summary>
 public static class KubernetesYamlReader
 {
-    public sealed record Result(ClusterObjects Objects, ImmutableArray<Rejection> Rejections);
+    /// <param name="Refused">Objects the reader refused whole (unknown apiVersion, schema mismatch), named from their raw metadata
+    /// as rejections name them ("Ingress shop/web"), so a route source can keep serving their previous version.</param>
+    public sealed record Result(ClusterObjects Objects, ImmutableArray<Rejection> Rejections)
+    {
+        public ImmutableArray<string> Refused { get; init; } = [];
+    }
+
+    /// <summary>Largest input read, in bytes or characters: 16 times what etcd holds in one object, for Lists of many.</summary>
+    public const int MaxInputLength = 24 * 1024 * 1024;
+
+    /// <summary>Deepest nesting of mappings and sequences, aliases expanded; Kubernetes objects need about 15.</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>Most nodes in one input, aliases counted as often as they are expanded (an alias bomb expands exponentially).</summary>
+    public const long MaxNodes = 2_000_000;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Reads a file's bytes: invalid UTF-8 refuses the file, naming the first bad byte, rather than reading U+FFFD into names and hosts.</summary>
+    public static Result Read(string sourceName, byte[] content)
+    {
+        if (content.Length > MaxInputLength)
+        {
+            return Refuse(sourceName, "size", $"the input is larger than the {MaxInputLength} bytes read");
+        }
+
+        string text;
+        try
+        {
+            var bom = content.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : 0;
+            text = StrictUtf8.GetString(content, bom, content.Length - bom);
+        }
+        catch (DecoderFallbackException e)
+        {
+            return Refuse(sourceName, $"byte {e.Index}", "the input is not valid UTF-8");
+        }
+
+        return Read(sourceName, text);
+    }
 
     public static Result Read(string sourceName, string yaml)
     {
         var stream = new YamlStream();
         try
         {
+            if (YamlLimits.Check(yaml) is { } exceeded)
+            {
+                return Refuse(sourceName, exceeded.Field, exceeded.Reason);
+            }
+
             stream.Load(new StringReader(yaml));
         }
         catch (YamlException e)
         {
-            return new Result(ClusterObjects.Empty,
-                [new Rejection(sourceName, $"line {e.Start.Line}, column {e.Start.Column}", $"YAML does not parse: {e.InnerException?.Message ?? e.Message}")]);
+            return Refuse(sourceName, $"line {e.Start.Line}, column {e.Start.Column}", $"YAML does not parse: {e.InnerException?.Message ?? e.Message}");
         }
 
         var ingresses = ImmutableArray.CreateBuilder<V1Ingress>();
@@ -42,12 +85,15 @@ public static class KubernetesYamlReader
         var httpRoutes = ImmutableArray.CreateBuilder<HttpRoute>();
         var grants = ImmutableArray.CreateBuilder<ReferenceGrant>();
         var rejections = ImmutableArray.CreateBuilder<Rejection>();
+        var refused = ImmutableArray.CreateBuilder<string>();
 
         foreach (var node in stream.Documents.SelectMany(d => Flatten(d.RootNode)))
         {
             var apiVersion = Scalar(node, "apiVersion");
             var kind = Scalar(node, "kind");
-            var where = $"{sourceName} (line {node.Start.Line})";
+            var name = ObjectName(node, kind);
+            var where = name is null ? $"{sourceName} (line {node.Start.Line})" : $"{name} ({sourceName}, line {node.Start.Line})";
+            var rejected = rejections.Count;
             try
             {
                 switch (kind, apiVersion)
@@ -99,6 +145,16 @@ public static class KubernetesYamlReader
                 rejections.Add(new Rejection(where, $"line {e.Start.Line}, column {e.Start.Column}",
                     $"{kind} does not match the Kubernetes schema: {e.InnerException?.Message ?? e.Message}"));
             }
+            catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or InvalidOperationException or System.Text.Json.JsonException)
+            {
+                // A value of the wrong shape for its field (a port beyond Int32, a malformed date) refuses this object, not the input.
+                rejections.Add(new Rejection(where, "(schema)", $"{kind} does not match the Kubernetes schema: {e.Message}"));
+            }
+
+            if (rejections.Count > rejected && name is not null)
+            {
+                refused.Add(name);
+            }
         }
 
         return new Result(
@@ -108,8 +164,23 @@ public static class KubernetesYamlReader
                 Namespaces = namespaces.ToImmutable(),
                 GatewayApi = new GatewayApiObjects(classes.ToImmutable(), gateways.ToImmutable(), httpRoutes.ToImmutable(), grants.ToImmutable()),
             },
-            rejections.ToImmutable());
+            PrintableRejections.Of(rejections))
+        {
+            Refused = refused.ToImmutable(),
+        };
     }
+
+    /// <summary>"Ingress shop/web" from the raw metadata, readable even when the object is not; null without a kind or name.</summary>
+    private static string? ObjectName(YamlMappingNode node, string? kind) =>
+        kind is not null
+        && node.Children.TryGetValue(new YamlScalarNode("metadata"), out var metadata)
+        && metadata is YamlMappingNode fields
+        && Scalar(fields, "name") is { Length: > 0 } name
+            ? $"{kind} {Scalar(fields, "namespace") ?? "default"}/{name}"
+            : null;
+
+    private static Result Refuse(string sourceName, string field, string reason) =>
+        new(ClusterObjects.Empty, PrintableRejections.Of([new Rejection(sourceName, field, reason)]));
 
     /// <summary>Adds a Gateway API object unless it has a field its schema does not (then it is refused whole, naming the field).</summary>
     private static void AddStrict<T>(ImmutableArray<T>.Builder objects, YamlMappingNode node, string where, string? kind, ImmutableArray<Rejection>.Builder rejections)

@@ -25,6 +25,9 @@ internal sealed class HttpRouteConversion(
     List<Rejection> rejections)
 {
     private const string ServiceKind = "Service";
+
+    /// <summary>The spec's largest backendRef weight.</summary>
+    private const int MaxWeight = 1_000_000;
     private readonly ReferenceGrants _grants = new(objects.GatewayApi.ReferenceGrants);
     private readonly Dictionary<string, IDictionary<string, string>?> _namespaceLabels = objects.Namespaces
         .GroupBy(n => n.Metadata?.Name ?? string.Empty, StringComparer.Ordinal)
@@ -69,6 +72,12 @@ internal sealed class HttpRouteConversion(
         var source = $"HTTPRoute {key}";
         var ns = route.Metadata.NamespaceProperty ?? "default";
         var generation = route.Metadata.Generation;
+
+        if (ObjectNames.Check(route.Metadata) is { } badName)
+        {
+            rejections.Add(new Rejection(source, badName.Field, $"{badName.Reason}; the route is not served"));
+            return null;
+        }
 
         var hostnames = new List<string>();
         var hostnamesOk = true;
@@ -287,7 +296,13 @@ internal sealed class HttpRouteConversion(
                 cluster = null;
             }
 
-            split.Add(new WeightedBackend(cluster ?? string.Empty, reference.Weight ?? 1));
+            if (reference.Weight is < 0 or > MaxWeight)
+            {
+                rejections.Add(new Rejection(source, $"{at}.weight", $"weight {reference.Weight} is not between 0 and {MaxWeight}; the requests this backend would take are answered 500"));
+                cluster = null;
+            }
+
+            split.Add(new WeightedBackend(cluster ?? string.Empty, Math.Clamp(reference.Weight ?? 1, 0, MaxWeight)));
         }
 
         return split.ToImmutable();

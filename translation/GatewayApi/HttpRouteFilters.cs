@@ -1,5 +1,8 @@
 using System.Collections.Immutable;
+using System.Text.RegularExpressions;
 using Orleans.Proxy.Routing;
+using Orleans.Proxy.Translation.Annotations;
+using Orleans.Proxy.Translation.Ingress.Rules;
 
 namespace Orleans.Proxy.Translation.GatewayApi;
 
@@ -13,7 +16,7 @@ internal sealed record RuleFilters(
     string? Unsupported);
 
 /// <summary>Reads HTTPRoute filters (core and the extended ones the edge implements) into the route model.</summary>
-internal static class HttpRouteFilters
+internal static partial class HttpRouteFilters
 {
     /// <summary>The filters of a rule; null and an error when they contradict each other or a match.</summary>
     public static RuleFilters? Read(IList<HttpRouteFilter>? filters, string field, IReadOnlyList<RuleMatch> matches, out (string Field, string Reason) error)
@@ -31,10 +34,20 @@ internal static class HttpRouteFilters
             switch (filter.Type)
             {
                 case "RequestHeaderModifier" when filter.RequestHeaderModifier is { } modifier && request is null:
-                    request = Headers(modifier);
+                    request = Headers(modifier, $"{at}.requestHeaderModifier", out error);
+                    if (request is null)
+                    {
+                        return null;
+                    }
+
                     break;
                 case "ResponseHeaderModifier" when filter.ResponseHeaderModifier is { } modifier && response is null:
-                    response = Headers(modifier);
+                    response = Headers(modifier, $"{at}.responseHeaderModifier", out error);
+                    if (response is null)
+                    {
+                        return null;
+                    }
+
                     break;
                 case "RequestRedirect" when filter.RequestRedirect is { } r && redirect is null:
                     if (Path(r.Path, $"{at}.requestRedirect.path", matches, out error) is var (redirectPath, ok) && !ok)
@@ -54,11 +67,29 @@ internal static class HttpRouteFilters
                         return null;
                     }
 
-                    redirect = new RedirectSpec(r.Scheme, r.Hostname is null ? null : Hostnames.Normalize(r.Hostname) ?? r.Hostname, r.Port, redirectPath, r.StatusCode ?? 302);
+                    if (r.Hostname is not null && Hostnames.Normalize(r.Hostname) is null)
+                    {
+                        error = ($"{at}.requestRedirect.hostname", $"'{r.Hostname}' is not a DNS name");
+                        return null;
+                    }
+
+                    if (r.Port is not (null or (>= 1 and <= 65535)))
+                    {
+                        error = ($"{at}.requestRedirect.port", $"port {r.Port} is not between 1 and 65535");
+                        return null;
+                    }
+
+                    redirect = new RedirectSpec(r.Scheme, r.Hostname is null ? null : Hostnames.Normalize(r.Hostname), r.Port, redirectPath, r.StatusCode ?? 302);
                     break;
                 case "URLRewrite" when filter.UrlRewrite is { } u && rewrite is null:
                     if (Path(u.Path, $"{at}.urlRewrite.path", matches, out error) is var (rewritePath, fine) && !fine)
                     {
+                        return null;
+                    }
+
+                    if (u.Hostname is not null && Hostnames.Normalize(u.Hostname) is null)
+                    {
+                        error = ($"{at}.urlRewrite.hostname", $"'{u.Hostname}' is not a DNS name");
                         return null;
                     }
 
@@ -86,10 +117,40 @@ internal static class HttpRouteFilters
         return new RuleFilters(request, response, redirect, rewrite, mirrors.ToImmutable(), unsupported);
     }
 
-    private static HeaderModifier Headers(HttpHeaderFilter filter) => new(
-        [.. (filter.Set ?? []).Where(h => !string.IsNullOrEmpty(h.Name)).Select(h => new HeaderValue(h.Name!, h.Value ?? string.Empty))],
-        [.. (filter.Add ?? []).Where(h => !string.IsNullOrEmpty(h.Name)).Select(h => new HeaderValue(h.Name!, h.Value ?? string.Empty))],
-        [.. (filter.Remove ?? []).Where(n => !string.IsNullOrEmpty(n))]);
+    /// <summary>A header modifier; null and an error when a name is not a header name or a value has a control character (CR/LF would add a header).</summary>
+    private static HeaderModifier? Headers(HttpHeaderFilter filter, string field, out (string Field, string Reason) error)
+    {
+        error = default;
+        foreach (var (list, values) in new[] { ("set", filter.Set), ("add", filter.Add) })
+        {
+            for (var i = 0; i < (values?.Count ?? 0); i++)
+            {
+                var header = values![i];
+                if (string.IsNullOrEmpty(header.Name) || !HeaderName().IsMatch(header.Name))
+                {
+                    error = ($"{field}.{list}[{i}].name", $"'{header.Name}' is not a header name");
+                    return null;
+                }
+
+                if (AnnotationReader.ControlCharacter(header.Value ?? string.Empty) is { } offset)
+                {
+                    error = ($"{field}.{list}[{i}].value", $"the value has the control character U+{(int)header.Value![offset]:X4} at offset {offset}");
+                    return null;
+                }
+            }
+        }
+
+        if ((filter.Remove ?? []).FirstOrDefault(n => !string.IsNullOrEmpty(n) && !HeaderName().IsMatch(n)) is { } badRemove)
+        {
+            error = ($"{field}.remove", $"'{badRemove}' is not a header name");
+            return null;
+        }
+
+        return new(
+            [.. (filter.Set ?? []).Select(h => new HeaderValue(h.Name!, h.Value ?? string.Empty))],
+            [.. (filter.Add ?? []).Select(h => new HeaderValue(h.Name!, h.Value ?? string.Empty))],
+            [.. (filter.Remove ?? []).Where(n => !string.IsNullOrEmpty(n))]);
+    }
 
     /// <summary>A redirect's or rewrite's path modifier; ReplacePrefixMatch needs every match to be a PathPrefix.</summary>
     private static (PathModifier? Modifier, bool Ok) Path(HttpPathModifier? path, string field, IReadOnlyList<RuleMatch> matches, out (string Field, string Reason) error)
@@ -99,6 +160,9 @@ internal static class HttpRouteFilters
         {
             case null:
                 return (null, true);
+            case "ReplaceFullPath" or "ReplacePrefixMatch" when (path.ReplaceFullPath ?? path.ReplacePrefixMatch) is { } value && IngressRules.CheckPath(value) is { } pathError:
+                error = ($"{field}", pathError);
+                return (null, false);
             case "ReplaceFullPath" when path.ReplaceFullPath is { } full && full.StartsWith('/'):
                 return (new PathModifier(PathModifierKind.ReplaceFullPath, full), true);
             case "ReplacePrefixMatch" when path.ReplacePrefixMatch is { } prefix && prefix.StartsWith('/'):
@@ -114,4 +178,7 @@ internal static class HttpRouteFilters
                 return (null, false);
         }
     }
+
+    [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")]
+    private static partial Regex HeaderName();
 }

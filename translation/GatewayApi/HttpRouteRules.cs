@@ -1,3 +1,4 @@
+using Orleans.Proxy.Translation.Annotations;
 using System.Collections.Immutable;
 using System.Text.RegularExpressions;
 using Orleans.Proxy.Routing;
@@ -107,6 +108,12 @@ internal static partial class HttpRouteRules
             if ((int)kind < 0)
             {
                 error = ($"{at}.type", $"match type '{value.Type}' is not one of Exact, RegularExpression");
+                return null;
+            }
+
+            if (AnnotationReader.ControlCharacter(value.Value ?? string.Empty) is { } offset)
+            {
+                error = ($"{at}.value", $"the value has the control character U+{(int)value.Value![offset]:X4} at offset {offset}");
                 return null;
             }
 

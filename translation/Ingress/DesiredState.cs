@@ -17,6 +17,10 @@ public sealed record DesiredState(
     /// <summary>TLS certificates by Secret ("namespace/name"), Version 0 as for backends.</summary>
     public ImmutableSortedDictionary<string, TlsCertificateSpec> Certificates { get; init; } = ImmutableSortedDictionary<string, TlsCertificateSpec>.Empty;
 
+    /// <summary>Ingresses refused whole ("Ingress shop/web"), as opposed to one bad path: <see cref="LastGood.LastGoodVersions"/> serves their previous version.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ImmutableArray<string> Refused { get; init; } = [];
+
     /// <summary>The status the Gateway API objects that are ours should show (the controller writes it back); null without Gateway API objects.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public GatewayApi.GatewayApiStatus? GatewayApi { get; init; }

@@ -29,8 +29,16 @@ public static class IngressConverter
     public static DesiredState Convert(ClusterObjects objects, ConversionSettings? settings = null)
     {
         var conversion = new Conversion(objects, settings ?? ConversionSettings.Default);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var ingress in IngressOrder.Of(objects.Ingresses, i => NginxAnnotations.IsCanary(i.Metadata?.Annotations)))
         {
+            // Two documents with one namespace/name (two files, or a List and a file): the API server holds one, so serve the first.
+            if (!seen.Add(ObjectKey(ingress.Metadata)))
+            {
+                conversion.Duplicate(ingress);
+                continue;
+            }
+
             conversion.Add(ingress);
         }
 
@@ -57,6 +65,7 @@ public static class IngressConverter
     private sealed class Conversion
     {
         private readonly List<Rejection> _rejections = [];
+        private readonly List<string> _refused = [];
         private readonly IngressTls _tls;
         private readonly BackendResolver _resolver;
         private readonly RouteTable _routes;
@@ -88,6 +97,12 @@ public static class IngressConverter
                 return;
             }
 
+            if (ObjectNames.Check(ingress.Metadata) is { } badName)
+            {
+                Refuse(ingress, badName.Field, badName.Reason);
+                return;
+            }
+
             var annotations = new AnnotationReader(source, ingress.Metadata.Annotations);
             var matchers = ReadMatchers(annotations);
             var rateLimits = RateLimitAnnotations.Read(annotations, key);
@@ -98,6 +113,7 @@ public static class IngressConverter
             if (matchers is null || nginx is null)
             {
                 // A match or access annotation that does not parse would widen the route; refuse the whole object.
+                _refused.Add(source);
                 return;
             }
 
@@ -127,6 +143,7 @@ public static class IngressConverter
             if (spec?.DefaultBackend is null && (spec?.Rules ?? []).Count == 0)
             {
                 _rejections.Add(new Rejection(source, "spec", "the Ingress has neither rules nor a defaultBackend"));
+                _refused.Add(source);
                 return;
             }
 
@@ -161,6 +178,18 @@ public static class IngressConverter
             }
         }
 
+        /// <summary>Refuses the whole Ingress: nothing of it is served.</summary>
+        public void Refuse(V1Ingress ingress, string field, string reason)
+        {
+            var source = $"Ingress {ObjectKey(ingress.Metadata)}";
+            _rejections.Add(new Rejection(source, field, reason));
+            _refused.Add(source);
+        }
+
+        /// <summary>A second object of one namespace/name: not served, but not a refused version of the first either.</summary>
+        public void Duplicate(V1Ingress ingress) =>
+            _rejections.Add(new Rejection($"Ingress {ObjectKey(ingress.Metadata)}", "metadata.name", "another Ingress in the input has this namespace and name; the first (oldest) one is served"));
+
         /// <summary>The Ingresses' routes, then the Gateway API's: one host may have both (each kind ordered by its own spec, see the edge's RoutePrecedence).</summary>
         public DesiredState ToDesiredState()
         {
@@ -172,8 +201,9 @@ public static class IngressConverter
                 hosts = hosts.SetItem(host, [.. hosts.GetValueOrDefault(host, []), .. routes.OrderBy(r => r.RouteId, StringComparer.Ordinal)]);
             }
 
-            return new(hosts, _backends.ToBackends(), [.. _rejections])
+            return new(hosts, _backends.ToBackends(), PrintableRejections.Of(_rejections))
             {
+                Refused = [.. _refused],
                 Certificates = _tls.Certificates,
                 GatewayApi = status,
             };

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Proxy.Routing;
 using Orleans.Proxy.Translation.Annotations;
 using Orleans.Proxy.Translation.Ingress;
+using Orleans.Proxy.Translation.Ingress.LastGood;
 using Orleans.Proxy.Silo.Publishing;
 
 using Orleans.Proxy.Translation.Files;
@@ -13,7 +14,8 @@ namespace Orleans.Proxy.Silo.RouteSources.Files;
 /// <summary>
 /// Route source for file mode: every *.yaml, *.yml and *.json file in a folder, re-read on any
 /// change. A file that stops parsing keeps its last good content (an editor's half-written save
-/// must not drop routes) and is reported; a deleted file's objects go.
+/// must not drop routes) and is reported; a deleted file's objects go. An object whose new version is refused
+/// whole keeps its previous version serving (<see cref="LastGoodVersions"/>).
 /// </summary>
 internal sealed partial class FileRouteSource(
     RouteReconciler reconciler,
@@ -22,6 +24,7 @@ internal sealed partial class FileRouteSource(
 {
     private static readonly string[] Patterns = ["*.yaml", "*.yml", "*.json"];
     private readonly Dictionary<string, ClusterObjects> _lastGood = new(StringComparer.Ordinal);
+    private readonly LastGoodVersions _versions = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -56,6 +59,7 @@ internal sealed partial class FileRouteSource(
     private void Load(string directory)
     {
         var rejections = ImmutableArray.CreateBuilder<Rejection>();
+        var unreadable = new List<string>();
         var files = Patterns
             .SelectMany(p => Directory.EnumerateFiles(directory, p, SearchOption.AllDirectories))
             .Order(StringComparer.Ordinal)
@@ -69,10 +73,13 @@ internal sealed partial class FileRouteSource(
         foreach (var file in files)
         {
             var name = Path.GetRelativePath(directory, file);
-            string text;
+            byte[] content;
             try
             {
-                text = File.ReadAllText(file);
+                // An oversized file is refused by the reader; do not read all of it first.
+                using var stream = File.OpenRead(file);
+                content = new byte[Math.Min(stream.Length, KubernetesYamlReader.MaxInputLength + 1L)];
+                stream.ReadExactly(content);
             }
             catch (IOException e)
             {
@@ -80,8 +87,9 @@ internal sealed partial class FileRouteSource(
                 continue;
             }
 
-            var result = KubernetesYamlReader.Read(name, text);
+            var result = KubernetesYamlReader.Read(name, content);
             rejections.AddRange(result.Rejections);
+            unreadable.AddRange(result.Refused);
             var parsedNothing = ReferenceEquals(result.Objects, ClusterObjects.Empty);
             if (parsedNothing && _lastGood.ContainsKey(file))
             {
@@ -93,7 +101,7 @@ internal sealed partial class FileRouteSource(
         }
 
         var objects = ClusterObjects.Combine(_lastGood.Values);
-        var desired = IngressConverter.Convert(objects, options.Value.Conversion);
+        var desired = _versions.Convert(objects, unreadable, options.Value.Conversion);
         desired = desired with { Rejections = [.. rejections, .. desired.Rejections] };
         LogLoaded(files.Count, objects.Ingresses.Length, objects.GatewayApi.HttpRoutes.Length, desired.Hosts.Count, desired.Rejections.Length);
         reconciler.SetDesired(desired);

@@ -10,6 +10,7 @@ using Orleans.Proxy.Silo.Publishing;
 using Orleans.Proxy.Silo.RouteSources.Kubernetes.GatewayApi;
 using Orleans.Proxy.Translation.GatewayApi;
 using Orleans.Proxy.Translation.Ingress;
+using Orleans.Proxy.Translation.Ingress.LastGood;
 
 namespace Orleans.Proxy.Silo.RouteSources.Kubernetes;
 
@@ -174,6 +175,7 @@ internal sealed partial class IngressController(
     {
         var status = new IngressStatusWriter(client, settings, time, _logger);
         var gatewayStatus = new GatewayStatusWriter(client, routes.Value.GatewayControllerName, time, _logger);
+        var versions = new LastGoodVersions();
         var reconciledTerm = 0;
         try
         {
@@ -202,7 +204,7 @@ internal sealed partial class IngressController(
                         GatewayApi = _gatewayApi?.Objects ?? GatewayApiObjects.Empty,
                         Namespaces = _gatewayApi?.Namespaces ?? [],
                     };
-                    var desired = DefaultCertificate.AddTo(IngressConverter.Convert(objects, routes.Value.Conversion), settings.DefaultSslCertificate, objects.Secrets);
+                    var desired = DefaultCertificate.AddTo(versions.Convert(objects, [], routes.Value.Conversion), settings.DefaultSslCertificate, objects.Secrets);
                     reconciler.SetDesired(desired);
                     if (term != reconciledTerm)
                     {

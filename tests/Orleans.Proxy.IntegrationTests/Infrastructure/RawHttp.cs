@@ -32,6 +32,35 @@ internal static class RawHttp
         return (status, body);
     }
 
+    /// <summary>
+    /// Sends <paramref name="request"/> byte for byte (malformed on purpose: smuggling, folding, bare LF) and returns all the
+    /// edge answered until it closed the connection or <paramref name="wait"/> ran out, whichever is first.
+    /// </summary>
+    public static async Task<string> ExchangeAsync(IPEndPoint edge, string request, TimeSpan wait)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(edge);
+        await using var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(request));
+        using var timeout = new CancellationTokenSource(wait);
+        var received = new MemoryStream();
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+            {
+                received.Write(buffer, 0, read);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // Out of time, or the edge reset the connection: what arrived so far is the answer.
+        }
+
+        return Encoding.Latin1.GetString(received.ToArray());
+    }
+
     private static string Unchunk(string chunked)
     {
         var result = new StringBuilder();

@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 
@@ -41,6 +42,12 @@ internal sealed class TestBackend : IAsyncDisposable
 
     /// <summary>The request headers of every request received (a repeated header's values comma-joined).</summary>
     public ConcurrentQueue<IReadOnlyDictionary<string, string>> SeenHeaders { get; } = new();
+
+    /// <summary>
+    /// For requests with ?read-body=1, which the backend reads to the end before it answers: "/path complete N" when the
+    /// body arrived whole (N bytes), "/path aborted after N" when it was cut short.
+    /// </summary>
+    public ConcurrentQueue<string> Bodies { get; } = new();
 
     /// <summary>The request target of every request, byte for byte as it arrived (before Kestrel decodes the path).</summary>
     public ConcurrentQueue<string> RawTargets { get; } = new();
@@ -88,6 +95,11 @@ internal sealed class TestBackend : IAsyncDisposable
             context.Response.Headers["X-Seen-Traceparent"] = context.Request.Headers["traceparent"];
             context.Response.Headers["X-Backend-Protocol"] = context.Request.Protocol;
             context.Response.Headers["X-Backend-Scheme"] = context.Request.Scheme;
+            if (context.Request.Query.ContainsKey("read-body") && !await ReadBodyAsync(context, backend.Bodies))
+            {
+                return;
+            }
+
             if (backend._sick)
             {
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -103,6 +115,35 @@ internal sealed class TestBackend : IAsyncDisposable
         await app.StartAsync();
         backend.Port = new Uri(app.Urls.First()).Port;
         return backend;
+    }
+
+    /// <summary>Reads the request body to the end, however slowly it comes (the proxy in front decides how slow is too slow).</summary>
+    private static async Task<bool> ReadBodyAsync(HttpContext context, ConcurrentQueue<string> bodies)
+    {
+        var rate = context.Features.Get<IHttpMinRequestBodyDataRateFeature>();
+        if (rate is not null)
+        {
+            rate.MinDataRate = null;
+        }
+
+        var buffer = new byte[4096];
+        long read = 0;
+        try
+        {
+            int n;
+            while ((n = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+            {
+                read += n;
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or Microsoft.AspNetCore.Http.BadHttpRequestException)
+        {
+            bodies.Enqueue($"{context.Request.Path} aborted after {read}");
+            return false;
+        }
+
+        bodies.Enqueue($"{context.Request.Path} complete {read}");
+        return true;
     }
 
     /// <summary>Stops listening (a killed backend: connections are refused). Safe to call twice.</summary>

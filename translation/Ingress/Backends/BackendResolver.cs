@@ -71,6 +71,12 @@ internal sealed class BackendResolver
         var servicePorts = service.Spec?.Ports ?? [];
         V1ServicePort? servicePort;
         string portText;
+        if (port?.Number is not null && !string.IsNullOrEmpty(port.Name))
+        {
+            rejections.Add(new Rejection(source, portField, "the backend sets both port.number and port.name; set one"));
+            return null;
+        }
+
         if (port?.Number is int number)
         {
             servicePort = servicePorts.FirstOrDefault(p => p.Port == number);

@@ -146,6 +146,7 @@ internal static partial class IngressRules
         !path.StartsWith('/') ? $"path '{path}' must be an absolute path starting with '/'"
         : path.Length > MaxPathLength ? $"path is {path.Length} characters long; at most {MaxPathLength} are allowed"
         : !PathPattern().IsMatch(path) ? $"path '{path}' may contain only URL path characters (no '{{', '}}', '?', '#', '//', spaces or control characters)"
+        : DotSegmentOrEncodedControl().IsMatch(path) ? $"path '{path}' has a '.' or '..' segment (plain or percent-encoded) or an encoded control character: request paths lose their dot segments before matching, so the rule would not mean what it says"
         : null;
 
     /// <summary>
@@ -206,6 +207,9 @@ internal static partial class IngressRules
 
     [GeneratedRegex(@"^(/[A-Za-z0-9\-._~!$&'()*+,;=:@%]*)+$")]
     private static partial Regex PathPattern();
+
+    [GeneratedRegex(@"(^|/)(\.|%2[eE]){1,2}(/|$)|%([01][0-9a-fA-F]|7[fF])")]
+    private static partial Regex DotSegmentOrEncodedControl();
 
     [GeneratedRegex(@"\$(\d)")]
     private static partial Regex GroupReference();

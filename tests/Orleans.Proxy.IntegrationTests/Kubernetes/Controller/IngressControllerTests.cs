@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
 using Orleans.Proxy.IntegrationTests.Kubernetes.FakeApiServer;
+using Orleans.Proxy.Translation.Ingress.LastGood;
 
 namespace Orleans.Proxy.IntegrationTests.Kubernetes.Controller;
 
@@ -89,6 +90,31 @@ public sealed class IngressControllerTests(SharedControllerTestBed shared) : ICl
         Assert.Contains(events, e => e.Message.Contains("Service 'shop/missing' does not exist", StringComparison.Ordinal));
         Assert.Contains(events, e => e.Message.Contains("server-snippet", StringComparison.Ordinal));
         Assert.DoesNotContain(bed.Server.List<Corev1Event>(Ns), e => e.InvolvedObject.Name == "status");
+    }
+
+    [Fact]
+    public async Task Controller_EditRefusedWhole_PreviousVersionServesWithEventUntilDeleted()
+    {
+        await using var web = await TestBackend.StartAsync("lastgood-web");
+        var bed = shared.Bed;
+        await bed.CreateServiceAsync("lastgood-web", web);
+        await bed.Client.NetworkingV1.CreateNamespacedIngressAsync(ControllerTestBed.Ingress("lastgood", "lastgood.test", paths: ("/v1", "lastgood-web")), Ns);
+        await bed.Edge.WaitForBackendAsync("lastgood.test", "/v1", "lastgood-web");
+
+        // A match annotation that does not parse refuses the whole new version.
+        var ingress = await bed.Client.NetworkingV1.ReadNamespacedIngressAsync("lastgood", Ns);
+        ingress.Metadata.Annotations = new Dictionary<string, string> { ["orleans-proxy.io/match-headers"] = "=broken" };
+        ingress.Spec.Rules[0].Http.Paths[0].Path = "/v2";
+        await bed.Client.NetworkingV1.ReplaceNamespacedIngressAsync(ingress, "lastgood", Ns);
+        await Eventually.Until(() => Task.FromResult(bed.Server.List<Corev1Event>(Ns).Any(e => e.InvolvedObject.Name == "lastgood"
+            && e.Message.Contains(LastGoodVersions.ServingPreviousVersion, StringComparison.Ordinal))), "an Event says the previous version serves");
+
+        Assert.StartsWith("200 lastgood-web lastgood.test /v1", await bed.Edge.GetBodyAsync("lastgood.test", "/v1"));
+        Assert.Equal(HttpStatusCode.NotFound, (await bed.Edge.GetAsync("lastgood.test", "/v2")).StatusCode);
+        Assert.Contains(bed.Server.List<Corev1Event>(Ns), e => e.InvolvedObject.Name == "lastgood" && e.Message.Contains("match-headers", StringComparison.Ordinal));
+
+        await bed.Client.NetworkingV1.DeleteNamespacedIngressAsync("lastgood", Ns);
+        await Eventually.Until(async () => (await bed.Edge.GetAsync("lastgood.test", "/v1")).StatusCode == HttpStatusCode.NotFound, "the deleted Ingress is no longer served");
     }
 
     [Fact]

@@ -1,0 +1,79 @@
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace Orleans.Proxy.Translation.Files;
+
+/// <summary>
+/// Checks an input against <see cref="KubernetesYamlReader"/>'s limits from the parser's events, before a node is built.
+/// YamlDotNet keeps an alias as a reference to its anchor's node, but the reader writes each object out again to
+/// deserialize it, which expands every alias: a "billion laughs" of a few hundred bytes would expand to gigabytes.
+/// Building nodes also recurses once per nesting level, so depth is bounded before it can exhaust the stack.
+/// </summary>
+internal static class YamlLimits
+{
+    public static (string Field, string Reason)? Check(string yaml)
+    {
+        if (yaml.Length > KubernetesYamlReader.MaxInputLength)
+        {
+            return ("size", $"the input is larger than the {KubernetesYamlReader.MaxInputLength} characters read");
+        }
+
+        // Per anchor: the nodes and the depth its alias adds where it is expanded.
+        var anchors = new Dictionary<AnchorName, (long Nodes, int Depth)>();
+        // Per open collection: its anchor, its first node, its level, and the deepest level reached before it.
+        var open = new Stack<(AnchorName Anchor, long FirstNode, int Depth, int Deepest)>();
+        var parser = new Parser(new StringReader(yaml));
+        long nodes = 0;
+        // The deepest level reached inside the innermost open collection.
+        var deepest = 0;
+        while (parser.MoveNext())
+        {
+            var at = parser.Current!.Start;
+            switch (parser.Current)
+            {
+                case AnchorAlias alias:
+                    var expanded = anchors.GetValueOrDefault(alias.Value, (1, 0));
+                    nodes += expanded.Nodes;
+                    deepest = Math.Max(deepest, open.Count + expanded.Depth);
+                    break;
+                case Scalar scalar:
+                    nodes++;
+                    deepest = Math.Max(deepest, open.Count);
+                    if (!scalar.Anchor.IsEmpty)
+                    {
+                        anchors[scalar.Anchor] = (1, 0);
+                    }
+
+                    break;
+                case NodeEvent collection and (MappingStart or SequenceStart):
+                    nodes++;
+                    open.Push((collection.Anchor, nodes, open.Count, deepest));
+                    deepest = open.Count;
+                    break;
+                case MappingEnd or SequenceEnd:
+                    var (anchor, firstNode, depth, deepestBefore) = open.Pop();
+                    if (!anchor.IsEmpty)
+                    {
+                        anchors[anchor] = (nodes - firstNode + 1, deepest - depth);
+                    }
+
+                    deepest = Math.Max(deepest, deepestBefore);
+                    break;
+                default:
+                    break;
+            }
+
+            if (deepest > KubernetesYamlReader.MaxDepth)
+            {
+                return ($"line {at.Line}, column {at.Column}", $"YAML nests deeper than {KubernetesYamlReader.MaxDepth} levels (aliases expanded)");
+            }
+
+            if (nodes > KubernetesYamlReader.MaxNodes)
+            {
+                return ($"line {at.Line}, column {at.Column}", $"YAML has more than {KubernetesYamlReader.MaxNodes} nodes (aliases counted each time they are expanded): an alias bomb or an input too large");
+            }
+        }
+
+        return null;
+    }
+}
