@@ -53,7 +53,7 @@ public static class MigrationReport
 
     public static ImmutableArray<MigrationEntry> Build(ClusterObjects objects, string? configMap = NginxConfigMap)
     {
-        var (withServices, assumed) = AssumeMissingServices(objects);
+        var (withServices, assumed) = AssumedServices.Add(objects);
         var desired = IngressConverter.Convert(withServices, ConversionSettings.Default with { ConfigMap = configMap });
         var entries = ImmutableArray.CreateBuilder<MigrationEntry>();
         if (configMap is not null && objects.ConfigMaps.Any(m => IngressConverter.ObjectKey(m.Metadata) == configMap))
@@ -193,41 +193,7 @@ public static class MigrationReport
         return new MigrationEntry(source, 0, [.. items], []);
     }
 
-    /// <summary>The objects plus a Service for each one an Ingress names that the input lacks, with the ports it names; and those assumed.</summary>
-    private static (ClusterObjects Objects, IReadOnlyDictionary<string, string> Assumed) AssumeMissingServices(ClusterObjects objects)
-    {
-        var present = objects.Services.Select(s => IngressConverter.ObjectKey(s.Metadata)).ToHashSet(StringComparer.Ordinal);
-        var wanted = new SortedDictionary<string, HashSet<V1ServiceBackendPort>>(StringComparer.Ordinal);
-        foreach (var ingress in objects.Ingresses)
-        {
-            var ns = ingress.Metadata?.NamespaceProperty ?? "default";
-            foreach (var (name, port) in Backends(ingress).Where(b => !present.Contains($"{ns}/{b.Name}")))
-            {
-                if (!wanted.TryGetValue($"{ns}/{name}", out var ports))
-                {
-                    wanted[$"{ns}/{name}"] = ports = [];
-                }
-
-                if (port is not null)
-                {
-                    ports.Add(port);
-                }
-            }
-        }
-
-        var services = wanted.Select(w => new V1Service
-        {
-            Metadata = new V1ObjectMeta { NamespaceProperty = w.Key.Split('/')[0], Name = w.Key.Split('/')[1] },
-            Spec = new V1ServiceSpec
-            {
-                Ports = [.. w.Value.Select((p, i) => new V1ServicePort { Port = p.Number ?? 30000 + i, Name = p.Number is null ? p.Name : null })
-                    .DistinctBy(p => (p.Port, p.Name))],
-            },
-        });
-        return (objects with { Services = [.. objects.Services, .. services] }, wanted.ToDictionary(w => w.Key, w => w.Key, StringComparer.Ordinal));
-    }
-
-    private static IEnumerable<(string Name, V1ServiceBackendPort? Port)> Backends(V1Ingress ingress)
+    internal static IEnumerable<(string Name, V1ServiceBackendPort? Port)> Backends(V1Ingress ingress)
     {
         var backends = new[] { ingress.Spec?.DefaultBackend }
             .Concat((ingress.Spec?.Rules ?? []).SelectMany(r => r.Http?.Paths ?? []).Select(p => p.Backend));

@@ -251,6 +251,26 @@ internal sealed partial class IngressController(
         }
     }
 
+    /// <summary>
+    /// For the admission webhook: whether <paramref name="ingress"/> is of our class, and the cluster objects of our
+    /// class as the caches hold them (any replica can answer, leader or not); null before the caches have synced.
+    /// </summary>
+    public (bool Ours, ClusterObjects Objects)? AdmissionObjects(V1Ingress ingress)
+    {
+        if (_classes is null || !AllSynced())
+        {
+            return null;
+        }
+
+        var controllerName = options.Value.ControllerName;
+        var objects = new ClusterObjects([.. IngressClassFilter.Ours(_classes.Items, _ingresses!.Items, controllerName)], [.. _services!.Items], [.. _slices!.Items])
+        {
+            Secrets = [.. _secrets!.Items],
+            ConfigMaps = [.. _configMap!.Items],
+        };
+        return (IngressClassFilter.Ours(_classes.Items, [ingress], controllerName).Any(), objects);
+    }
+
     private bool AllSynced() => _classes!.Synced && _ingresses!.Synced && _services!.Synced && _slices!.Synced && _secrets!.Synced && _configMap!.Synced && (_gatewayApi?.Synced ?? true);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingress controller reads Ingresses, Services, EndpointSlices and Secrets in {Namespaces}")]

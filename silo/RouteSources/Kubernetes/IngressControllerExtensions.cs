@@ -21,6 +21,13 @@ internal static class IngressControllerExtensions
         });
         services.AddSingleton<IngressController>();
         services.AddHostedService(sp => sp.GetRequiredService<IngressController>());
+        services.AddOptions<Admission.AdmissionWebhookOptions>().Bind(configuration.GetSection(Admission.AdmissionWebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        if (configuration.GetSection(Admission.AdmissionWebhookOptions.Section).Get<Admission.AdmissionWebhookOptions>()?.Enabled == true)
+        {
+            services.AddSingleton<Admission.AdmissionWebhookServer>();
+            services.AddHostedService(sp => sp.GetRequiredService<Admission.AdmissionWebhookServer>());
+        }
+
         return services;
     }
 
