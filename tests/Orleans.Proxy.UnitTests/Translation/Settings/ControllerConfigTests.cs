@@ -82,12 +82,13 @@ public sealed class ControllerConfigTests
     }
 
     [Fact]
-    public void Convert_SslRedirectKey_OverridesTheSiloSetting()
+    public void Apply_SslRedirectKey_OverridesTheSiloSetting_AbsentKeyKeepsIt()
     {
-        var settings = Convert("  ssl-redirect: \"false\"\n");
+        static bool SslRedirect(string data) => ControllerConfig.Apply(Settings with { SslRedirect = true },
+            KubernetesYamlReader.Read("c.yaml", $"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: proxy, namespace: ops}}\ndata: {data}\n").Objects.ConfigMaps, []).SslRedirect;
 
-        Assert.Empty(settings.Rejections);
-        Assert.False(ControllerConfig.Apply(Settings with { SslRedirect = true }, KubernetesYamlReader.Read("c.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: proxy, namespace: ops}\ndata: {ssl-redirect: \"false\"}\n").Objects.ConfigMaps, []).SslRedirect);
+        Assert.False(SslRedirect("{ssl-redirect: \"false\"}"));
+        Assert.True(SslRedirect("{hsts: \"true\"}"));
     }
 
     [Fact]
