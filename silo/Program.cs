@@ -1,7 +1,13 @@
 using Orleans.Proxy.Hosting.Diagnostics;
 using Orleans.Proxy.Hosting;
 using Orleans.Proxy.Silo.Hosting;
+using Orleans.Proxy.Silo.Migration;
 using Orleans.Proxy.Silo.RouteSources.Kubernetes;
+
+if (MigrationCommand.IsCommand(args))
+{
+    return await MigrationCommand.RunAsync(args[1..], Console.Out);
+}
 
 return StartupErrors.Run(() =>
 {

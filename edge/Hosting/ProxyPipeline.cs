@@ -2,6 +2,7 @@ using Orleans.Proxy.Edge.IngressFeatures;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Proxy.Edge.Affinity;
 using Orleans.Proxy.Edge.Caching;
+using Orleans.Proxy.Edge.ControllerDefaults;
 using Orleans.Proxy.Edge.Health;
 using Orleans.Proxy.Edge.HttpRoutes;
 using Yarp.ReverseProxy.Model;
@@ -15,6 +16,8 @@ internal static class ProxyPipeline
     {
         var reporter = proxy.ApplicationServices.GetRequiredService<PassiveHealthReporter>();
         var affinity = proxy.ApplicationServices.GetRequiredService<AffinityMiddleware>();
+        // Strict-Transport-Security (controller ConfigMap hsts) on every HTTPS response, the edge's own answers included.
+        proxy.UseControllerDefaults();
         // Redirects, source ranges, body size and canary choice come before any backend is picked.
         proxy.UseIngressFeatures();
         // HTTPRoute redirects, traffic split and mirrors, also before any backend is picked.

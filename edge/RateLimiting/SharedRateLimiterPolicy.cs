@@ -103,11 +103,12 @@ internal sealed class SharedRateLimiterPolicy(RateLimitLeases leases, ClientIpRe
     private static string Bounded(string value) =>
         value.Length <= MaxKeyLength ? value : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
 
-    /// <summary>429 with Retry-After and the IETF RateLimit-Policy / RateLimit fields (draft-ietf-httpapi-ratelimit-headers).</summary>
+    /// <summary>429 (or the route's limit-req-status-code) with Retry-After and the IETF RateLimit-Policy / RateLimit fields (draft-ietf-httpapi-ratelimit-headers).</summary>
     private static ValueTask WriteRejection(OnRejectedContext context, CancellationToken cancellationToken)
     {
         var response = context.HttpContext.Response;
-        response.StatusCode = StatusCodes.Status429TooManyRequests;
+        // The controller ConfigMap's limit-req-status-code, else 429.
+        response.StatusCode = ControllerDefaults.ControllerDefaultsRoutes.LimitStatus(context.HttpContext) ?? StatusCodes.Status429TooManyRequests;
         context.HttpContext.Features.Get<IAccessLogFeature>()?.RateLimit = "rejected";
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
         var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));

@@ -1,5 +1,6 @@
 using System.Net;
 using Orleans.Proxy.Edge.Caching;
+using Orleans.Proxy.Edge.ControllerDefaults;
 using Orleans.Proxy.Edge.HttpRoutes;
 using Orleans.Proxy.Edge.IngressFeatures;
 using Orleans.Proxy.Edge.RateLimiting;
@@ -30,7 +31,7 @@ internal static class YarpConfigBuilder
         Order = Matching.RoutePrecedence.Rank(route),
         Metadata = IngressRouteFeatures.ToMetadata(route),
         Match = new RouteMatch { Path = "/" + CatchAll },
-    }.WithTransformUseOriginalHostHeader().WithRateLimits(route).WithCaching(route).WithHttpRoute(route);
+    }.WithTransformUseOriginalHostHeader().WithRateLimits(route).WithCaching(route).WithHttpRoute(route).WithControllerDefaults(route);
 
     public static ClusterConfig ToCluster(BackendSpec backend)
     {

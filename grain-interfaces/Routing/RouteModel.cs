@@ -120,6 +120,23 @@ public sealed record RouteSpec(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public Caching.CacheSpec? Cache { get; init; }
 
+    // The controller ConfigMap's global defaults (Ids 90-99), on routes from Ingresses.
+
+    /// <summary>The Strict-Transport-Security header HTTPS responses of the route carry (ConfigMap hsts*); null: none.</summary>
+    [Id(90)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? StrictTransportSecurity { get; init; }
+
+    /// <summary>The client's address is appended to the X-Forwarded-For it sent (ConfigMap compute-full-forwarded-for); false: it replaces it.</summary>
+    [Id(91)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool AppendForwardedFor { get; init; }
+
+    /// <summary>Status of a request the route's rate limits refuse (ConfigMap limit-req-status-code); null: 429.</summary>
+    [Id(92)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? RateLimitStatusCode { get; init; }
+
     /// <summary>Gateway API HTTPRoute behaviour (Ids 60-69); null for routes from Ingresses.</summary>
     [Id(60)]
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]

@@ -25,7 +25,15 @@ public sealed class RoutesOptions
     [RegularExpression(@"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$", ErrorMessage = "Routes:GatewayControllerName must be a domain-prefixed path, e.g. example.com/gateway-controller")]
     public string GatewayControllerName { get; set; } = ConversionSettings.DefaultGatewayControllerName;
 
-    public ConversionSettings Conversion => new(SslRedirect, GatewayControllerName);
+    /// <summary>
+    /// "namespace/name" of the controller ConfigMap: ingress-nginx's global settings (docs/configmap.md), read from
+    /// the cluster (that one ConfigMap is watched) or, in file mode, from the route folder; a change applies
+    /// without a restart. Its ssl-redirect wins over <see cref="SslRedirect"/>. Empty: none is read.
+    /// </summary>
+    [RegularExpression("^([a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$", ErrorMessage = "Routes:ConfigMap must be namespace/name, e.g. orleans-proxy/orleans-proxy-controller")]
+    public string? ConfigMap { get; set; } = ConversionSettings.DefaultConfigMap;
+
+    public ConversionSettings Conversion => new(SslRedirect, GatewayControllerName) { ConfigMap = string.IsNullOrEmpty(ConfigMap) ? null : ConfigMap };
 
     /// <summary>Folder of Kubernetes YAML files (file mode). Empty: no file source.</summary>
     public string? Directory { get; set; }

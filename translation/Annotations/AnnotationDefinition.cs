@@ -94,6 +94,9 @@ internal class AnnotationDefinition(string name, AnnotationFeature feature, Anno
     /// <summary>What happens when the value does not parse, after the rejection's "'value' is not ...".</summary>
     public string? OnInvalid { get; init; }
 
+    /// <summary>Whether a value parses (for reports that tell a malformed value from one ignored for another reason).</summary>
+    public virtual bool Parses(string text) => true;
+
     public override string ToString() => Name;
 }
 
@@ -114,6 +117,8 @@ internal sealed class Annotation<T>(string name, AnnotationType<T> type, Annotat
     public override string Accepts => Type.Accepts;
 
     public override string? DefaultText => Describe ?? Type.Format(Default);
+
+    public override bool Parses(string text) => string.IsNullOrWhiteSpace(text) || Type.Parse(text.Trim()).Ok;
 
     /// <summary>The rejection's reason for a value that does not parse; <paramref name="offending"/>: the part at fault, when not all of it.</summary>
     public string InvalidReason(string text, string? offending) =>

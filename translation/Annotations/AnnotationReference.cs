@@ -76,7 +76,7 @@ internal static class AnnotationReference
 
     private static string Origin(AnnotationOrigin origin) => origin == AnnotationOrigin.Ours ? "ours" : "ingress-nginx";
 
-    private static string Status(AnnotationStatus status) => status switch
+    internal static string Status(AnnotationStatus status) => status switch
     {
         AnnotationStatus.Honoured => "honoured",
         AnnotationStatus.HonouredWithDifferences => "honoured with differences",
@@ -103,7 +103,7 @@ internal static class AnnotationReference
     }
 
     /// <summary>Text safe in a Markdown table cell; "—" when there is none.</summary>
-    private static string Cell(string? text) => string.IsNullOrEmpty(text) ? "—"
+    internal static string Cell(string? text) => string.IsNullOrEmpty(text) ? "—"
         : text.Replace("\\", "\\\\", StringComparison.Ordinal)
             .Replace("|", "\\|", StringComparison.Ordinal)
             .Replace("`", "\\`", StringComparison.Ordinal)

@@ -80,6 +80,7 @@ public static class KubernetesYamlReader
         var slices = ImmutableArray.CreateBuilder<V1EndpointSlice>();
         var secrets = ImmutableArray.CreateBuilder<V1Secret>();
         var namespaces = ImmutableArray.CreateBuilder<V1Namespace>();
+        var configMaps = ImmutableArray.CreateBuilder<V1ConfigMap>();
         var classes = ImmutableArray.CreateBuilder<GatewayClass>();
         var gateways = ImmutableArray.CreateBuilder<Gateway>();
         var httpRoutes = ImmutableArray.CreateBuilder<HttpRoute>();
@@ -112,6 +113,9 @@ public static class KubernetesYamlReader
                         break;
                     case ("Namespace", "v1"):
                         namespaces.Add(Deserialize<V1Namespace>(node));
+                        break;
+                    case ("ConfigMap", "v1"):
+                        configMaps.Add(Deserialize<V1ConfigMap>(node));
                         break;
                     case ("GatewayClass", GatewayApiGroup.V1 or GatewayApiGroup.V1Beta1):
                         AddStrict(classes, node, where, kind, rejections);
@@ -162,6 +166,7 @@ public static class KubernetesYamlReader
             {
                 Secrets = secrets.ToImmutable(),
                 Namespaces = namespaces.ToImmutable(),
+                ConfigMaps = configMaps.ToImmutable(),
                 GatewayApi = new GatewayApiObjects(classes.ToImmutable(), gateways.ToImmutable(), httpRoutes.ToImmutable(), grants.ToImmutable()),
             },
             PrintableRejections.Of(rejections))

@@ -24,6 +24,7 @@ public sealed record ClusterObjects(
         {
             Secrets = [.. all.SelectMany(o => o.Secrets)],
             Namespaces = [.. all.SelectMany(o => o.Namespaces)],
+            ConfigMaps = [.. all.SelectMany(o => o.ConfigMaps)],
             GatewayApi = new GatewayApiObjects(
                 [.. all.SelectMany(o => o.GatewayApi.Classes)],
                 [.. all.SelectMany(o => o.GatewayApi.Gateways)],
@@ -40,6 +41,9 @@ public sealed record ClusterObjects(
 
     /// <summary>Namespaces, for their labels (a Gateway listener's allowedRoutes selector).</summary>
     public ImmutableArray<V1Namespace> Namespaces { get; init; } = [];
+
+    /// <summary>ConfigMaps: the controller ConfigMap (<see cref="ConversionSettings.ConfigMap"/>).</summary>
+    public ImmutableArray<V1ConfigMap> ConfigMaps { get; init; } = [];
 }
 
 public sealed record GatewayApiObjects(

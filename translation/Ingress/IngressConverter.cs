@@ -7,6 +7,7 @@ using Orleans.Proxy.Translation.Ingress.Backends;
 using Orleans.Proxy.Translation.Ingress.Canary;
 using Orleans.Proxy.Translation.Ingress.Conflicts;
 using Orleans.Proxy.Translation.Ingress.Rules;
+using Orleans.Proxy.Translation.Settings;
 
 namespace Orleans.Proxy.Translation.Ingress;
 
@@ -76,7 +77,7 @@ public static class IngressConverter
 
         public Conversion(ClusterObjects objects, ConversionSettings settings)
         {
-            _settings = settings;
+            _settings = ControllerConfig.Apply(settings, objects.ConfigMaps, _rejections);
             _objects = objects;
             _tls = new IngressTls(objects.Secrets);
             _resolver = new BackendResolver(objects.Services, objects.EndpointSlices);
@@ -201,7 +202,7 @@ public static class IngressConverter
                 hosts = hosts.SetItem(host, [.. hosts.GetValueOrDefault(host, []), .. routes.OrderBy(r => r.RouteId, StringComparer.Ordinal)]);
             }
 
-            return new(hosts, _backends.ToBackends(), PrintableRejections.Of(_rejections))
+            return new(ControllerConfig.WithDefaults(hosts, _settings.Defaults), ControllerConfig.WithDefaults(_backends.ToBackends(), _settings.Defaults), PrintableRejections.Of(_rejections))
             {
                 Refused = [.. _refused],
                 Certificates = _tls.Certificates,

@@ -41,6 +41,7 @@ internal sealed partial class IngressController(
     private InformerGroup<V1Service>? _services;
     private InformerGroup<V1EndpointSlice>? _slices;
     private InformerGroup<V1Secret>? _secrets;
+    private InformerGroup<V1ConfigMap>? _configMap;
     private GatewayApiInformers? _gatewayApi;
     private volatile bool _leading;
     private int _term;
@@ -96,9 +97,14 @@ internal sealed partial class IngressController(
                 Type = secret.Type,
             });
 
+        // The controller ConfigMap, alone by name: a change to it re-runs the conversion like any other object.
+        _configMap = Group<V1ConfigMap>("ConfigMap", IngressControllerOptions.SplitKey(routes.Value.ConfigMap) is { } config ? [new InformerScope(config.Namespace, $"metadata.name={config.Name}")] : [],
+            async (scope, ct) => List(await client.CoreV1.ListNamespacedConfigMapAsync(scope.Namespace!, fieldSelector: scope.FieldSelector, cancellationToken: ct)),
+            (scope, rv, onError, ct) => client.CoreV1.WatchListNamespacedConfigMapAsync(scope.Namespace!, fieldSelector: scope.FieldSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct));
+
         _gatewayApi = settings.GatewayApi ? new GatewayApiInformers(client, namespaces, timeout, Enqueue, _logger) : null;
 
-        var informers = new[] { _classes.RunAsync(stoppingToken), _ingresses.RunAsync(stoppingToken), _services.RunAsync(stoppingToken), _slices.RunAsync(stoppingToken), _secrets.RunAsync(stoppingToken), _gatewayApi?.RunAsync(stoppingToken) ?? Task.CompletedTask };
+        var informers = new[] { _classes.RunAsync(stoppingToken), _ingresses.RunAsync(stoppingToken), _services.RunAsync(stoppingToken), _slices.RunAsync(stoppingToken), _secrets.RunAsync(stoppingToken), _configMap.RunAsync(stoppingToken), _gatewayApi?.RunAsync(stoppingToken) ?? Task.CompletedTask };
         var election = ElectAsync(settings, stoppingToken);
         await ReconcileLoopAsync(settings, stoppingToken);
         await Task.WhenAll([.. informers, election]);
@@ -203,6 +209,7 @@ internal sealed partial class IngressController(
                         Secrets = [.. _secrets!.Items],
                         GatewayApi = _gatewayApi?.Objects ?? GatewayApiObjects.Empty,
                         Namespaces = _gatewayApi?.Namespaces ?? [],
+                        ConfigMaps = [.. _configMap!.Items],
                     };
                     var desired = DefaultCertificate.AddTo(versions.Convert(objects, [], routes.Value.Conversion), settings.DefaultSslCertificate, objects.Secrets);
                     reconciler.SetDesired(desired);
@@ -246,7 +253,27 @@ internal sealed partial class IngressController(
         }
     }
 
-    private bool AllSynced() => _classes!.Synced && _ingresses!.Synced && _services!.Synced && _slices!.Synced && _secrets!.Synced && (_gatewayApi?.Synced ?? true);
+    /// <summary>
+    /// For the admission webhook: whether <paramref name="ingress"/> is of our class, and the cluster objects of our
+    /// class as the caches hold them (any replica can answer, leader or not); null before the caches have synced.
+    /// </summary>
+    public (bool Ours, ClusterObjects Objects)? AdmissionObjects(V1Ingress ingress)
+    {
+        if (_classes is null || !AllSynced())
+        {
+            return null;
+        }
+
+        var controllerName = options.Value.ControllerName;
+        var objects = new ClusterObjects([.. IngressClassFilter.Ours(_classes.Items, _ingresses!.Items, controllerName)], [.. _services!.Items], [.. _slices!.Items])
+        {
+            Secrets = [.. _secrets!.Items],
+            ConfigMaps = [.. _configMap!.Items],
+        };
+        return (IngressClassFilter.Ours(_classes.Items, [ingress], controllerName).Any(), objects);
+    }
+
+    private bool AllSynced() => _classes!.Synced && _ingresses!.Synced && _services!.Synced && _slices!.Synced && _secrets!.Synced && _configMap!.Synced && (_gatewayApi?.Synced ?? true);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingress controller reads Ingresses, Services, EndpointSlices and Secrets in {Namespaces}")]
     private partial void LogWatching(string namespaces);

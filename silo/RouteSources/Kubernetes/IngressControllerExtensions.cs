@@ -21,12 +21,19 @@ internal static class IngressControllerExtensions
         });
         services.AddSingleton<IngressController>();
         services.AddHostedService(sp => sp.GetRequiredService<IngressController>());
+        services.AddOptions<Admission.AdmissionWebhookOptions>().Bind(configuration.GetSection(Admission.AdmissionWebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        if (configuration.GetSection(Admission.AdmissionWebhookOptions.Section).Get<Admission.AdmissionWebhookOptions>()?.Enabled == true)
+        {
+            services.AddSingleton<Admission.AdmissionWebhookServer>();
+            services.AddHostedService(sp => sp.GetRequiredService<Admission.AdmissionWebhookServer>());
+        }
+
         return services;
     }
 
     /// <summary>
-    /// ingress-nginx's flags, for those who know them: --default-ssl-certificate namespace/name and
-    /// --watch-namespace a[,b] (each as "--flag value" or "--flag=value").
+    /// ingress-nginx's flags, for those who know them: --default-ssl-certificate namespace/name,
+    /// --configmap namespace/name and --watch-namespace a[,b] (each as "--flag value" or "--flag=value").
     /// </summary>
     public static string[] NormalizeArguments(string[] args)
     {
@@ -34,7 +41,7 @@ internal static class IngressControllerExtensions
         for (var i = 0; i < args.Length; i++)
         {
             var (flag, value) = args[i].Split('=', 2) is [var f, var v] ? (f, v) : (args[i], null);
-            if (flag is not ("--default-ssl-certificate" or "--watch-namespace"))
+            if (flag is not ("--default-ssl-certificate" or "--watch-namespace" or "--configmap"))
             {
                 result.Add(args[i]);
                 continue;
@@ -45,7 +52,11 @@ internal static class IngressControllerExtensions
                 value = args[++i];
             }
 
-            if (flag == "--default-ssl-certificate")
+            if (flag == "--configmap")
+            {
+                result.Add($"--{Publishing.RoutesOptions.Section}:{nameof(Publishing.RoutesOptions.ConfigMap)}={value}");
+            }
+            else if (flag == "--default-ssl-certificate")
             {
                 result.Add($"--{IngressControllerOptions.Section}:{nameof(IngressControllerOptions.DefaultSslCertificate)}={value}");
             }

@@ -91,8 +91,9 @@ public sealed class ControllerRbacTests
         Assert.DoesNotContain(requests, r => r.Namespace is null && r.Key.Resource is not ("ingressclasses" or "gatewayclasses"));
         Assert.Contains(new ApiRequest(new ApiRequestKey("list", "", "secrets"), watched), requests);
         Assert.DoesNotContain(requests, r => r.Key.Resource == "secrets" && r.Namespace != watched);
-        // The one Service read in the controller's own namespace is read by name, and no other kind is read there.
-        Assert.All(requests.Where(r => r.Namespace == own && r.Key.Verb is "list" or "watch"), r => Assert.Equal("services", r.Key.Resource));
+        // The one Service and the controller ConfigMap are read in the controller's own namespace, each by name, and no other kind is read there.
+        Assert.All(requests.Where(r => r.Namespace == own && r.Key.Verb is "list" or "watch"), r => Assert.Contains(r.Key.Resource, new[] { "services", "configmaps" }));
+        Assert.Contains(new ApiRequest(new ApiRequestKey("watch", "", "configmaps"), own), requests);
 
         foreach (var shape in new[] { ManifestShape.ClusterWide, ManifestShape.Namespaced })
         {

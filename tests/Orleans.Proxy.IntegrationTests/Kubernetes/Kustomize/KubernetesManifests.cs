@@ -25,6 +25,8 @@ internal static class KubernetesManifests
         ["policy/v1/PodDisruptionBudget"] = typeof(V1PodDisruptionBudget),
         ["networking.k8s.io/v1/IngressClass"] = typeof(V1IngressClass),
         ["networking.k8s.io/v1/Ingress"] = typeof(V1Ingress),
+        // k8s/components/admission-webhook.
+        ["admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration"] = typeof(V1ValidatingWebhookConfiguration),
         // k8s/examples/cert-manager.yaml (cert-manager's CRDs).
         ["cert-manager.io/v1/Issuer"] = typeof(CertManagerIssuer),
         ["cert-manager.io/v1/Certificate"] = typeof(CertManagerCertificate),

@@ -13,7 +13,7 @@ internal static class KustomizeRendering
 {
     private static readonly HashSet<string> ClusterScoped = new(StringComparer.Ordinal)
     {
-        "Namespace", "ClusterRole", "ClusterRoleBinding", "IngressClass", "CustomResourceDefinition",
+        "Namespace", "ClusterRole", "ClusterRoleBinding", "IngressClass", "CustomResourceDefinition", "ValidatingWebhookConfiguration",
     };
 
     public static string? Kubectl { get; } = FindOnPath("kubectl");

@@ -31,10 +31,10 @@ public sealed class WatchScopeTests
     public void NormalizeArguments_IngressNginxFlags_BecomeSettings_OtherArgumentsStay()
     {
         var args = IngressControllerExtensions.NormalizeArguments(
-            ["--watch-namespace", "shop, web", "--default-ssl-certificate=ops/default-tls", "--Edge:Port=1", "--diag-insecure"]);
+            ["--watch-namespace", "shop, web", "--default-ssl-certificate=ops/default-tls", "--configmap", "ops/proxy", "--Edge:Port=1", "--diag-insecure"]);
 
         Assert.Equal(
-            ["--IngressController:Namespaces:0=shop", "--IngressController:Namespaces:1=web", "--IngressController:DefaultSslCertificate=ops/default-tls", "--Edge:Port=1", "--diag-insecure"],
+            ["--IngressController:Namespaces:0=shop", "--IngressController:Namespaces:1=web", "--IngressController:DefaultSslCertificate=ops/default-tls", "--Routes:ConfigMap=ops/proxy", "--Edge:Port=1", "--diag-insecure"],
             args);
     }
 
