@@ -3,6 +3,7 @@ using k8s.Models;
 using Orleans.Proxy.Routing;
 using Orleans.Proxy.Translation.Annotations;
 using Orleans.Proxy.Translation.GatewayApi;
+using Orleans.Proxy.Translation.Ingress.Authentication;
 using Orleans.Proxy.Translation.Ingress.Backends;
 using Orleans.Proxy.Translation.Ingress.Canary;
 using Orleans.Proxy.Translation.Ingress.Conflicts;
@@ -58,6 +59,7 @@ public static class IngressConverter
     {
         private readonly List<Rejection> _rejections = [];
         private readonly IngressTls _tls;
+        private readonly BasicAuthSecrets _authSecrets;
         private readonly BackendResolver _resolver;
         private readonly RouteTable _routes;
         private readonly BackendTable _backends;
@@ -70,6 +72,7 @@ public static class IngressConverter
             _settings = settings;
             _objects = objects;
             _tls = new IngressTls(objects.Secrets);
+            _authSecrets = new BasicAuthSecrets(objects.Secrets);
             _resolver = new BackendResolver(objects.Services, objects.EndpointSlices);
             _routes = new RouteTable(_rejections);
             _backends = new BackendTable(_rejections);
@@ -94,10 +97,13 @@ public static class IngressConverter
             var nginx = NginxAnnotations.Read(annotations);
             var healthAffinity = HealthAffinityAnnotations.Read(annotations);
             var cache = CacheAnnotations.Read(annotations);
+            // A canary takes its main Ingress's CORS and authentication (its own are reported as ignored).
+            var cors = nginx?.Canary is null ? CorsAnnotations.Read(annotations) : null;
+            var auth = nginx?.Canary is null ? AuthAnnotations.Read(annotations, ns, _authSecrets) : AuthSettings.None;
             _rejections.AddRange(annotations.Finish());
-            if (matchers is null || nginx is null)
+            if (matchers is null || nginx is null || auth is null)
             {
-                // A match or access annotation that does not parse would widen the route; refuse the whole object.
+                // A match, access or authentication annotation that does not parse would widen the route; refuse the whole object.
                 return;
             }
 
@@ -118,7 +124,9 @@ public static class IngressConverter
                     RateLimits = rateLimits,
                     Affinity = healthAffinity.Affinity,
                     Cache = cache,
+                    Cors = cors,
                 };
+                route = auth.ApplyTo(route);
                 _backends.ApplySettings(source, clusterId, nginx.Backend);
                 _backends.SetHealth(source, clusterId, healthAffinity);
                 _routes.Add(nginx.ApplyTo(route, hostHasTls: false, _settings.SslRedirect), "spec.defaultBackend");
@@ -146,9 +154,11 @@ public static class IngressConverter
                         RateLimits = rateLimits,
                         Affinity = healthAffinity.Affinity,
                         Cache = cache,
+                        Cors = cors,
                     },
                     certificates.ContainsKey(path.Host),
                     _settings.SslRedirect);
+                route = auth.ApplyTo(route);
                 if (nginx.Canary is { } canary)
                 {
                     _canaries.Attach(route, canary, path.Field);
