@@ -1,9 +1,9 @@
-using Orleans.Proxy.Routing;
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Proxy.Routing;
 
 namespace Orleans.Proxy.Edge.Authentication;
 

@@ -1,6 +1,6 @@
-using Orleans.Proxy.Routing;
 using System.Security.Cryptography;
 using System.Text;
+using Orleans.Proxy.Routing;
 
 namespace Orleans.Proxy.Edge.Authentication;
 

@@ -5,16 +5,13 @@ namespace Orleans.Proxy.Translation.Annotations;
 /// <summary>ingress-nginx's enable-cors and cors-* annotations of one Ingress, read as a <see cref="CorsSpec"/>.</summary>
 internal static class CorsAnnotations
 {
-    private static readonly Annotation<bool>[] Switch = [AnnotationTable.NginxEnableCors];
-
     /// <summary>The CORS settings; null when CORS is off or a cors-* value does not parse (each is rejected with its reason).</summary>
     public static CorsSpec? Read(AnnotationReader annotations)
     {
         var enabled = annotations.Read(AnnotationTable.NginxEnableCors);
-        var rows = AnnotationTable.Read.Where(r => r.Feature == AnnotationFeature.Cors && !Switch.Contains(r)).ToList();
         if (!enabled.Value)
         {
-            foreach (var row in rows.Where(annotations.IsSet))
+            foreach (var row in AnnotationTable.Read.Where(r => r.Feature == AnnotationFeature.Cors && r != AnnotationTable.NginxEnableCors && annotations.IsSet(r)))
             {
                 annotations.Reject(row.Name, $"has no effect without {AnnotationTable.NginxEnableCors.Name}: \"true\"");
             }

@@ -1,7 +1,7 @@
-using Orleans.Proxy.Routing;
 using System.Collections.Immutable;
 using System.Text;
 using k8s.Models;
+using Orleans.Proxy.Routing;
 
 namespace Orleans.Proxy.Translation.Ingress.Authentication;
 
