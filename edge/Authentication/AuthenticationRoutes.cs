@@ -30,7 +30,8 @@ internal static class AuthenticationRoutes
         var metadata = new Dictionary<string, string>(config.Metadata ?? ImmutableDictionary<string, string>.Empty, StringComparer.Ordinal);
         if (route.BasicAuth is { } basic)
         {
-            metadata[BasicKey] = JsonSerializer.Serialize(basic);
+            // Not the spec itself: its JSON redacts the hashes.
+            metadata[BasicKey] = JsonSerializer.Serialize(new BasicAuthMetadata(basic.Realm, basic.Users.ToDictionary(u => u.Name, u => u.Hash, StringComparer.Ordinal)));
         }
 
         if (route.ExternalAuth is { } external)
@@ -45,11 +46,21 @@ internal static class AuthenticationRoutes
     public static RouteAuthentication? For(RouteConfig? config) =>
         config?.Metadata is not { } metadata || !(metadata.ContainsKey(BasicKey) || metadata.ContainsKey(ExternalKey)) ? null
             : Compiled.GetValue(config, static c => new RouteAuthentication(
-                c.Metadata!.TryGetValue(BasicKey, out var basic) ? new BasicCredentials(JsonSerializer.Deserialize<BasicAuthSpec>(basic)!) : null,
+                c.Metadata!.TryGetValue(BasicKey, out var basic) ? BasicAuthMetadata.Read(basic) : null,
                 c.Metadata!.TryGetValue(ExternalKey, out var external) ? JsonSerializer.Deserialize<ExternalAuthSpec>(external) : null));
 }
 
 internal sealed record RouteAuthentication(BasicCredentials? Basic, ExternalAuthSpec? External);
+
+/// <summary>A route's Basic authentication as its metadata holds it: the realm, and the hash per user.</summary>
+internal sealed record BasicAuthMetadata(string Realm, Dictionary<string, string> Users)
+{
+    public static BasicCredentials Read(string json)
+    {
+        var metadata = JsonSerializer.Deserialize<BasicAuthMetadata>(json)!;
+        return new BasicCredentials(new BasicAuthSpec(metadata.Realm, [.. metadata.Users.Select(u => new BasicAuthUser(u.Key, u.Value))]));
+    }
+}
 
 /// <summary>
 /// The users of one route's auth-secret. A bcrypt check costs milliseconds of CPU by design, so

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Orleans.Proxy.Routing;
 
@@ -11,9 +13,20 @@ namespace Orleans.Proxy.Routing;
 [GenerateSerializer, Immutable, Alias("op.BasicAuthSpec")]
 public sealed record BasicAuthSpec([property: Id(0)] string Realm, [property: Id(1)] ImmutableArray<BasicAuthUser> Users);
 
-/// <summary>One htpasswd entry: a user name and a password hash ($apr1$, $1$, $2a$/$2b$/$2y$, {SHA} or {SSHA}).</summary>
+/// <summary>
+/// One htpasswd entry: a user name and a password hash ($apr1$, $1$, $2a$/$2b$/$2y$, {SHA} or {SSHA}).
+/// JSON views (diagnostics, golden files) show the hash redacted: it could be cracked offline.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("op.BasicAuthUser")]
-public sealed record BasicAuthUser([property: Id(0)] string Name, [property: Id(1)] string Hash);
+public sealed record BasicAuthUser([property: Id(0)] string Name, [property: Id(1), JsonConverter(typeof(RedactedInJson))] string Hash);
+
+/// <summary>Writes a string as "(redacted)"; reads it as it is.</summary>
+public sealed class RedactedInJson : JsonConverter<string>
+{
+    public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetString() ?? "";
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue("(redacted)");
+}
 
 /// <summary>
 /// External authentication for a route (ingress-nginx auth-url): each request is first asked of

@@ -154,6 +154,11 @@ public sealed class CorsAuthenticationEdgeTests
         }
 
         Assert.Equal(before + 4, web.Requests);
+
+        // The diagnostics show the users, never their hashes.
+        var routesView = (await edge.DiagAsync("/diag/cluster/hosts/file.test")).GetRawText();
+        Assert.Contains("\"alice\"", routesView);
+        Assert.DoesNotContain("$apr1$", routesView);
     }
 
     [Fact]

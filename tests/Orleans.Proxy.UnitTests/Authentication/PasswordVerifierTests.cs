@@ -66,5 +66,9 @@ public sealed class PasswordVerifierTests
         Assert.Equal("Basic realm=\"Staff \\\"only\\\"\"", credentials.Challenge);
     }
 
+    [Fact]
+    public void Serialize_BasicAuthUser_HashRedactedInJsonViews() =>
+        Assert.Equal("""{"Name":"alice","Hash":"(redacted)"}""", System.Text.Json.JsonSerializer.Serialize(new BasicAuthUser("alice", "$apr1$xyz$NU.niW1.aK5j0LYFfMca4/")));
+
     private static string Basic(string userAndPassword) => "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(userAndPassword));
 }
