@@ -10,6 +10,8 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Proxy.Edge.AccessLog;
 using Orleans.Proxy.Edge.Affinity;
+using Orleans.Proxy.Edge.Authentication;
+using Orleans.Proxy.Edge.Cors;
 using Orleans.Proxy.Edge.Caching;
 using Orleans.Proxy.Edge.Diagnostics;
 using Orleans.Proxy.Edge.Health;
@@ -58,7 +60,7 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogSync>());
         builder.AddSharedRateLimiting();
         builder.Services.AddGrainCallCounter();
-        builder.Services.AddReverseProxy().LoadFromMemory([], []).AddIngressFeatures().AddHttpRoutes(configuration).AddRouteMatching(configuration);
+        builder.Services.AddReverseProxy().LoadFromMemory([], []).AddIngressFeatures().AddEdgeCors().AddEdgeAuthentication(configuration).AddHttpRoutes(configuration).AddRouteMatching(configuration);
         builder.AddEdgeDiagnostics();
         builder.AddAccessLog();
         builder.Services.AddEdgeHealth(configuration).AddEdgeAffinity(configuration);

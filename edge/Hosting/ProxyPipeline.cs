@@ -1,6 +1,8 @@
 using Orleans.Proxy.Edge.IngressFeatures;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Proxy.Edge.Affinity;
+using Orleans.Proxy.Edge.Authentication;
+using Orleans.Proxy.Edge.Cors;
 using Orleans.Proxy.Edge.Caching;
 using Orleans.Proxy.Edge.ControllerDefaults;
 using Orleans.Proxy.Edge.Health;
@@ -20,6 +22,9 @@ internal static class ProxyPipeline
         proxy.UseControllerDefaults();
         // Redirects, source ranges, body size and canary choice come before any backend is picked.
         proxy.UseIngressFeatures();
+        // CORS (a preflight is answered here), then authentication: a refused request reaches no backend.
+        proxy.UseEdgeCors();
+        proxy.UseEdgeAuthentication();
         // HTTPRoute redirects, traffic split and mirrors, also before any backend is picked.
         proxy.UseHttpRoutes();
         // Answers from the cache before any backend is picked; a fetch goes through the steps below.

@@ -1,6 +1,8 @@
 using System.Net;
+using Orleans.Proxy.Edge.Authentication;
 using Orleans.Proxy.Edge.Caching;
 using Orleans.Proxy.Edge.ControllerDefaults;
+using Orleans.Proxy.Edge.Cors;
 using Orleans.Proxy.Edge.HttpRoutes;
 using Orleans.Proxy.Edge.IngressFeatures;
 using Orleans.Proxy.Edge.RateLimiting;
@@ -31,7 +33,7 @@ internal static class YarpConfigBuilder
         Order = Matching.RoutePrecedence.Rank(route),
         Metadata = IngressRouteFeatures.ToMetadata(route),
         Match = new RouteMatch { Path = "/" + CatchAll },
-    }.WithTransformUseOriginalHostHeader().WithRateLimits(route).WithCaching(route).WithHttpRoute(route).WithControllerDefaults(route);
+    }.WithTransformUseOriginalHostHeader().WithRateLimits(route).WithCaching(route).WithHttpRoute(route).WithControllerDefaults(route).WithCors(route).WithAuthentication(route);
 
     public static ClusterConfig ToCluster(BackendSpec backend)
     {

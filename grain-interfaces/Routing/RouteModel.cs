@@ -141,6 +141,23 @@ public sealed record RouteSpec(
     [Id(60)]
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public HttpRouteRule? HttpRoute { get; init; }
+
+    // ingress-nginx CORS and authentication (Ids 70-74); null: off (and left out of JSON views).
+
+    /// <summary>CORS answered and added at the edge (enable-cors).</summary>
+    [Id(70)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public CorsSpec? Cors { get; init; }
+
+    /// <summary>HTTP Basic authentication checked at the edge (auth-type: basic).</summary>
+    [Id(71)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public BasicAuthSpec? BasicAuth { get; init; }
+
+    /// <summary>A subrequest to an auth service before each request (auth-url).</summary>
+    [Id(72)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ExternalAuthSpec? ExternalAuth { get; init; }
 }
 
 /// <summary>Which of the edge's listeners serve a route (a Gateway listener's protocol).</summary>

@@ -28,6 +28,7 @@ internal static class AnnotationTable
     private const string RefusesCanary = "the canary Ingress is refused";
     private const string WidensAccess = "the Ingress is refused, since serving it without the rule would widen access";
     private const string NoneExempt = "no address is exempt";
+    private const string RefusesUnauthenticated = "the Ingress is refused, since serving it without authentication would widen access";
 
     // Matching (ours).
 
@@ -390,6 +391,124 @@ internal static class AnnotationTable
         Notes = "Differences: one variable only ($remote_addr, $binary_remote_addr, $http_NAME, $cookie_NAME), read as affinity by that key, pinned by an affinity grain rather than placed by a consistent hash, so keys do not move when endpoints are added.",
     };
 
+    // ingress-nginx: CORS, answered at the edge (see CorsAnnotations).
+
+    public static readonly Annotation<bool> NginxEnableCors = new(Nginx + "enable-cors", AnnotationTypes.Bool, Cors, HonouredWithDifferences)
+    {
+        OnInvalid = "CORS stays off",
+        Notes = "The edge answers CORS preflights (OPTIONS with Origin and Access-Control-Request-Method) with 204 and the cors-* headers, without asking the backend, and adds Access-Control-Allow-Origin, -Credentials and -Expose-Headers to the other responses of an allowed origin. Differences: a preflight from an origin not allowed is answered 204 without CORS headers (ingress-nginx passes it to the backend); an OPTIONS request without Access-Control-Request-Method goes to the backend (ingress-nginx answers every OPTIONS when the origin is \"*\"); preflights pass through whitelist-source-range and rate limits first.",
+    };
+
+    public static readonly Annotation<ImmutableArray<string>> NginxCorsAllowOrigin = new(Nginx + "cors-allow-origin", AnnotationTypes.CorsOrigins, Cors, HonouredWithDifferences)
+    {
+        Default = [CorsSpec.AnyOrigin],
+        OnInvalid = "CORS stays off for the Ingress",
+        Notes = "Origins allowed; \"*.\" stands for one DNS label, compared case-insensitively, the port included. Difference: with \"*\" and cors-allow-credentials true, the request's Origin is echoed (ingress-nginx sends \"*\" with credentials, which browsers refuse). Needs enable-cors.",
+    };
+
+    public static readonly Annotation<ImmutableArray<string>> NginxCorsAllowMethods = new(Nginx + "cors-allow-methods", AnnotationTypes.TokenList("method", "GET, POST"), Cors)
+    {
+        Default = ["GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"],
+        OnInvalid = "CORS stays off for the Ingress",
+        Notes = "Access-Control-Allow-Methods of a preflight's answer. Needs enable-cors.",
+    };
+
+    public static readonly Annotation<ImmutableArray<string>> NginxCorsAllowHeaders = new(Nginx + "cors-allow-headers", AnnotationTypes.TokenList("header name", "X-Custom, Content-Type"), Cors)
+    {
+        Default = ["DNT", "Keep-Alive", "User-Agent", "X-Requested-With", "If-Modified-Since", "Cache-Control", "Content-Type", "Range", "Authorization"],
+        OnInvalid = "CORS stays off for the Ingress",
+        Notes = "Access-Control-Allow-Headers of a preflight's answer. Needs enable-cors.",
+    };
+
+    public static readonly Annotation<ImmutableArray<string>> NginxCorsExposeHeaders = new(Nginx + "cors-expose-headers", AnnotationTypes.TokenList("header name", "X-Request-Id, Content-Range"), Cors)
+    {
+        Default = [],
+        Describe = "none",
+        OnInvalid = "CORS stays off for the Ingress",
+        Notes = "Access-Control-Expose-Headers of the responses. Needs enable-cors.",
+    };
+
+    public static readonly Annotation<bool> NginxCorsAllowCredentials = new(Nginx + "cors-allow-credentials", AnnotationTypes.Bool, Cors)
+    {
+        Default = true,
+        OnInvalid = "CORS stays off for the Ingress",
+        Notes = "Access-Control-Allow-Credentials: true on the answers. Needs enable-cors.",
+    };
+
+    public static readonly Annotation<TimeSpan> NginxCorsMaxAge = new(Nginx + "cors-max-age", AnnotationTypes.WholeSeconds, Cors)
+    {
+        Default = TimeSpan.FromSeconds(1728000),
+        OnInvalid = "CORS stays off for the Ingress",
+        Notes = "Access-Control-Max-Age of a preflight's answer, in seconds. Needs enable-cors.",
+    };
+
+    // ingress-nginx: authentication at the edge (see AuthAnnotations). A bad value refuses the Ingress: serving it without authentication would widen access.
+
+    public static readonly Annotation<string?> NginxAuthType = new(Nginx + "auth-type", AnnotationTypes.AuthType, Authentication, HonouredWithDifferences)
+    {
+        OnInvalid = RefusesUnauthenticated,
+        Notes = "\"basic\": requests need the credentials of a user of auth-secret, else 401 with WWW-Authenticate: Basic realm=\"auth-realm\"; the backend never sees a refused request. Differences: \"digest\" is refused (the Ingress with it); password hashes: bcrypt ($2a$, $2b$, $2y$), apr1 and $1$ MD5-crypt, {SHA} and {SSHA}; crypt(3) DES, $5$/$6$ SHA-crypt and {PLAIN} lines are refused (that user cannot log in; a Secret with no usable line refuses the Ingress).",
+    };
+
+    public static readonly Annotation<string?> NginxAuthSecret = new(Nginx + "auth-secret", AnnotationTypes.SecretReference, Authentication)
+    {
+        OnInvalid = RefusesUnauthenticated,
+        Notes = "The Secret holding the users: name, or namespace/name in the Ingress's own namespace. A missing Secret, another namespace, or a Secret without usable users refuses the Ingress. Only hashes reach the edges. Needs auth-type: basic.",
+    };
+
+    public static readonly Annotation<bool> NginxAuthSecretType = new(Nginx + "auth-secret-type", AnnotationTypes.AuthSecretIsMap, Authentication)
+    {
+        OnInvalid = RefusesUnauthenticated,
+        Notes = "auth-file: the Secret's key \"auth\" holds an htpasswd file (user:hash lines); auth-map: each key is a user and its value the hash. Needs auth-type: basic.",
+    };
+
+    public static readonly Annotation<string?> NginxAuthRealm = new(Nginx + "auth-realm", AnnotationTypes.Text, Authentication)
+    {
+        Describe = "empty",
+        Notes = "The realm of the 401's WWW-Authenticate. Needs auth-type: basic.",
+    };
+
+    public static readonly Annotation<string?> NginxAuthUrl = new(Nginx + "auth-url", AnnotationTypes.AuthUrl, Authentication, HonouredWithDifferences)
+    {
+        OnInvalid = RefusesUnauthenticated,
+        Notes = "Each request is first sent, without its body, to this URL with its headers and X-Original-URL, X-Original-Method, X-Sent-From, X-Real-IP, X-Forwarded-For/-Host/-Proto, X-Auth-Request-Redirect: a 2xx lets it through, 401 and 403 are returned (401 redirected to auth-signin when set), anything else, a failure or the edge's Authentication:ExternalTimeout (10s by default) gives 500. The cost: one subrequest per request. Differences: of nginx's variables only $host, $http_host, $scheme, $request_uri and $escaped_request_uri are expanded; the auth service's answers are not cached (auth-cache-key is not honoured).",
+    };
+
+    public static readonly Annotation<string> NginxAuthMethod = new(Nginx + "auth-method", AnnotationTypes.HttpMethod, Authentication)
+    {
+        Default = "GET",
+        OnInvalid = RefusesUnauthenticated,
+        Notes = "The subrequest's method. Needs auth-url.",
+    };
+
+    public static readonly Annotation<string?> NginxAuthSignin = new(Nginx + "auth-signin", AnnotationTypes.AuthUrl, Authentication)
+    {
+        Describe = "none: the 401 is returned",
+        OnInvalid = RefusesUnauthenticated,
+        Notes = "Where a request the auth service answers 401 is redirected (302), with auth-signin-redirect-param (rd) set to the original URL unless the URL already has it. Needs auth-url.",
+    };
+
+    public static readonly Annotation<string> NginxAuthSigninRedirectParam = new(Nginx + "auth-signin-redirect-param", AnnotationTypes.QueryParameter, Authentication)
+    {
+        Default = "rd",
+        OnInvalid = RefusesUnauthenticated,
+        Notes = "The query parameter of auth-signin that carries the original URL. Needs auth-signin.",
+    };
+
+    public static readonly Annotation<ImmutableArray<string>> NginxAuthResponseHeaders = new(Nginx + "auth-response-headers", AnnotationTypes.TokenList("header name", "X-User, X-Email"), Authentication)
+    {
+        Default = [],
+        Describe = "none",
+        OnInvalid = RefusesUnauthenticated,
+        Notes = "Headers copied from the auth service's 2xx answer onto the request the backend receives; the client's own headers of these names are removed first, so they cannot be forged. Needs auth-url.",
+    };
+
+    public static readonly Annotation<string?> NginxAuthRequestRedirect = new(Nginx + "auth-request-redirect", AnnotationTypes.Text, Authentication)
+    {
+        Describe = "the request's path and query",
+        Notes = "The subrequest's X-Auth-Request-Redirect header. Needs auth-url.",
+    };
+
     /// <summary>The annotations this controller reads, in the order the reference lists them.</summary>
     public static readonly ImmutableArray<AnnotationDefinition> Read =
     [
@@ -406,6 +525,9 @@ internal static class AnnotationTable
         NginxCanary, NginxCanaryWeight, NginxCanaryByHeader, NginxCanaryByHeaderValue, NginxCanaryByCookie,
         NginxLimitRps, NginxLimitRpm, NginxLimitBurstMultiplier, NginxLimitWhitelist,
         NginxAffinity, NginxSessionCookieName, NginxSessionCookieMaxAge, NginxUpstreamHashBy,
+        NginxEnableCors, NginxCorsAllowOrigin, NginxCorsAllowMethods, NginxCorsAllowHeaders, NginxCorsExposeHeaders, NginxCorsAllowCredentials, NginxCorsMaxAge,
+        NginxAuthType, NginxAuthSecret, NginxAuthSecretType, NginxAuthRealm,
+        NginxAuthUrl, NginxAuthMethod, NginxAuthSignin, NginxAuthSigninRedirectParam, NginxAuthResponseHeaders, NginxAuthRequestRedirect,
     ];
 
     /// <summary>
@@ -428,15 +550,13 @@ internal static class AnnotationTable
             "session-cookie-samesite", "session-cookie-conditional-samesite-none"),
         .. Rows(NotYet, LoadBalancing, "", "load-balance", "upstream-hash-by-subset", "upstream-hash-by-subset-size", "service-upstream", "upstream-vhost"),
         .. Rows(NotYet, Authentication, "",
-            "auth-realm", "auth-secret", "auth-secret-type", "auth-type", "auth-url", "auth-method", "auth-signin", "auth-signin-redirect-param",
-            "auth-response-headers", "auth-request-redirect", "auth-cache-key", "auth-cache-duration", "auth-keepalive", "auth-keepalive-requests",
+            "auth-cache-key", "auth-cache-duration", "auth-keepalive", "auth-keepalive-requests",
             "auth-keepalive-timeout", "auth-proxy-set-headers", "auth-always-set-cookie", "enable-global-auth", "satisfy"),
         .. Rows(NotYet, ClientCertificates, "",
             "auth-tls-secret", "auth-tls-verify-depth", "auth-tls-verify-client", "auth-tls-error-page", "auth-tls-pass-certificate-to-upstream", "auth-tls-match-cn"),
         .. Rows(NotYet, BackendTls, "",
             "proxy-ssl-secret", "proxy-ssl-ciphers", "proxy-ssl-name", "proxy-ssl-protocols", "proxy-ssl-verify", "proxy-ssl-verify-depth", "proxy-ssl-server-name"),
         .. Rows(NotYet, Canary, "", "canary-by-header-pattern", "canary-weight-total"),
-        .. Rows(NotYet, Cors, "", "enable-cors", "cors-allow-origin", "cors-allow-methods", "cors-allow-headers", "cors-expose-headers", "cors-allow-credentials", "cors-max-age"),
         .. Rows(NotYet, Redirects, "", "from-to-www-redirect", "permanent-redirect-code", "temporal-redirect", "preserve-trailing-slash"),
         .. Rows(NotYet, AnnotationFeature.RateLimiting, "", "limit-connections", "limit-rate", "limit-rate-after"),
         .. Rows(NotYet, AnnotationFeature.RateLimiting, "ingress-nginx's memcached-backed limit; limit-rps and our rate-limit-* annotations already give one limit across replicas.",

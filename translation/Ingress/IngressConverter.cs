@@ -3,6 +3,7 @@ using k8s.Models;
 using Orleans.Proxy.Routing;
 using Orleans.Proxy.Translation.Annotations;
 using Orleans.Proxy.Translation.GatewayApi;
+using Orleans.Proxy.Translation.Ingress.Authentication;
 using Orleans.Proxy.Translation.Ingress.Backends;
 using Orleans.Proxy.Translation.Ingress.Canary;
 using Orleans.Proxy.Translation.Ingress.Conflicts;
@@ -68,6 +69,7 @@ public static class IngressConverter
         private readonly List<Rejection> _rejections = [];
         private readonly List<string> _refused = [];
         private readonly IngressTls _tls;
+        private readonly BasicAuthSecrets _authSecrets;
         private readonly BackendResolver _resolver;
         private readonly RouteTable _routes;
         private readonly BackendTable _backends;
@@ -80,6 +82,7 @@ public static class IngressConverter
             _settings = ControllerConfig.Apply(settings, objects.ConfigMaps, _rejections);
             _objects = objects;
             _tls = new IngressTls(objects.Secrets);
+            _authSecrets = new BasicAuthSecrets(objects.Secrets);
             _resolver = new BackendResolver(objects.Services, objects.EndpointSlices);
             _routes = new RouteTable(_rejections);
             _backends = new BackendTable(_rejections);
@@ -110,10 +113,13 @@ public static class IngressConverter
             var nginx = NginxAnnotations.Read(annotations);
             var healthAffinity = HealthAffinityAnnotations.Read(annotations);
             var cache = CacheAnnotations.Read(annotations);
+            // A canary takes its main Ingress's CORS and authentication (its own are reported as ignored).
+            var cors = nginx?.Canary is null ? CorsAnnotations.Read(annotations) : null;
+            var auth = nginx?.Canary is null ? AuthAnnotations.Read(annotations, ns, _authSecrets) : AuthSettings.None;
             _rejections.AddRange(annotations.Finish());
-            if (matchers is null || nginx is null)
+            if (matchers is null || nginx is null || auth is null)
             {
-                // A match or access annotation that does not parse would widen the route; refuse the whole object.
+                // A match, access or authentication annotation that does not parse would widen the route; refuse the whole object.
                 _refused.Add(source);
                 return;
             }
@@ -135,7 +141,9 @@ public static class IngressConverter
                     RateLimits = rateLimits,
                     Affinity = healthAffinity.Affinity,
                     Cache = cache,
+                    Cors = cors,
                 };
+                route = auth.ApplyTo(route);
                 _backends.ApplySettings(source, clusterId, nginx.Backend);
                 _backends.SetHealth(source, clusterId, healthAffinity);
                 _routes.Add(nginx.ApplyTo(route, hostHasTls: false, _settings.SslRedirect), "spec.defaultBackend");
@@ -164,9 +172,11 @@ public static class IngressConverter
                         RateLimits = rateLimits,
                         Affinity = healthAffinity.Affinity,
                         Cache = cache,
+                        Cors = cors,
                     },
                     certificates.ContainsKey(path.Host),
                     _settings.SslRedirect);
+                route = auth.ApplyTo(route);
                 if (nginx.Canary is { } canary)
                 {
                     _canaries.Attach(route, canary, path.Field);

@@ -30,25 +30,45 @@ internal sealed partial class Informer<T>(
 
     private readonly ConcurrentDictionary<string, T> _cache = new(StringComparer.Ordinal);
     private volatile bool _synced;
+    private volatile CancellationTokenSource? _watching;
+    private volatile bool _relistRequested;
 
     /// <summary>True once the first list has filled the cache.</summary>
     public bool Synced => _synced;
 
     public IReadOnlyCollection<T> Items => [.. _cache.Values];
 
+    /// <summary>
+    /// Lists again (and counts as not synced until then): for a <c>trim</c> that now keeps what it
+    /// dropped before, e.g. the data of a Secret an Ingress has just come to name.
+    /// </summary>
+    public void RequestRelist()
+    {
+        _relistRequested = true;
+        _synced = false;
+        _watching?.Cancel();
+    }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var backoff = TimeSpan.FromMilliseconds(200);
         while (!cancellationToken.IsCancellationRequested)
         {
+            using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _watching = watching;
             try
             {
+                _relistRequested = false;
                 var (items, resourceVersion) = await list(cancellationToken);
                 Replace(items);
                 LogListed(kind, _cache.Count, resourceVersion);
                 backoff = TimeSpan.FromMilliseconds(200);
-                await WatchUntilGoneAsync(resourceVersion, cancellationToken);
+                await WatchUntilGoneAsync(resourceVersion, watching.Token);
                 LogRelist(kind);
+            }
+            catch (Exception) when (_relistRequested && !cancellationToken.IsCancellationRequested)
+            {
+                LogRelistRequested(kind);
             }
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Gone)
             {
@@ -151,6 +171,9 @@ internal sealed partial class Informer<T>(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Watch of {Kind} expired (410 Gone); relisting")]
     private partial void LogRelist(string kind);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Kind} is listed again: what the cache keeps of it has changed")]
+    private partial void LogRelistRequested(string kind);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} is not served by the API server (its CRD is not installed): none are read; checking again every minute")]
     private partial void LogNotInstalled(string kind);

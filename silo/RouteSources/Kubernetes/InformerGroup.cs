@@ -43,4 +43,12 @@ internal sealed class InformerGroup<T>(IReadOnlyList<Informer<T>> informers)
     public IReadOnlyCollection<T> Items => informers.Count == 1 ? informers[0].Items : [.. informers.SelectMany(i => i.Items)];
 
     public Task RunAsync(CancellationToken cancellationToken) => Task.WhenAll(informers.Select(i => i.RunAsync(cancellationToken)));
+
+    public void RequestRelist()
+    {
+        foreach (var informer in informers)
+        {
+            informer.RequestRelist();
+        }
+    }
 }

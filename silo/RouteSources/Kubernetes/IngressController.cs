@@ -11,12 +11,13 @@ using Orleans.Proxy.Silo.RouteSources.Kubernetes.GatewayApi;
 using Orleans.Proxy.Translation.GatewayApi;
 using Orleans.Proxy.Translation.Ingress;
 using Orleans.Proxy.Translation.Ingress.LastGood;
+using Orleans.Proxy.Translation.Ingress.Authentication;
 
 namespace Orleans.Proxy.Silo.RouteSources.Kubernetes;
 
 /// <summary>
 /// The Kubernetes route source. Every replica keeps informer caches of IngressClasses, Ingresses,
-/// Services, EndpointSlices, TLS Secrets and (unless IngressController:GatewayApi is off) the Gateway API's
+/// Services, EndpointSlices, TLS Secrets, the Secrets Ingresses name in auth-secret, and (unless IngressController:GatewayApi is off) the Gateway API's
 /// GatewayClasses, Gateways, HTTPRoutes, ReferenceGrants and Namespaces warm; only the Lease holder reconciles: it rebuilds the
 /// cluster objects from the caches, converts them as the file source does, hands the result to the
 /// <see cref="RouteReconciler"/>, and writes Ingress and Gateway API status and Events. A new leader rewrites every
@@ -43,6 +44,7 @@ internal sealed partial class IngressController(
     private InformerGroup<V1Secret>? _secrets;
     private InformerGroup<V1ConfigMap>? _configMap;
     private GatewayApiInformers? _gatewayApi;
+    private volatile IReadOnlySet<string> _authSecrets = new HashSet<string>(StringComparer.Ordinal);
     private volatile bool _leading;
     private int _term;
 
@@ -89,8 +91,8 @@ internal sealed partial class IngressController(
             (scope, rv, onError, ct) => scope.Namespace is null
                 ? client.CoreV1.WatchListSecretForAllNamespacesAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct)
                 : client.CoreV1.WatchListNamespacedSecretAsync(scope.Namespace, fieldSelector: scope.FieldSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
-            // Only TLS Secrets are read; others keep their name and type, so a wrong one is reported as such.
-            secret => secret.Type == TlsSecretType ? secret : new V1Secret
+            // Only TLS Secrets and those named by auth-secret are read; others keep their name and type, so a wrong one is reported as such.
+            secret => secret.Type == TlsSecretType || _authSecrets.Contains($"{secret.Metadata.NamespaceProperty}/{secret.Metadata.Name}") ? secret : new V1Secret
             {
                 // Not even the annotations: kubectl's last-applied-configuration holds the data.
                 Metadata = new V1ObjectMeta { Name = secret.Metadata.Name, NamespaceProperty = secret.Metadata.NamespaceProperty, ResourceVersion = secret.Metadata.ResourceVersion },
@@ -195,6 +197,12 @@ internal sealed partial class IngressController(
                 }
 
                 var term = Volatile.Read(ref _term);
+                if (AuthSecretsChanged())
+                {
+                    // The Secrets are listed again with the new names kept; their informer enqueues when done.
+                    continue;
+                }
+
                 if (!_leading || !AllSynced())
                 {
                     continue;
@@ -274,6 +282,29 @@ internal sealed partial class IngressController(
     }
 
     private bool AllSynced() => _classes!.Synced && _ingresses!.Synced && _services!.Synced && _slices!.Synced && _secrets!.Synced && _configMap!.Synced && (_gatewayApi?.Synced ?? true);
+
+    /// <summary>
+    /// True when the Ingresses name other auth-secret Secrets than the Secret cache keeps the data of:
+    /// the set is replaced and the Secrets relisted, since their data was dropped when they were cached.
+    /// </summary>
+    private bool AuthSecretsChanged()
+    {
+        if (!_ingresses!.Synced)
+        {
+            return false;
+        }
+
+        var named = AuthSecretReferences.Of(_ingresses.Items);
+        if (named.SetEquals(_authSecrets))
+        {
+            return false;
+        }
+
+        _authSecrets = named;
+        _secrets!.RequestRelist();
+        return true;
+    }
+
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingress controller reads Ingresses, Services, EndpointSlices and Secrets in {Namespaces}")]
     private partial void LogWatching(string namespaces);
