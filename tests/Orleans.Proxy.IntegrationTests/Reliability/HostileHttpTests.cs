@@ -201,6 +201,7 @@ public sealed partial class HostileHttpTests(HostileHttpTests.Bed bed) : IClassF
 
     [Theory]
     [InlineData("Edge:RequestHeadersTimeout", "00:00:00")]
+    [InlineData("Edge:KeepAliveTimeout", "-00:00:01")]
     [InlineData("Edge:MinRequestBodyBytesPerSecond", "-1")]
     [InlineData("Edge:MinRequestBodyBytesPerSecond", "NaN")]
     [InlineData("Edge:MinRequestBodyGracePeriod", "00:00:01")]
