@@ -119,6 +119,11 @@ public static partial class EdgeHostingExtensions
             errors.Add($"Edge:RequestHeadersTimeout {edge.RequestHeadersTimeout} must be above zero (e.g. 00:00:30)");
         }
 
+        if (edge.KeepAliveTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"Edge:KeepAliveTimeout {edge.KeepAliveTimeout} must be above zero (e.g. 00:02:10)");
+        }
+
         if (!(edge.MinRequestBodyBytesPerSecond >= 0) || double.IsInfinity(edge.MinRequestBodyBytesPerSecond))
         {
             errors.Add($"Edge:MinRequestBodyBytesPerSecond {edge.MinRequestBodyBytesPerSecond} must be a number of bytes per second, 0 or above (0 turns the check off)");
@@ -140,6 +145,7 @@ public static partial class EdgeHostingExtensions
         {
             var listeners = kestrel.ApplicationServices.GetRequiredService<EdgeListeners>();
             kestrel.Limits.RequestHeadersTimeout = edge.RequestHeadersTimeout;
+            kestrel.Limits.KeepAliveTimeout = edge.KeepAliveTimeout;
             kestrel.Limits.MinRequestBodyDataRate = edge.MinRequestBodyBytesPerSecond > 0
                 ? new MinDataRate(edge.MinRequestBodyBytesPerSecond, edge.MinRequestBodyGracePeriod)
                 : null;

@@ -51,6 +51,12 @@ public sealed class EdgeOptions
     public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long a connection may stay open with no request under way (before its first request, and between requests)
+    /// before Kestrel closes it; idle connections hold memory and a file descriptor each until then.
+    /// </summary>
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(130);
+
+    /// <summary>
     /// The slowest a client may send a request body, in bytes per second averaged since the body started (slow-body
     /// attacks); below it, after <see cref="MinRequestBodyGracePeriod"/>, Kestrel answers 408 (or closes the connection)
     /// and the request is aborted at the backend too. 0 turns the check off.

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -8,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
 using Orleans.Proxy.Testing;
+using Xunit.Abstractions;
 
 namespace Orleans.Proxy.IntegrationTests.Reliability;
 
@@ -17,7 +19,7 @@ namespace Orleans.Proxy.IntegrationTests.Reliability;
 /// (10.0.0.0/8, which excludes the test's 127.0.0.1) and / open; limited.test allows 5 requests a minute per client IP.
 /// Path tricks against /admin are in Matching/PathNormalizationEdgeTests.
 /// </summary>
-public sealed partial class HostileHttpTests(HostileHttpTests.Bed bed) : IClassFixture<HostileHttpTests.Bed>
+public sealed partial class HostileHttpTests(HostileHttpTests.Bed bed, ITestOutputHelper output) : IClassFixture<HostileHttpTests.Bed>
 {
     private const string Guarded = "guarded.test";
     private const string Limited = "limited.test";
@@ -32,6 +34,9 @@ public sealed partial class HostileHttpTests(HostileHttpTests.Bed bed) : IClassF
         internal TestBackend Admin { get; private set; } = null!;
 
         internal TestBackend Web { get; private set; } = null!;
+
+        /// <summary>The HTTPS listener (HTTP/1.1 and HTTP/2 by ALPN; the default self-signed certificate, as no Ingress has spec.tls).</summary>
+        internal int HttpsPort { get; } = FreePorts.Next();
 
         public async Task InitializeAsync()
         {
@@ -51,6 +56,7 @@ public sealed partial class HostileHttpTests(HostileHttpTests.Bed bed) : IClassF
             {
                 ["Edge:RequestHeadersTimeout"] = "00:00:01",
                 ["Edge:MinRequestBodyGracePeriod"] = "00:00:02",
+                ["Edge:HttpsPort"] = $"{HttpsPort}",
             });
             await Edge.WaitForBackendAsync(Guarded, "/", Web.Name);
         }
@@ -199,8 +205,95 @@ public sealed partial class HostileHttpTests(HostileHttpTests.Bed bed) : IClassF
         Assert.Equal([$"{path} aborted"], bed.Web.Bodies.Where(b => b.StartsWith($"{path} ", StringComparison.Ordinal)).Select(b => b[..(path.Length + 8)]));
     }
 
+    [Fact]
+    public async Task Edge_Http2RapidReset_StreamsRefusedAndConnectionClosed_BackendSeesFew_OthersServed()
+    {
+        // CVE-2023-44487: each request opened and cancelled at once, thousands on one connection. The edge serves HTTP/2 over
+        // TLS only (the cleartext listener refuses the preface, below), so the frames go over TLS with ALPN h2.
+        const int streams = 5_000;
+        const int batch = 100;
+        var before = bed.Web.Requests;
+        using var client = new TcpClient { NoDelay = true };
+        await client.ConnectAsync(IPAddress.Loopback, bed.HttpsPort);
+        await using var stream = new SslStream(client.GetStream());
+        await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = Guarded,
+            ApplicationProtocols = [SslApplicationProtocol.Http2],
+            // The edge's default certificate is self-signed; what is tested is HTTP/2, not the certificate.
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+        Assert.Equal(SslApplicationProtocol.Http2, stream.NegotiatedApplicationProtocol);
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var reading = ReadFramesAsync(stream, guard.Token);
+        var frames = new MemoryStream();
+        frames.Write(Http2Frames.Preface);
+        Http2Frames.WriteSettings(frames);
+        var sent = 0;
+        try
+        {
+            await stream.WriteAsync(frames.ToArray());
+            while (sent < streams && !reading.IsCompleted)
+            {
+                frames.SetLength(0);
+                for (var i = 0; i < batch; i++)
+                {
+                    var id = (2 * (sent + i)) + 1;
+                    Http2Frames.WriteGet(frames, id, Guarded, "/rapid-reset");
+                    Http2Frames.WriteRstStream(frames, id, Http2Frames.Cancel);
+                }
+
+                await stream.WriteAsync(frames.GetBuffer().AsMemory(0, (int)frames.Length));
+                sent += batch;
+            }
+        }
+        catch (IOException)
+        {
+            // The edge closed the connection under the burst.
+        }
+
+        var (received, end) = await reading;
+        var goAway = received.LastOrDefault(f => f.Type == Http2Frames.GoAway);
+        var reached = bed.Web.Requests - before;
+        output.WriteLine($"sent {sent} of {streams} HEADERS+RST_STREAM pairs; the edge: {received.Count(f => f.Type == Http2Frames.Headers)} responses, " +
+            $"{received.Count(f => f.Type == Http2Frames.RstStream && f.ErrorCode == Http2Frames.EnhanceYourCalm)} RST_STREAM(ENHANCE_YOUR_CALM), " +
+            $"GOAWAY {(goAway is null ? "none" : $"last stream {goAway.LastStreamId} error 0x{goAway.ErrorCode:x}")}, connection {end}; backend requests {reached}");
+
+        // Kestrel refuses streams past Limits.Http2.MaxStreamsPerConnection (streams the client reset count until their processing
+        // ends) with RST_STREAM(ENHANCE_YOUR_CALM), and closes a connection that keeps at it (GOAWAY ENHANCE_YOUR_CALM) or whose queue
+        // of frames to write overflows (GOAWAY INTERNAL_ERROR and a reset): either way the burst ends with the connection. (The frames
+        // are printed, not asserted: after a reset the client's kernel may drop what it had not read yet.)
+        Assert.True(end is "closed" or "reset", $"the edge kept the connection open after {sent} streams");
+        Assert.InRange(received.Count(f => f.Type == Http2Frames.Headers), 0, streams / 10);
+        Assert.InRange(reached, 0, streams / 10);
+        Assert.StartsWith("200 web guarded.test /", await bed.Edge.GetBodyAsync(Guarded, "/"));
+        var http2 = await Tls.TlsTerminationTests.GetAsync(bed.HttpsPort, Guarded, HttpVersion.Version20);
+        Assert.Equal((HttpStatusCode.OK, "2.0"), (http2.Status, http2.Version));
+    }
+
+    [Fact]
+    public async Task Edge_Http2PriorKnowledgeOnTheCleartextListener_RefusedWithHttp11Required()
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(bed.Edge.PublicEndpoint);
+        await using var stream = client.GetStream();
+        var frames = new MemoryStream();
+        frames.Write(Http2Frames.Preface);
+        Http2Frames.WriteSettings(frames);
+        Http2Frames.WriteGet(frames, 1, Guarded, "/");
+        await stream.WriteAsync(frames.ToArray());
+        using var guard = new CancellationTokenSource(Wait);
+
+        var (received, end) = await ReadFramesAsync(stream, guard.Token);
+
+        var goAway = Assert.Single(received);
+        Assert.Equal((Http2Frames.GoAway, 0, Http2Frames.Http11Required), (goAway.Type, goAway.LastStreamId, goAway.ErrorCode));
+        Assert.NotEqual("still open", end);
+    }
+
     [Theory]
     [InlineData("Edge:RequestHeadersTimeout", "00:00:00")]
+    [InlineData("Edge:KeepAliveTimeout", "-00:00:01")]
     [InlineData("Edge:MinRequestBodyBytesPerSecond", "-1")]
     [InlineData("Edge:MinRequestBodyBytesPerSecond", "NaN")]
     [InlineData("Edge:MinRequestBodyGracePeriod", "00:00:01")]
@@ -245,6 +338,29 @@ public sealed partial class HostileHttpTests(HostileHttpTests.Bed bed) : IClassF
         // One bucket (the socket's address) of 5 a minute: at most 5, and a sixth if a token refilled meanwhile.
         Assert.InRange(admitted, 1, 6);
         Assert.Equal(30, admitted + refused);
+    }
+
+    /// <summary>The frames the edge sends until it closes the connection: "closed", "reset", or "still open" when the guard ran out.</summary>
+    private static async Task<(List<Http2Frames.Frame> Frames, string End)> ReadFramesAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var frames = new List<Http2Frames.Frame>();
+        try
+        {
+            while (await Http2Frames.ReadAsync(stream, cancellationToken) is { } frame)
+            {
+                frames.Add(frame);
+            }
+
+            return (frames, "closed");
+        }
+        catch (IOException)
+        {
+            return (frames, "reset");
+        }
+        catch (OperationCanceledException)
+        {
+            return (frames, "still open");
+        }
     }
 
     /// <summary>All the edge answers until it closes (or resets) the connection.</summary>
