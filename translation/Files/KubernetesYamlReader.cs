@@ -37,6 +37,7 @@ public static class KubernetesYamlReader
         var slices = ImmutableArray.CreateBuilder<V1EndpointSlice>();
         var secrets = ImmutableArray.CreateBuilder<V1Secret>();
         var namespaces = ImmutableArray.CreateBuilder<V1Namespace>();
+        var configMaps = ImmutableArray.CreateBuilder<V1ConfigMap>();
         var classes = ImmutableArray.CreateBuilder<GatewayClass>();
         var gateways = ImmutableArray.CreateBuilder<Gateway>();
         var httpRoutes = ImmutableArray.CreateBuilder<HttpRoute>();
@@ -63,6 +64,9 @@ public static class KubernetesYamlReader
                         break;
                     case ("Secret", "v1"):
                         secrets.Add(Deserialize<V1Secret>(node));
+                        break;
+                    case ("ConfigMap", "v1"):
+                        configMaps.Add(Deserialize<V1ConfigMap>(node));
                         break;
                     case ("Namespace", "v1"):
                         namespaces.Add(Deserialize<V1Namespace>(node));
@@ -106,6 +110,7 @@ public static class KubernetesYamlReader
             {
                 Secrets = secrets.ToImmutable(),
                 Namespaces = namespaces.ToImmutable(),
+                ConfigMaps = configMaps.ToImmutable(),
                 GatewayApi = new GatewayApiObjects(classes.ToImmutable(), gateways.ToImmutable(), httpRoutes.ToImmutable(), grants.ToImmutable()),
             },
             rejections.ToImmutable());

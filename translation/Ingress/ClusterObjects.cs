@@ -24,6 +24,7 @@ public sealed record ClusterObjects(
         {
             Secrets = [.. all.SelectMany(o => o.Secrets)],
             Namespaces = [.. all.SelectMany(o => o.Namespaces)],
+            ConfigMaps = [.. all.SelectMany(o => o.ConfigMaps)],
             GatewayApi = new GatewayApiObjects(
                 [.. all.SelectMany(o => o.GatewayApi.Classes)],
                 [.. all.SelectMany(o => o.GatewayApi.Gateways)],
@@ -37,6 +38,9 @@ public sealed record ClusterObjects(
 
     /// <summary>Gateway API objects: GatewayClasses, Gateways, HTTPRoutes and ReferenceGrants.</summary>
     public GatewayApiObjects GatewayApi { get; init; } = GatewayApiObjects.Empty;
+
+    /// <summary>ConfigMaps that annotations name (custom-headers).</summary>
+    public ImmutableArray<V1ConfigMap> ConfigMaps { get; init; } = [];
 
     /// <summary>Namespaces, for their labels (a Gateway listener's allowedRoutes selector).</summary>
     public ImmutableArray<V1Namespace> Namespaces { get; init; } = [];

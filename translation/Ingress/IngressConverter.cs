@@ -3,6 +3,7 @@ using k8s.Models;
 using Orleans.Proxy.Routing;
 using Orleans.Proxy.Translation.Annotations;
 using Orleans.Proxy.Translation.GatewayApi;
+using Orleans.Proxy.Translation.Ingress.Aliases;
 using Orleans.Proxy.Translation.Ingress.Backends;
 using Orleans.Proxy.Translation.Ingress.Canary;
 using Orleans.Proxy.Translation.Ingress.Conflicts;
@@ -62,6 +63,7 @@ public static class IngressConverter
         private readonly RouteTable _routes;
         private readonly BackendTable _backends;
         private readonly CanaryAttacher _canaries;
+        private readonly HostAliases _aliases;
         private readonly ConversionSettings _settings;
         private readonly ClusterObjects _objects;
 
@@ -74,6 +76,7 @@ public static class IngressConverter
             _routes = new RouteTable(_rejections);
             _backends = new BackendTable(_rejections);
             _canaries = new CanaryAttacher(_routes, _backends, _rejections);
+            _aliases = new HostAliases(_routes, RuleHosts(objects.Ingresses), _rejections);
         }
 
         public void Add(V1Ingress ingress)
@@ -94,6 +97,7 @@ public static class IngressConverter
             var nginx = NginxAnnotations.Read(annotations);
             var healthAffinity = HealthAffinityAnnotations.Read(annotations);
             var cache = CacheAnnotations.Read(annotations);
+            var nginxRoute = NginxAnnotations.IsCanary(ingress.Metadata.Annotations) ? NginxRouteSettings.None : NginxRouteAnnotations.Read(annotations, ns, _objects.ConfigMaps);
             _rejections.AddRange(annotations.Finish());
             if (matchers is null || nginx is null)
             {
@@ -101,6 +105,7 @@ public static class IngressConverter
                 return;
             }
 
+            var mirrorCluster = nginxRoute.MirrorTarget is { } mirror ? MirrorTargets.Resolve(source, mirror, _resolver, _backends, _rejections) : null;
             var (headers, query) = nginx.Canary is null ? matchers.Value : ([], []);
             var spec = ingress.Spec;
             var certificates = nginx.Canary is null ? _tls.Read(source, ns, spec, IngressRules.NormalizeHost, _rejections) : [];
@@ -121,7 +126,7 @@ public static class IngressConverter
                 };
                 _backends.ApplySettings(source, clusterId, nginx.Backend);
                 _backends.SetHealth(source, clusterId, healthAffinity);
-                _routes.Add(nginx.ApplyTo(route, hostHasTls: false, _settings.SslRedirect), "spec.defaultBackend");
+                _routes.Add(nginxRoute.ApplyTo(nginx.ApplyTo(route, hostHasTls: false, _settings.SslRedirect), mirrorCluster), "spec.defaultBackend");
             }
 
             if (spec?.DefaultBackend is null && (spec?.Rules ?? []).Count == 0)
@@ -149,6 +154,7 @@ public static class IngressConverter
                     },
                     certificates.ContainsKey(path.Host),
                     _settings.SslRedirect);
+                route = nginxRoute.ApplyTo(route, mirrorCluster);
                 if (nginx.Canary is { } canary)
                 {
                     _canaries.Attach(route, canary, path.Field);
@@ -156,9 +162,31 @@ public static class IngressConverter
                 }
 
                 _backends.ApplySettings(source, clusterId, nginx.Backend);
-                _routes.Add(route, path.Field);
+                if (_routes.Add(route, path.Field))
+                {
+                    _aliases.Add(key, route, nginxRoute, path.Field, certificates);
+                }
+
                 _backends.SetHealth(source, clusterId, healthAffinity);
             }
+        }
+
+        /// <summary>The host of each Ingress rule, with the first Ingress that has it, for server-alias and from-to-www-redirect.</summary>
+        private static Dictionary<string, string> RuleHosts(IEnumerable<V1Ingress> ingresses)
+        {
+            var hosts = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var ingress in ingresses)
+            {
+                foreach (var rule in ingress.Spec?.Rules ?? [])
+                {
+                    if (IngressRules.NormalizeHost(rule.Host) is { } host && host != AnyHost)
+                    {
+                        hosts.TryAdd(host, $"Ingress {ObjectKey(ingress.Metadata)}");
+                    }
+                }
+            }
+
+            return hosts;
         }
 
         /// <summary>The Ingresses' routes, then the Gateway API's: one host may have both (each kind ordered by its own spec, see the edge's RoutePrecedence).</summary>

@@ -15,7 +15,7 @@ namespace Orleans.Proxy.Silo.RouteSources.Kubernetes;
 
 /// <summary>
 /// The Kubernetes route source. Every replica keeps informer caches of IngressClasses, Ingresses,
-/// Services, EndpointSlices, TLS Secrets and (unless IngressController:GatewayApi is off) the Gateway API's
+/// Services, EndpointSlices, TLS Secrets, ConfigMaps (for custom-headers) and (unless IngressController:GatewayApi is off) the Gateway API's
 /// GatewayClasses, Gateways, HTTPRoutes, ReferenceGrants and Namespaces warm; only the Lease holder reconciles: it rebuilds the
 /// cluster objects from the caches, converts them as the file source does, hands the result to the
 /// <see cref="RouteReconciler"/>, and writes Ingress and Gateway API status and Events. A new leader rewrites every
@@ -40,6 +40,7 @@ internal sealed partial class IngressController(
     private InformerGroup<V1Service>? _services;
     private InformerGroup<V1EndpointSlice>? _slices;
     private InformerGroup<V1Secret>? _secrets;
+    private InformerGroup<V1ConfigMap>? _configMaps;
     private GatewayApiInformers? _gatewayApi;
     private volatile bool _leading;
     private int _term;
@@ -95,9 +96,24 @@ internal sealed partial class IngressController(
                 Type = secret.Type,
             });
 
+        // ConfigMaps that annotations name (custom-headers); the converter reads no other.
+        _configMaps = Group<V1ConfigMap>("ConfigMap", InformerScope.For(namespaces),
+            async (scope, ct) => List(scope.Namespace is null
+                ? await client.CoreV1.ListConfigMapForAllNamespacesAsync(cancellationToken: ct)
+                : await client.CoreV1.ListNamespacedConfigMapAsync(scope.Namespace, fieldSelector: scope.FieldSelector, cancellationToken: ct)),
+            (scope, rv, onError, ct) => scope.Namespace is null
+                ? client.CoreV1.WatchListConfigMapForAllNamespacesAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct)
+                : client.CoreV1.WatchListNamespacedConfigMapAsync(scope.Namespace, fieldSelector: scope.FieldSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
+            // Not the annotations: kubectl's last-applied-configuration repeats the data.
+            configMap => new V1ConfigMap
+            {
+                Metadata = new V1ObjectMeta { Name = configMap.Metadata.Name, NamespaceProperty = configMap.Metadata.NamespaceProperty, ResourceVersion = configMap.Metadata.ResourceVersion },
+                Data = configMap.Data,
+            });
+
         _gatewayApi = settings.GatewayApi ? new GatewayApiInformers(client, namespaces, timeout, Enqueue, _logger) : null;
 
-        var informers = new[] { _classes.RunAsync(stoppingToken), _ingresses.RunAsync(stoppingToken), _services.RunAsync(stoppingToken), _slices.RunAsync(stoppingToken), _secrets.RunAsync(stoppingToken), _gatewayApi?.RunAsync(stoppingToken) ?? Task.CompletedTask };
+        var informers = new[] { _classes.RunAsync(stoppingToken), _ingresses.RunAsync(stoppingToken), _services.RunAsync(stoppingToken), _slices.RunAsync(stoppingToken), _secrets.RunAsync(stoppingToken), _configMaps.RunAsync(stoppingToken), _gatewayApi?.RunAsync(stoppingToken) ?? Task.CompletedTask };
         var election = ElectAsync(settings, stoppingToken);
         await ReconcileLoopAsync(settings, stoppingToken);
         await Task.WhenAll([.. informers, election]);
@@ -199,6 +215,7 @@ internal sealed partial class IngressController(
                     var objects = new ClusterObjects([.. ours], [.. services], [.. _slices!.Items])
                     {
                         Secrets = [.. _secrets!.Items],
+                        ConfigMaps = [.. _configMaps!.Items],
                         GatewayApi = _gatewayApi?.Objects ?? GatewayApiObjects.Empty,
                         Namespaces = _gatewayApi?.Namespaces ?? [],
                     };
@@ -244,9 +261,9 @@ internal sealed partial class IngressController(
         }
     }
 
-    private bool AllSynced() => _classes!.Synced && _ingresses!.Synced && _services!.Synced && _slices!.Synced && _secrets!.Synced && (_gatewayApi?.Synced ?? true);
+    private bool AllSynced() => _classes!.Synced && _ingresses!.Synced && _services!.Synced && _slices!.Synced && _secrets!.Synced && _configMaps!.Synced && (_gatewayApi?.Synced ?? true);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Ingress controller reads Ingresses, Services, EndpointSlices and Secrets in {Namespaces}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingress controller reads Ingresses, Services, EndpointSlices, Secrets and ConfigMaps in {Namespaces}")]
     private partial void LogWatching(string namespaces);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} holds the Lease {Lease}: reconciling and writing routes")]
