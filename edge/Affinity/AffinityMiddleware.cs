@@ -70,15 +70,7 @@ internal sealed class AffinityMiddleware(RouteTableCache routes, AffinityPins pi
                 }
 
                 var issued = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-                context.Response.Cookies.Append(spec.Name, issued, new CookieOptions
-                {
-                    Path = "/",
-                    HttpOnly = true,
-                    IsEssential = true,
-                    SameSite = SameSiteMode.Lax,
-                    Secure = context.Request.IsHttps,
-                    MaxAge = spec.Ttl,
-                });
+                context.Response.Cookies.Append(spec.Name, issued, AffinityCookie.Options(spec, context.Request));
                 return issued;
         }
     }

@@ -4,6 +4,7 @@ using Orleans.Proxy.Edge.Affinity;
 using Orleans.Proxy.Edge.Caching;
 using Orleans.Proxy.Edge.Health;
 using Orleans.Proxy.Edge.HttpRoutes;
+using Orleans.Proxy.Edge.IngressNginx;
 using Yarp.ReverseProxy.Model;
 
 namespace Orleans.Proxy.Edge.Hosting;
@@ -15,6 +16,8 @@ internal static class ProxyPipeline
     {
         var reporter = proxy.ApplicationServices.GetRequiredService<PassiveHealthReporter>();
         var affinity = proxy.ApplicationServices.GetRequiredService<AffinityMiddleware>();
+        // ingress-nginx's www and fixed redirects first, then its mirror.
+        proxy.UseIngressNginx();
         // Redirects, source ranges, body size and canary choice come before any backend is picked.
         proxy.UseIngressFeatures();
         // HTTPRoute redirects, traffic split and mirrors, also before any backend is picked.

@@ -2,6 +2,7 @@ using System.Net;
 using Orleans.Proxy.Edge.Caching;
 using Orleans.Proxy.Edge.HttpRoutes;
 using Orleans.Proxy.Edge.IngressFeatures;
+using Orleans.Proxy.Edge.IngressNginx;
 using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
@@ -30,7 +31,7 @@ internal static class YarpConfigBuilder
         Order = Matching.RoutePrecedence.Rank(route),
         Metadata = IngressRouteFeatures.ToMetadata(route),
         Match = new RouteMatch { Path = "/" + CatchAll },
-    }.WithTransformUseOriginalHostHeader().WithRateLimits(route).WithCaching(route).WithHttpRoute(route);
+    }.WithTransformUseOriginalHostHeader().WithRateLimits(route).WithCaching(route).WithHttpRoute(route).WithNginxRoute(route);
 
     public static ClusterConfig ToCluster(BackendSpec backend)
     {

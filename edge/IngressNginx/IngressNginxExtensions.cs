@@ -1,0 +1,23 @@
+using Microsoft.Extensions.DependencyInjection;
+using Yarp.ReverseProxy.Transforms.Builder;
+
+namespace Orleans.Proxy.Edge.IngressNginx;
+
+internal static class IngressNginxExtensions
+{
+    /// <summary>ingress-nginx's upstream headers, response headers, fixed and www redirects and mirror-target (the mirror is HTTPRoute's <see cref="HttpRoutes.RequestMirror"/>).</summary>
+    public static IReverseProxyBuilder AddIngressNginx(this IReverseProxyBuilder proxy)
+    {
+        proxy.Services.AddSingleton<NginxRouteMiddleware>();
+        proxy.Services.AddSingleton<ITransformProvider, NginxRouteTransformProvider>();
+        return proxy;
+    }
+
+    /// <summary>Runs first: its redirects answer before any other step, and the mirror copies what will be forwarded.</summary>
+    public static IReverseProxyApplicationBuilder UseIngressNginx(this IReverseProxyApplicationBuilder proxy)
+    {
+        var middleware = proxy.ApplicationServices.GetRequiredService<NginxRouteMiddleware>();
+        proxy.Use((context, next) => middleware.InvokeAsync(context, next));
+        return proxy;
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Http;
+using Orleans.Proxy.Edge.HttpRoutes;
+using Orleans.Proxy.Edge.Matching;
+using Orleans.Proxy.Routing;
+
+namespace Orleans.Proxy.Edge.IngressNginx;
+
+/// <summary>
+/// The first step of the proxy pipeline for routes with <see cref="NginxRouteSpec"/>: the www twin's
+/// redirect (from-to-www-redirect), then a fixed redirect (temporal-redirect, permanent-redirect with its
+/// code), answered before ssl-redirect as nginx's return runs before ingress-nginx's Lua redirect; then
+/// the mirror's copy (mirror-target). Header changes are transforms (<see cref="NginxRouteTransformProvider"/>).
+/// </summary>
+internal sealed class NginxRouteMiddleware(RequestMirror mirror)
+{
+    public Task InvokeAsync(HttpContext context, Func<Task> next)
+    {
+        var proxy = context.GetReverseProxyFeature();
+        if (NginxRouteFeatures.For(proxy.Route.Config) is not { } spec)
+        {
+            return next();
+        }
+
+        var request = context.Request;
+        if (spec.RedirectToHost is { } host)
+        {
+            // The path as matched (still percent-encoded), as ingress-nginx's $request_uri.
+            var path = context.Features.Get<RouteMatchFeature>()?.Path ?? (request.PathBase + request.Path).ToUriComponent();
+            return Redirect(context, StatusCodes.Status308PermanentRedirect, $"{request.Scheme}://{host}{path}{request.QueryString}");
+        }
+
+        if (spec.Redirect is { } redirect)
+        {
+            return Redirect(context, redirect.StatusCode, redirect.Location);
+        }
+
+        return spec.Mirror is { } target ? MirrorAsync(context, next, proxy.Route, target) : next();
+    }
+
+    private async Task MirrorAsync(HttpContext context, Func<Task> next, Yarp.ReverseProxy.Model.RouteModel route, NginxMirror target)
+    {
+        await mirror.StartAsync(context, route, [new MirrorSpec(target.ClusterId, 100)], target.RequestBody);
+        await next();
+    }
+
+    private static Task Redirect(HttpContext context, int status, string location)
+    {
+        context.Response.StatusCode = status;
+        context.Response.Headers.Location = location;
+        return Task.CompletedTask;
+    }
+}
