@@ -49,6 +49,11 @@ public sealed record AffinitySpec(
     [Id(24)]
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public TimeSpan? CookieExpires { get; init; }
+
+    /// <summary>When the proxy fails to get an answer from the pinned destination, the client gets a new cookie whose key another destination wins.</summary>
+    [Id(25)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool ChangeOnFailure { get; init; }
 }
 
 /// <summary>The destination a key is pinned to; empty when the backend has no available destination.</summary>

@@ -486,6 +486,12 @@ internal static class AnnotationTable
         Notes = "Seconds until the affinity cookie expires (its Expires attribute). Difference: the cookie also carries Max-Age (the pin's idle time, affinity-ttl or session-cookie-max-age, which browsers prefer); without either of those, this is the pin's idle time too. Needs cookie affinity.",
     };
 
+    public static readonly Annotation<bool> NginxSessionCookieChangeOnFailure = new(Nginx + "session-cookie-change-on-failure", AnnotationTypes.Bool, AnnotationFeature.Affinity, HonouredWithDifferences)
+    {
+        OnInvalid = "the cookie is kept",
+        Notes = "\"true\": when the edge gets no answer from the pinned endpoint (connection refused or reset, timeout), the 502/504 answer sets a new cookie whose key another available endpoint wins, so the client's next request goes there; \"false\": the cookie is kept (the pin moves only when health takes the endpoint out). Difference: the failed request itself is not retried on another endpoint. Needs cookie affinity.",
+    };
+
     public static readonly Annotation<string?> NginxCanaryByHeaderPattern = new(Nginx + "canary-by-header-pattern", AnnotationTypes.Pattern, Canary, HonouredWithDifferences)
     {
         OnInvalid = RefusesCanary,
@@ -546,7 +552,7 @@ internal static class AnnotationTable
         NginxUpstreamVhost, NginxXForwardedPrefix, NginxCustomHeaders, NginxServerAlias,
         NginxFromToWwwRedirect, NginxTemporalRedirect, NginxPermanentRedirectCode,
         NginxAffinityMode, NginxSessionCookiePath, NginxSessionCookieSameSite, NginxSessionCookieConditionalSameSiteNone,
-        NginxSessionCookieSecure, NginxSessionCookieExpires,
+        NginxSessionCookieSecure, NginxSessionCookieExpires, NginxSessionCookieChangeOnFailure,
         NginxCanaryByHeaderPattern, NginxCanaryWeightTotal,
         NginxGlobalRateLimit, NginxGlobalRateLimitWindow, NginxGlobalRateLimitKey, NginxGlobalRateLimitIgnoredCidrs,
         NginxMirrorTarget, NginxMirrorRequestBody,
@@ -587,7 +593,7 @@ internal static class AnnotationTable
         .. Rows(NoEffect, Observability, "nginx modules for OpenTracing and InfluxDB: the edge publishes its metrics itself.",
             "enable-opentracing", "opentracing-trust-incoming-span", "enable-influxdb", "influxdb-measurement", "influxdb-port", "influxdb-host", "influxdb-server-name"),
         .. Rows(NotYet, AnnotationFeature.Affinity, "",
-            "affinity-canary-behavior", "session-cookie-domain", "session-cookie-change-on-failure"),
+            "affinity-canary-behavior", "session-cookie-domain"),
         .. Rows(NotYet, LoadBalancing, "", "load-balance", "upstream-hash-by-subset", "upstream-hash-by-subset-size", "service-upstream"),
         .. Rows(NotYet, Authentication, "",
             "auth-realm", "auth-secret", "auth-secret-type", "auth-type", "auth-url", "auth-method", "auth-signin", "auth-signin-redirect-param",

@@ -163,6 +163,7 @@ internal static class HealthAffinityAnnotations
             CookieConditionalSameSiteNone = a.Read(T.NginxSessionCookieConditionalSameSiteNone).Value,
             CookieSecure = a.Read(T.NginxSessionCookieSecure).Value,
             CookieExpires = expires,
+            ChangeOnFailure = a.Read(T.NginxSessionCookieChangeOnFailure).Value,
         };
     }
 
@@ -170,5 +171,6 @@ internal static class HealthAffinityAnnotations
     private static readonly AnnotationDefinition[] CookieAttributes =
     [
         T.NginxSessionCookiePath, T.NginxSessionCookieSameSite, T.NginxSessionCookieConditionalSameSiteNone, T.NginxSessionCookieSecure, T.NginxSessionCookieExpires,
+        T.NginxSessionCookieChangeOnFailure,
     ];
 }

@@ -164,6 +164,75 @@ public sealed class NginxRouteAnnotationEdgeTests
     }
 
     [Fact]
+    public async Task Proxy_SessionCookieChangeOnFailure_NewCookieMovesTheSessionOffAFailedEndpoint()
+    {
+        var changing = new[] { await TestBackend.StartAsync("a1"), await TestBackend.StartAsync("a2") };
+        var keeping = new[] { await TestBackend.StartAsync("b1"), await TestBackend.StartAsync("b2") };
+        try
+        {
+            using var routes = new TempDirectory();
+            routes.Write("services.yaml", Manifests.ServiceFor("changing", changing[0], changing[1]) + "---\n" + Manifests.ServiceFor("keeping", keeping[0], keeping[1]));
+            routes.Write("ingress.yaml", string.Join("---\n",
+                Annotated("changing", "changing.test", ("/", "changing"), ("affinity", "cookie"), ("session-cookie-change-on-failure", "true")),
+                Annotated("keeping", "keeping.test", ("/", "keeping"), ("affinity", "cookie"), ("session-cookie-change-on-failure", "false"))));
+            await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path);
+            // Cookies only as each request says: the edge's own client keeps those it is given.
+            using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = edge.Public.BaseAddress };
+            Task<HttpResponseMessage> Get(string host, string? cookie = null)
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, "/");
+                request.Headers.Host = host;
+                if (cookie is not null)
+                {
+                    request.Headers.Add("Cookie", cookie);
+                }
+
+                return client.SendAsync(request);
+            }
+
+            await Eventually.Until(async () => (await Get("keeping.test")).StatusCode == HttpStatusCode.OK, "the routes serve");
+
+            foreach (var (host, backends, changes) in new[] { ("changing.test", changing, true), ("keeping.test", keeping, false) })
+            {
+                string cookie, pinned;
+                using (var first = await Get(host))
+                {
+                    cookie = first.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+                    pinned = first.Headers.GetValues("X-Backend").Single();
+                }
+
+                // The pinned endpoint goes away (connections refused); no health check has noticed yet.
+                await backends.Single(b => b.Name == pinned).DisposeAsync();
+                using var failed = await Get(host, cookie);
+                Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
+                if (!changes)
+                {
+                    Assert.False(failed.Headers.Contains("Set-Cookie"));
+                    using var again = await Get(host, cookie);
+                    Assert.Equal(HttpStatusCode.BadGateway, again.StatusCode);
+                    continue;
+                }
+
+                var renewed = failed.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+                Assert.NotEqual(cookie, renewed);
+                for (var i = 0; i < 5; i++)
+                {
+                    using var moved = await Get(host, renewed);
+                    Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+                    Assert.NotEqual(pinned, moved.Headers.GetValues("X-Backend").Single());
+                }
+            }
+        }
+        finally
+        {
+            foreach (var backend in changing.Concat(keeping))
+            {
+                await backend.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Proxy_CanaryHeaderPatternAndWeightTotal_ChooseTheCanary()
     {
         await using var stable = await TestBackend.StartAsync("stable");
