@@ -1,14 +1,19 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Proxy.Edge.Hosting;
 using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Orleans.Proxy.Edge.IngressNginx;
 
 internal static class IngressNginxExtensions
 {
-    /// <summary>ingress-nginx's upstream headers, response headers, fixed and www redirects and mirror-target (the mirror is HTTPRoute's <see cref="HttpRoutes.RequestMirror"/>).</summary>
+    /// <summary>ingress-nginx's upstream headers, response headers, fixed and www redirects and limit-connections and mirror-target (the mirror is HTTPRoute's <see cref="HttpRoutes.RequestMirror"/>).</summary>
     public static IReverseProxyBuilder AddIngressNginx(this IReverseProxyBuilder proxy)
     {
         proxy.Services.AddSingleton<NginxRouteMiddleware>();
+        proxy.Services.AddSingleton<ConnectionLimiter>();
+        // The rate limiter and affinity register it too: one trusted-proxy list for all.
+        proxy.Services.TryAddSingleton<ClientIpResolver>();
         proxy.Services.AddSingleton<ITransformProvider, NginxRouteTransformProvider>();
         return proxy;
     }

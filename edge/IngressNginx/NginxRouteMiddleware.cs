@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Edge.HttpRoutes;
 using Orleans.Proxy.Edge.Matching;
 using Orleans.Proxy.Routing;
@@ -9,9 +10,10 @@ namespace Orleans.Proxy.Edge.IngressNginx;
 /// The first step of the proxy pipeline for routes with <see cref="NginxRouteSpec"/>: the www twin's
 /// redirect (from-to-www-redirect), then a fixed redirect (temporal-redirect, permanent-redirect with its
 /// code), answered before ssl-redirect as nginx's return runs before ingress-nginx's Lua redirect; then
-/// the mirror's copy (mirror-target). Header changes are transforms (<see cref="NginxRouteTransformProvider"/>).
+/// limit-connections (503 above it), then the mirror's copy (mirror-target). Header changes are
+/// transforms (<see cref="NginxRouteTransformProvider"/>).
 /// </summary>
-internal sealed class NginxRouteMiddleware(RequestMirror mirror)
+internal sealed class NginxRouteMiddleware(RequestMirror mirror, ConnectionLimiter connections, ClientIpResolver clientIp)
 {
     public Task InvokeAsync(HttpContext context, Func<Task> next)
     {
@@ -34,7 +36,32 @@ internal sealed class NginxRouteMiddleware(RequestMirror mirror)
             return Redirect(context, redirect.StatusCode, redirect.Location);
         }
 
+        if (spec.ConnectionLimit is { } limit && context.Connection.RemoteIpAddress is not null)
+        {
+            return LimitedAsync(context, next, proxy.Route, spec, limit);
+        }
+
         return spec.Mirror is { } target ? MirrorAsync(context, next, proxy.Route, target) : next();
+    }
+
+    private async Task LimitedAsync(HttpContext context, Func<Task> next, Yarp.ReverseProxy.Model.RouteModel route, NginxRouteSpec spec, NginxConnectionLimit limit)
+    {
+        var client = clientIp.Resolve(context);
+        if (!connections.TryEnter(limit.Zone, client, limit.Limit))
+        {
+            // ingress-nginx's limit-conn-status-code.
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+
+        try
+        {
+            await (spec.Mirror is { } target ? MirrorAsync(context, next, route, target) : next());
+        }
+        finally
+        {
+            connections.Exit(limit.Zone, client);
+        }
     }
 
     private async Task MirrorAsync(HttpContext context, Func<Task> next, Yarp.ReverseProxy.Model.RouteModel route, NginxMirror target)

@@ -33,11 +33,19 @@ public sealed record NginxRouteSpec
     /// <summary>Copies of each request go to this cluster (mirror-target).</summary>
     [Id(5)]
     public NginxMirror? Mirror { get; init; }
+
+    /// <summary>Requests in progress per client address on each edge, counted over every route of <see cref="NginxConnectionLimit.Zone"/> (limit-connections).</summary>
+    [Id(6)]
+    public NginxConnectionLimit? ConnectionLimit { get; init; }
 }
 
 /// <summary>A redirect to a fixed URL with its status code.</summary>
 [GenerateSerializer, Immutable, Alias("op.FixedRedirect")]
 public sealed record FixedRedirect([property: Id(0)] string Location, [property: Id(1)] int StatusCode);
+
+/// <summary>At most <paramref name="Limit"/> requests in progress per client address in one zone (an Ingress), on each edge.</summary>
+[GenerateSerializer, Immutable, Alias("op.NginxConnectionLimit")]
+public sealed record NginxConnectionLimit([property: Id(0)] string Zone, [property: Id(1)] int Limit);
 
 /// <summary>A mirror cluster for every request of a route; <paramref name="RequestBody"/>: the copies carry the request body.</summary>
 [GenerateSerializer, Immutable, Alias("op.NginxMirror")]

@@ -532,6 +532,13 @@ internal static class AnnotationTable
         Notes = "Clients the global limit never limits.",
     };
 
+    public static readonly Annotation<int> NginxLimitConnections = new(Nginx + "limit-connections", AnnotationTypes.Count(allowZero: true), AnnotationFeature.RateLimiting, HonouredWithDifferences)
+    {
+        Describe = "no limit",
+        OnInvalid = "there is no limit",
+        Notes = "Requests in progress at once per client address, over every path of the Ingress; the one above it gets 503, as in ingress-nginx (which counts each HTTP/2 stream as a connection too). Difference: counted on each edge replica, so N replicas admit N times the limit (a count shared through grains would cost a call per request).",
+    };
+
     public static readonly Annotation<Uri?> NginxMirrorTarget = new(Nginx + "mirror-target", AnnotationTypes.MirrorTarget, Mirroring, HonouredWithDifferences)
     {
         Describe = "none",
@@ -554,7 +561,7 @@ internal static class AnnotationTable
         NginxAffinityMode, NginxSessionCookiePath, NginxSessionCookieSameSite, NginxSessionCookieConditionalSameSiteNone,
         NginxSessionCookieSecure, NginxSessionCookieExpires, NginxSessionCookieChangeOnFailure,
         NginxCanaryByHeaderPattern, NginxCanaryWeightTotal,
-        NginxGlobalRateLimit, NginxGlobalRateLimitWindow, NginxGlobalRateLimitKey, NginxGlobalRateLimitIgnoredCidrs,
+        NginxGlobalRateLimit, NginxGlobalRateLimitWindow, NginxGlobalRateLimitKey, NginxGlobalRateLimitIgnoredCidrs, NginxLimitConnections,
         NginxMirrorTarget, NginxMirrorRequestBody,
     ];
 
@@ -605,7 +612,7 @@ internal static class AnnotationTable
             "proxy-ssl-secret", "proxy-ssl-ciphers", "proxy-ssl-name", "proxy-ssl-protocols", "proxy-ssl-verify", "proxy-ssl-verify-depth", "proxy-ssl-server-name"),
         .. Rows(NotYet, Cors, "", "enable-cors", "cors-allow-origin", "cors-allow-methods", "cors-allow-headers", "cors-expose-headers", "cors-allow-credentials", "cors-max-age"),
         .. Rows(NotYet, Redirects, "", "preserve-trailing-slash"),
-        .. Rows(NotYet, AnnotationFeature.RateLimiting, "", "limit-connections", "limit-rate", "limit-rate-after"),
+        .. Rows(NotYet, AnnotationFeature.RateLimiting, "", "limit-rate", "limit-rate-after"),
         .. Rows(NotYet, ErrorPages, "", "custom-http-errors", "default-backend"),
         .. Rows(NotYet, Headers, "", "proxy-cookie-domain", "proxy-cookie-path", "proxy-redirect-from", "proxy-redirect-to"),
         .. Rows(NotYet, BackendConnection, "", "proxy-http-version"),

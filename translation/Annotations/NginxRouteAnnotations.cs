@@ -36,7 +36,7 @@ internal sealed record NginxRouteSettings(
         }
 
         var none = spec.UpstreamHost is null && spec.ForwardedPrefix is null && spec.Redirect is null && spec.RedirectToHost is null
-            && spec.ResponseHeaders.IsDefaultOrEmpty && spec.Mirror is null;
+            && spec.ResponseHeaders.IsDefaultOrEmpty && spec.Mirror is null && spec.ConnectionLimit is null;
         return none ? route : route with
         {
             Nginx = spec,
@@ -55,8 +55,10 @@ internal static class NginxRouteAnnotations
 
     /// <param name="ns">The Ingress's namespace.</param>
     /// <param name="configMaps">The ConfigMaps custom-headers may name.</param>
-    public static NginxRouteSettings Read(AnnotationReader a, string ns, IReadOnlyCollection<V1ConfigMap> configMaps)
+    /// <param name="objectKey">The Ingress ("namespace/name"): its paths share one connection count.</param>
+    public static NginxRouteSettings Read(AnnotationReader a, string ns, string objectKey, IReadOnlyCollection<V1ConfigMap> configMaps)
     {
+        var connections = a.Read(T.NginxLimitConnections).Value;
         var temporal = a.Read(T.NginxTemporalRedirect).Value;
         var code = a.Read(T.NginxPermanentRedirectCode);
         if (!code.IsAbsent && !a.IsSet(T.NginxPermanentRedirect))
@@ -78,6 +80,7 @@ internal static class NginxRouteAnnotations
                 ForwardedPrefix = a.Read(T.NginxXForwardedPrefix).Value,
                 Redirect = temporal is null ? null : new FixedRedirect(temporal, 302),
                 ResponseHeaders = ReadCustomHeaders(a, ns, configMaps),
+                ConnectionLimit = connections > 0 ? new NginxConnectionLimit(objectKey, connections) : null,
             },
             a.Read(T.NginxServerAlias).Value,
             a.Read(T.NginxFromToWwwRedirect).Value,

@@ -97,7 +97,7 @@ public static class IngressConverter
             var nginx = NginxAnnotations.Read(annotations);
             var healthAffinity = HealthAffinityAnnotations.Read(annotations);
             var cache = CacheAnnotations.Read(annotations);
-            var nginxRoute = NginxAnnotations.IsCanary(ingress.Metadata.Annotations) ? NginxRouteSettings.None : NginxRouteAnnotations.Read(annotations, ns, _objects.ConfigMaps);
+            var nginxRoute = NginxAnnotations.IsCanary(ingress.Metadata.Annotations) ? NginxRouteSettings.None : NginxRouteAnnotations.Read(annotations, ns, key, _objects.ConfigMaps);
             _rejections.AddRange(annotations.Finish());
             if (matchers is null || nginx is null)
             {

@@ -317,6 +317,36 @@ public sealed class NginxRouteAnnotationEdgeTests
     }
 
     [Fact]
+    public async Task Proxy_LimitConnections_RequestsInProgressPerClientAboveTheLimitGet503()
+    {
+        await using var slow = await TestBackend.StartAsync("slow");
+        using var routes = new TempDirectory();
+        routes.Write("services.yaml", Manifests.ServiceFor("slow", slow));
+        routes.Write("ingress.yaml", Manifests.IngressWithAnnotations("limited", "conn.test",
+            new Dictionary<string, string> { [Nginx + "limit-connections"] = "2" }, ("/a", "Prefix", "slow"), ("/b", "Prefix", "slow")));
+        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path);
+        await edge.WaitForBackendAsync("conn.test", "/a", "slow");
+
+        // Two slow requests in progress, on both paths of the Ingress: a third from the same client is refused.
+        var first = edge.GetAsync("conn.test", "/a?delay-ms=3000");
+        var second = edge.GetAsync("conn.test", "/b?delay-ms=3000");
+        await Eventually.Until(() => Task.FromResult(slow.RequestsTo("/a") >= 2 && slow.RequestsTo("/b") >= 1), "both slow requests reached the backend");
+        using (var third = await edge.GetAsync("conn.test", "/a"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, third.StatusCode);
+        }
+
+        using (var done = await first)
+        using (var alsoDone = await second)
+        {
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (done.StatusCode, alsoDone.StatusCode));
+        }
+
+        // Once they are answered, the client is served again.
+        Assert.StartsWith("200 slow ", await edge.GetBodyAsync("conn.test", "/a"));
+    }
+
+    [Fact]
     public async Task Proxy_MirrorTarget_CopiesReachTheTargetWithOrWithoutBody()
     {
         await using var web = await TestBackend.StartAsync("web");
