@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using Orleans.Proxy.RateLimiting;
@@ -21,8 +22,14 @@ internal static partial class AnnotationTypes
     /// <summary>A Host header value: a DNS name or IP literal, with an optional port.</summary>
     public static AnnotationType<string?> HostHeader { get; } = new("host", "a host name, optionally with a port (api.internal, api.internal:8080)",
         "is not a host name with an optional port (e.g. api.internal or api.internal:8080)",
-        text => Uri.CheckHostName(text.Split(':')[0]) is UriHostNameType.Dns or UriHostNameType.IPv4 && (text.Split(':') is [_] || (text.Split(':') is [_, var port] && ushort.TryParse(port, out var p) && p > 0))
-            ? Parsed<string?>.Success(text.ToLowerInvariant()) : Parsed<string?>.Failure());
+        text =>
+        {
+            var parts = text.Split(':');
+            var port = parts.Length == 2 ? parts[1] : "80";
+            return parts.Length <= 2 && Uri.CheckHostName(parts[0]) is UriHostNameType.Dns or UriHostNameType.IPv4
+                && ushort.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number > 0
+                ? Parsed<string?>.Success(text.ToLowerInvariant()) : Parsed<string?>.Failure();
+        });
 
     /// <summary>Printable ASCII text without line breaks, as a header value must be.</summary>
     public static AnnotationType<string?> HeaderText { get; } = new("string", "printable text (a header value)", "is not a valid header value (printable ASCII, no line breaks)",

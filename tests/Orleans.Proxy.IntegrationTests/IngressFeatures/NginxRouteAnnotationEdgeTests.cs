@@ -21,16 +21,7 @@ public sealed class NginxRouteAnnotationEdgeTests
         await using var prefixed = await TestBackend.StartAsync("prefixed");
         using var routes = new TempDirectory();
         routes.Write("services.yaml", string.Join("---\n", Manifests.ServiceFor("web", web), Manifests.ServiceFor("api", api), Manifests.ServiceFor("prefixed", prefixed)));
-        routes.Write("configmap.yaml", $"""
-            apiVersion: v1
-            kind: ConfigMap
-            metadata:
-              name: response-headers
-              namespace: {Manifests.Namespace}
-            data:
-              X-Frame-Options: DENY
-              X-Served-Via: orleans-proxy
-            """);
+        routes.Write("configmap.yaml", ResponseHeaders("DENY"));
         routes.Write("ingress.yaml", string.Join("---\n",
             Annotated("vhost", "vhost.test", ("/", "web"), ("upstream-vhost", "internal.example:8080")),
             Annotated("prefix", "prefix.test", ("/", "prefixed"), ("x-forwarded-prefix", "/shop")),
@@ -55,6 +46,14 @@ public sealed class NginxRouteAnnotationEdgeTests
             Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
             Assert.Equal("orleans-proxy", response.Headers.GetValues("X-Served-Via").Single());
         }
+
+        // A change to the ConfigMap applies without touching the Ingress.
+        routes.Write("configmap.yaml", ResponseHeaders("SAMEORIGIN"));
+        await Eventually.Until(async () =>
+        {
+            using var response = await edge.GetAsync("headers.test", "/");
+            return response.Headers.TryGetValues("X-Frame-Options", out var values) && values.Single() == "SAMEORIGIN";
+        }, "the changed ConfigMap's header is sent");
 
         using (var response = await edge.GetAsync("missing.test", "/"))
         {
@@ -371,6 +370,17 @@ public sealed class NginxRouteAnnotationEdgeTests
         await Eventually.Until(() => Task.FromResult(byService.Seen.Contains("POST /events")), "the copy reaches the Service target");
         Assert.False(byService.SeenHeaders.Last().TryGetValue("Content-Length", out var length) && length != "0", $"Content-Length {length}");
     }
+
+    private static string ResponseHeaders(string frameOptions) => $"""
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: response-headers
+          namespace: {Manifests.Namespace}
+        data:
+          X-Frame-Options: {frameOptions}
+          X-Served-Via: orleans-proxy
+        """;
 
     private static string Annotated(string name, string host, (string Path, string Service) path, params (string Key, string Value)[] annotations) =>
         Manifests.IngressWithAnnotations(name, host, annotations.ToDictionary(a => Nginx + a.Key, a => a.Value), (path.Path, "Prefix", path.Service));
