@@ -16,10 +16,12 @@ internal static class ProxyPipeline
     {
         var reporter = proxy.ApplicationServices.GetRequiredService<PassiveHealthReporter>();
         var affinity = proxy.ApplicationServices.GetRequiredService<AffinityMiddleware>();
-        // ingress-nginx's www and fixed redirects first, then its mirror.
+        // ingress-nginx's www and fixed redirects first, then limit-connections.
         proxy.UseIngressNginx();
         // Redirects, source ranges, body size and canary choice come before any backend is picked.
         proxy.UseIngressFeatures();
+        // mirror-target copies only what passed those.
+        proxy.UseIngressNginxMirror();
         // HTTPRoute redirects, traffic split and mirrors, also before any backend is picked.
         proxy.UseHttpRoutes();
         // Answers from the cache before any backend is picked; a fetch goes through the steps below.

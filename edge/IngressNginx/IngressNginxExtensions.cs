@@ -18,11 +18,19 @@ internal static class IngressNginxExtensions
         return proxy;
     }
 
-    /// <summary>Runs first: its redirects answer before any other step, and the mirror copies what will be forwarded.</summary>
+    /// <summary>Runs first: its redirects answer before any other step, and limit-connections counts the rest of the request.</summary>
     public static IReverseProxyApplicationBuilder UseIngressNginx(this IReverseProxyApplicationBuilder proxy)
     {
         var middleware = proxy.ApplicationServices.GetRequiredService<NginxRouteMiddleware>();
         proxy.Use((context, next) => middleware.InvokeAsync(context, next));
+        return proxy;
+    }
+
+    /// <summary>Runs once access control and the body limit have passed the request: only a request that will be forwarded is mirrored.</summary>
+    public static IReverseProxyApplicationBuilder UseIngressNginxMirror(this IReverseProxyApplicationBuilder proxy)
+    {
+        var middleware = proxy.ApplicationServices.GetRequiredService<NginxRouteMiddleware>();
+        proxy.Use((context, next) => middleware.MirrorAsync(context, next));
         return proxy;
     }
 }

@@ -7,18 +7,19 @@ using Orleans.Proxy.Routing;
 namespace Orleans.Proxy.Edge.IngressNginx;
 
 /// <summary>
-/// The first step of the proxy pipeline for routes with <see cref="NginxRouteSpec"/>: the www twin's
-/// redirect (from-to-www-redirect), then a fixed redirect (temporal-redirect, permanent-redirect with its
-/// code), answered before ssl-redirect as nginx's return runs before ingress-nginx's Lua redirect; then
-/// limit-connections (503 above it), then the mirror's copy (mirror-target). Header changes are
-/// transforms (<see cref="NginxRouteTransformProvider"/>).
+/// The proxy pipeline steps for routes with <see cref="NginxRouteSpec"/>, in nginx's phase order.
+/// <see cref="InvokeAsync"/>, first: the www twin's redirect (from-to-www-redirect), then a fixed redirect
+/// (temporal-redirect, permanent-redirect with its code), answered before ssl-redirect as nginx's return
+/// runs before ingress-nginx's Lua redirect; then limit-connections (503 above it, counted until the
+/// answer is sent). <see cref="MirrorAsync"/>, after access control and the body limit (nginx mirrors in
+/// its precontent phase): the mirror's copy (mirror-target). Header changes are transforms
+/// (<see cref="NginxRouteTransformProvider"/>).
 /// </summary>
 internal sealed class NginxRouteMiddleware(RequestMirror mirror, ConnectionLimiter connections, ClientIpResolver clientIp)
 {
     public Task InvokeAsync(HttpContext context, Func<Task> next)
     {
-        var proxy = context.GetReverseProxyFeature();
-        if (NginxRouteFeatures.For(proxy.Route.Config) is not { } spec)
+        if (NginxRouteFeatures.For(context.GetReverseProxyFeature().Route.Config) is not { } spec)
         {
             return next();
         }
@@ -36,15 +37,16 @@ internal sealed class NginxRouteMiddleware(RequestMirror mirror, ConnectionLimit
             return Redirect(context, redirect.StatusCode, redirect.Location);
         }
 
-        if (spec.ConnectionLimit is { } limit && context.Connection.RemoteIpAddress is not null)
-        {
-            return LimitedAsync(context, next, proxy.Route, spec, limit);
-        }
-
-        return spec.Mirror is { } target ? MirrorAsync(context, next, proxy.Route, target) : next();
+        return spec.ConnectionLimit is { } limit && context.Connection.RemoteIpAddress is not null ? LimitedAsync(context, next, limit) : next();
     }
 
-    private async Task LimitedAsync(HttpContext context, Func<Task> next, Yarp.ReverseProxy.Model.RouteModel route, NginxRouteSpec spec, NginxConnectionLimit limit)
+    public Task MirrorAsync(HttpContext context, Func<Task> next)
+    {
+        var proxy = context.GetReverseProxyFeature();
+        return NginxRouteFeatures.For(proxy.Route.Config)?.Mirror is { } target ? MirroredAsync(context, next, proxy.Route, target) : next();
+    }
+
+    private async Task LimitedAsync(HttpContext context, Func<Task> next, NginxConnectionLimit limit)
     {
         var client = clientIp.Resolve(context);
         if (!connections.TryEnter(limit.Zone, client, limit.Limit))
@@ -56,7 +58,7 @@ internal sealed class NginxRouteMiddleware(RequestMirror mirror, ConnectionLimit
 
         try
         {
-            await (spec.Mirror is { } target ? MirrorAsync(context, next, route, target) : next());
+            await next();
         }
         finally
         {
@@ -64,7 +66,7 @@ internal sealed class NginxRouteMiddleware(RequestMirror mirror, ConnectionLimit
         }
     }
 
-    private async Task MirrorAsync(HttpContext context, Func<Task> next, Yarp.ReverseProxy.Model.RouteModel route, NginxMirror target)
+    private async Task MirroredAsync(HttpContext context, Func<Task> next, Yarp.ReverseProxy.Model.RouteModel route, NginxMirror target)
     {
         await mirror.StartAsync(context, route, [new MirrorSpec(target.ClusterId, 100)], target.RequestBody);
         await next();

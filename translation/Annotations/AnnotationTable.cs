@@ -543,7 +543,7 @@ internal static class AnnotationTable
     {
         Describe = "none",
         OnInvalid = "requests are not mirrored",
-        Notes = "A copy of every request goes there; its answer is discarded and never delays the client's. Differences: the host must be an IP address or a Service's cluster name (name.namespace[.svc[.cluster.local]], resolved to its endpoints as a backend), no other DNS name; the copy carries the request's forwarded path and query (the URL's path may only be empty, / or $request_uri) and the Host the backend gets (mirror-host is not read); a body above the edge's HttpRoutes:MirrorBodyLimit, or of unknown length, is not mirrored.",
+        Notes = "A copy of every request the edge forwards (after redirects, source ranges and the body limit) goes there; its answer is discarded and never delays the client's (ingress-nginx's copy can). Differences: the host must be an IP address or a Service's cluster name (name.namespace[.svc[.cluster.local]], resolved to its endpoints as a backend), no other DNS name; the copy carries the request's forwarded path and query (the URL's path may only be empty, / or $request_uri) and the Host the backend gets (mirror-host is not read); a body above the edge's HttpRoutes:MirrorBodyLimit, or of unknown length, is not mirrored.",
     };
 
     public static readonly Annotation<bool> NginxMirrorRequestBody = new(Nginx + "mirror-request-body", AnnotationTypes.OnOff, Mirroring)

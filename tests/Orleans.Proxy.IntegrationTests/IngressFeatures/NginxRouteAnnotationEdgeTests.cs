@@ -355,7 +355,8 @@ public sealed class NginxRouteAnnotationEdgeTests
         routes.Write("services.yaml", Manifests.ServiceFor("web", web) + "---\n" + Manifests.ServiceFor("shadow", byService));
         routes.Write("ingress.yaml", string.Join("---\n",
             Annotated("mirrored", "mirrored.test", ("/", "web"), ("mirror-target", $"http://127.0.0.1:{byAddress.Port}$request_uri")),
-            Annotated("no-body", "nobody.test", ("/", "web"), ("mirror-target", "http://shadow.test.svc.cluster.local/$request_uri"), ("mirror-request-body", "off"))));
+            Annotated("no-body", "nobody.test", ("/", "web"), ("mirror-target", "http://shadow.test.svc.cluster.local/$request_uri"), ("mirror-request-body", "off")),
+            Annotated("denied", "denied.test", ("/", "web"), ("mirror-target", $"http://127.0.0.1:{byAddress.Port}"), ("whitelist-source-range", "10.0.0.0/8"))));
         await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path);
         await edge.WaitForBackendAsync("nobody.test", "/", "web");
 
@@ -369,6 +370,12 @@ public sealed class NginxRouteAnnotationEdgeTests
         Assert.Equal(HttpStatusCode.OK, await PostAsync(edge, "nobody.test", "/events", "payload"));
         await Eventually.Until(() => Task.FromResult(byService.Seen.Contains("POST /events")), "the copy reaches the Service target");
         Assert.False(byService.SeenHeaders.Last().TryGetValue("Content-Length", out var length) && length != "0", $"Content-Length {length}");
+
+        // A request refused before forwarding (here by the source range) is not mirrored: the copy after it arrives, it never does.
+        Assert.StartsWith("403 ", await edge.GetBodyAsync("denied.test", "/refused"));
+        Assert.Equal(HttpStatusCode.OK, await PostAsync(edge, "mirrored.test", "/after", "x"));
+        await Eventually.Until(() => Task.FromResult(byAddress.Seen.Contains("POST /after")), "the later copy reaches the address target");
+        Assert.Equal(0, byAddress.RequestsTo("/refused"));
     }
 
     private static string ResponseHeaders(string frameOptions) => $"""
