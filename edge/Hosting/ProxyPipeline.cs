@@ -20,8 +20,8 @@ internal static class ProxyPipeline
         proxy.UseIngressNginx();
         // Redirects, source ranges, body size and canary choice come before any backend is picked.
         proxy.UseIngressFeatures();
-        // mirror-target copies only what passed those.
-        proxy.UseIngressNginxMirror();
+        // default-backend when the chosen cluster has no destination; mirror-target copies only what passed those.
+        proxy.UseIngressNginxForwarding();
         // HTTPRoute redirects, traffic split and mirrors, also before any backend is picked.
         proxy.UseHttpRoutes();
         // Answers from the cache before any backend is picked; a fetch goes through the steps below.

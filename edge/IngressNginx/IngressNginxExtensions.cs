@@ -7,7 +7,7 @@ namespace Orleans.Proxy.Edge.IngressNginx;
 
 internal static class IngressNginxExtensions
 {
-    /// <summary>ingress-nginx's upstream headers, response headers, fixed and www redirects and limit-connections and mirror-target (the mirror is HTTPRoute's <see cref="HttpRoutes.RequestMirror"/>).</summary>
+    /// <summary>ingress-nginx's upstream headers, response headers, fixed and www redirects and limit-connections, default-backend and mirror-target (the mirror is HTTPRoute's <see cref="HttpRoutes.RequestMirror"/>).</summary>
     public static IReverseProxyBuilder AddIngressNginx(this IReverseProxyBuilder proxy)
     {
         proxy.Services.AddSingleton<NginxRouteMiddleware>();
@@ -26,11 +26,11 @@ internal static class IngressNginxExtensions
         return proxy;
     }
 
-    /// <summary>Runs once access control and the body limit have passed the request: only a request that will be forwarded is mirrored.</summary>
-    public static IReverseProxyApplicationBuilder UseIngressNginxMirror(this IReverseProxyApplicationBuilder proxy)
+    /// <summary>Runs once access control, the body limit and the canary choice have passed the request: only a request that will be forwarded is mirrored.</summary>
+    public static IReverseProxyApplicationBuilder UseIngressNginxForwarding(this IReverseProxyApplicationBuilder proxy)
     {
         var middleware = proxy.ApplicationServices.GetRequiredService<NginxRouteMiddleware>();
-        proxy.Use((context, next) => middleware.MirrorAsync(context, next));
+        proxy.Use((context, next) => middleware.BeforeForwardingAsync(context, next));
         return proxy;
     }
 }

@@ -3,6 +3,7 @@ using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Edge.HttpRoutes;
 using Orleans.Proxy.Edge.Matching;
 using Orleans.Proxy.Routing;
+using Yarp.ReverseProxy;
 
 namespace Orleans.Proxy.Edge.IngressNginx;
 
@@ -11,11 +12,12 @@ namespace Orleans.Proxy.Edge.IngressNginx;
 /// <see cref="InvokeAsync"/>, first: the www twin's redirect (from-to-www-redirect), then a fixed redirect
 /// (temporal-redirect, permanent-redirect with its code), answered before ssl-redirect as nginx's return
 /// runs before ingress-nginx's Lua redirect; then limit-connections (503 above it, counted until the
-/// answer is sent). <see cref="MirrorAsync"/>, after access control and the body limit (nginx mirrors in
-/// its precontent phase): the mirror's copy (mirror-target). Header changes are transforms
+/// answer is sent). <see cref="BeforeForwardingAsync"/>, after access control, the body limit and the canary
+/// choice: default-backend's cluster when the chosen one has no available destination, then the mirror's
+/// copy (mirror-target; nginx mirrors in its precontent phase). Header changes are transforms
 /// (<see cref="NginxRouteTransformProvider"/>).
 /// </summary>
-internal sealed class NginxRouteMiddleware(RequestMirror mirror, ConnectionLimiter connections, ClientIpResolver clientIp)
+internal sealed class NginxRouteMiddleware(RequestMirror mirror, ConnectionLimiter connections, ClientIpResolver clientIp, IProxyStateLookup proxyState)
 {
     public Task InvokeAsync(HttpContext context, Func<Task> next)
     {
@@ -40,10 +42,20 @@ internal sealed class NginxRouteMiddleware(RequestMirror mirror, ConnectionLimit
         return spec.ConnectionLimit is { } limit && context.Connection.RemoteIpAddress is not null ? LimitedAsync(context, next, limit) : next();
     }
 
-    public Task MirrorAsync(HttpContext context, Func<Task> next)
+    public Task BeforeForwardingAsync(HttpContext context, Func<Task> next)
     {
         var proxy = context.GetReverseProxyFeature();
-        return NginxRouteFeatures.For(proxy.Route.Config)?.Mirror is { } target ? MirroredAsync(context, next, proxy.Route, target) : next();
+        if (NginxRouteFeatures.For(proxy.Route.Config) is not { } spec)
+        {
+            return next();
+        }
+
+        if (spec.FallbackClusterId is { } fallback && proxy.AvailableDestinations.Count == 0 && proxyState.TryGetCluster(fallback, out var cluster))
+        {
+            context.ReassignProxyRequest(cluster);
+        }
+
+        return spec.Mirror is { } target ? MirroredAsync(context, next, proxy.Route, target) : next();
     }
 
     private async Task LimitedAsync(HttpContext context, Func<Task> next, NginxConnectionLimit limit)

@@ -37,6 +37,10 @@ public sealed record NginxRouteSpec
     /// <summary>Requests in progress per client address on each edge, counted over every route of <see cref="NginxConnectionLimit.Zone"/> (limit-connections).</summary>
     [Id(6)]
     public NginxConnectionLimit? ConnectionLimit { get; init; }
+
+    /// <summary>The cluster that serves the route's requests while its own has no available destination (default-backend).</summary>
+    [Id(7)]
+    public string? FallbackClusterId { get; init; }
 }
 
 /// <summary>A redirect to a fixed URL with its status code.</summary>

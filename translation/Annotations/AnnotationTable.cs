@@ -539,6 +539,13 @@ internal static class AnnotationTable
         Notes = "Requests in progress at once per client address, over every path of the Ingress; the one above it gets 503, as in ingress-nginx (which counts each HTTP/2 stream as a connection too). Difference: counted on each edge replica, so N replicas admit N times the limit (a count shared through grains would cost a call per request).",
     };
 
+    public static readonly Annotation<string?> NginxDefaultBackend = new(Nginx + "default-backend", AnnotationTypes.ServiceName, ErrorPages, HonouredWithDifferences)
+    {
+        Describe = "none",
+        OnInvalid = "there is no fallback",
+        Notes = "A Service of the Ingress's namespace (its first port) that serves the Ingress's requests while their own Service has no available endpoint. Difference: the error pages of custom-http-errors are not sent there (custom-http-errors is not supported yet).",
+    };
+
     public static readonly Annotation<Uri?> NginxMirrorTarget = new(Nginx + "mirror-target", AnnotationTypes.MirrorTarget, Mirroring, HonouredWithDifferences)
     {
         Describe = "none",
@@ -561,7 +568,7 @@ internal static class AnnotationTable
         NginxAffinityMode, NginxSessionCookiePath, NginxSessionCookieSameSite, NginxSessionCookieConditionalSameSiteNone,
         NginxSessionCookieSecure, NginxSessionCookieExpires, NginxSessionCookieChangeOnFailure,
         NginxCanaryByHeaderPattern, NginxCanaryWeightTotal,
-        NginxGlobalRateLimit, NginxGlobalRateLimitWindow, NginxGlobalRateLimitKey, NginxGlobalRateLimitIgnoredCidrs, NginxLimitConnections,
+        NginxGlobalRateLimit, NginxGlobalRateLimitWindow, NginxGlobalRateLimitKey, NginxGlobalRateLimitIgnoredCidrs, NginxLimitConnections, NginxDefaultBackend,
         NginxMirrorTarget, NginxMirrorRequestBody,
     ];
 
@@ -613,7 +620,7 @@ internal static class AnnotationTable
         .. Rows(NotYet, Cors, "", "enable-cors", "cors-allow-origin", "cors-allow-methods", "cors-allow-headers", "cors-expose-headers", "cors-allow-credentials", "cors-max-age"),
         .. Rows(NotYet, Redirects, "", "preserve-trailing-slash"),
         .. Rows(NotYet, AnnotationFeature.RateLimiting, "", "limit-rate", "limit-rate-after"),
-        .. Rows(NotYet, ErrorPages, "", "custom-http-errors", "default-backend"),
+        .. Rows(NotYet, ErrorPages, "", "custom-http-errors"),
         .. Rows(NotYet, Headers, "", "proxy-cookie-domain", "proxy-cookie-path", "proxy-redirect-from", "proxy-redirect-to"),
         .. Rows(NotYet, BackendConnection, "", "proxy-http-version"),
         .. Rows(NotYet, Retries, "", "proxy-next-upstream", "proxy-next-upstream-timeout", "proxy-next-upstream-tries"),

@@ -67,6 +67,11 @@ internal static partial class AnnotationTypes
         },
         value => null);
 
+    /// <summary>A Service name (a DNS label).</summary>
+    public static AnnotationType<string?> ServiceName { get; } = new("Service name", "the name of a Service in the Ingress's namespace", "is not a Service name",
+        text => IngressRules.NormalizeHost(text) == text && !text.Contains('.', StringComparison.Ordinal) && !text.Contains('*', StringComparison.Ordinal)
+            ? Parsed<string?>.Success(text) : Parsed<string?>.Failure());
+
     /// <summary>A 3xx status code.</summary>
     public static AnnotationType<int> RedirectCode { get; } = Integer(300, 308);
 

@@ -16,15 +16,16 @@ internal sealed record NginxRouteSettings(
     ImmutableArray<string> Aliases,
     bool FromToWww,
     Uri? MirrorTarget,
+    string? DefaultBackend,
     bool MirrorRequestBody,
     int? PermanentRedirectCode)
 {
-    public static NginxRouteSettings None { get; } = new(new NginxRouteSpec(), [], false, null, true, null);
+    public static NginxRouteSettings None { get; } = new(new NginxRouteSpec(), [], false, null, null, true, null);
 
-    /// <summary>The route with these settings; <paramref name="mirrorClusterId"/>: the cluster mirror-target resolved to.</summary>
-    public RouteSpec ApplyTo(RouteSpec route, string? mirrorClusterId)
+    /// <summary>The route with these settings; <paramref name="mirrorClusterId"/>, <paramref name="fallbackClusterId"/>: the clusters mirror-target and default-backend resolved to.</summary>
+    public RouteSpec ApplyTo(RouteSpec route, string? mirrorClusterId, string? fallbackClusterId)
     {
-        var spec = Route;
+        var spec = Route with { FallbackClusterId = fallbackClusterId };
         if (spec.Redirect is null && PermanentRedirectCode is { } code && route.PermanentRedirect is { } location)
         {
             spec = spec with { Redirect = new FixedRedirect(location, code) };
@@ -36,7 +37,7 @@ internal sealed record NginxRouteSettings(
         }
 
         var none = spec.UpstreamHost is null && spec.ForwardedPrefix is null && spec.Redirect is null && spec.RedirectToHost is null
-            && spec.ResponseHeaders.IsDefaultOrEmpty && spec.Mirror is null && spec.ConnectionLimit is null;
+            && spec.ResponseHeaders.IsDefaultOrEmpty && spec.Mirror is null && spec.ConnectionLimit is null && spec.FallbackClusterId is null;
         return none ? route : route with
         {
             Nginx = spec,
@@ -85,6 +86,7 @@ internal static class NginxRouteAnnotations
             a.Read(T.NginxServerAlias).Value,
             a.Read(T.NginxFromToWwwRedirect).Value,
             mirror,
+            a.Read(T.NginxDefaultBackend).Value,
             body.Value,
             code.IsValid ? code.Value : null);
     }

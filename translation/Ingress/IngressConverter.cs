@@ -106,6 +106,7 @@ public static class IngressConverter
             }
 
             var mirrorCluster = nginxRoute.MirrorTarget is { } mirror ? MirrorTargets.Resolve(source, mirror, _resolver, _backends, _rejections) : null;
+            var fallbackCluster = nginxRoute.DefaultBackend is { } fallback ? ResolveDefaultBackend(source, ns, fallback) : null;
             var (headers, query) = nginx.Canary is null ? matchers.Value : ([], []);
             var spec = ingress.Spec;
             var certificates = nginx.Canary is null ? _tls.Read(source, ns, spec, IngressRules.NormalizeHost, _rejections) : [];
@@ -126,7 +127,7 @@ public static class IngressConverter
                 };
                 _backends.ApplySettings(source, clusterId, nginx.Backend);
                 _backends.SetHealth(source, clusterId, healthAffinity);
-                _routes.Add(nginxRoute.ApplyTo(nginx.ApplyTo(route, hostHasTls: false, _settings.SslRedirect), mirrorCluster), "spec.defaultBackend");
+                _routes.Add(nginxRoute.ApplyTo(nginx.ApplyTo(route, hostHasTls: false, _settings.SslRedirect), mirrorCluster, fallbackCluster), "spec.defaultBackend");
             }
 
             if (spec?.DefaultBackend is null && (spec?.Rules ?? []).Count == 0)
@@ -154,7 +155,7 @@ public static class IngressConverter
                     },
                     certificates.ContainsKey(path.Host),
                     _settings.SslRedirect);
-                route = nginxRoute.ApplyTo(route, mirrorCluster);
+                route = nginxRoute.ApplyTo(route, mirrorCluster, fallbackCluster);
                 if (nginx.Canary is { } canary)
                 {
                     _canaries.Attach(route, canary, path.Field);
@@ -169,6 +170,16 @@ public static class IngressConverter
 
                 _backends.SetHealth(source, clusterId, healthAffinity);
             }
+        }
+
+        /// <summary>default-backend's Service on its first port, as ingress-nginx takes it; null, with a rejection, when there is none.</summary>
+        private string? ResolveDefaultBackend(string source, string ns, string service)
+        {
+            var field = $"metadata.annotations[{AnnotationTable.NginxDefaultBackend.Name}]";
+            var port = _objects.Services.FirstOrDefault(s => s.Metadata?.NamespaceProperty == ns && s.Metadata?.Name == service)?.Spec?.Ports?.FirstOrDefault()?.Port;
+            return _resolver.Resolve(source, field, field, ns, service, port is { } number ? new V1ServiceBackendPort { Number = number } : null, _rejections) is { } backend
+                ? _backends.Add(backend)
+                : null;
         }
 
         /// <summary>The host of each Ingress rule, with the first Ingress that has it, for server-alias and from-to-www-redirect.</summary>

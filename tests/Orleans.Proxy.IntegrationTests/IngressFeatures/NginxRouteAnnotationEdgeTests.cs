@@ -346,6 +346,25 @@ public sealed class NginxRouteAnnotationEdgeTests
     }
 
     [Fact]
+    public async Task Proxy_DefaultBackend_ServesWhileTheServiceHasNoEndpoint()
+    {
+        await using var fallback = await TestBackend.StartAsync("fallback");
+        await using var web = await TestBackend.StartAsync("web");
+        using var routes = new TempDirectory();
+        routes.Write("services.yaml", string.Join("---\n", Manifests.ServiceFor("empty"), Manifests.ServiceFor("fallback", fallback), Manifests.ServiceFor("web", web)));
+        routes.Write("ingress.yaml", string.Join("---\n",
+            Annotated("empty", "empty.test", ("/", "empty"), ("default-backend", "fallback")),
+            Annotated("served", "served.test", ("/", "web"), ("default-backend", "fallback"))));
+        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path);
+        await edge.WaitForBackendAsync("served.test", "/", "web");
+
+        // No endpoint: the default backend answers; with endpoints, the Service does.
+        await edge.WaitForBackendAsync("empty.test", "/page", "fallback");
+        Assert.Equal("200 fallback empty.test /page", await edge.GetBodyAsync("empty.test", "/page"));
+        Assert.Equal("200 web served.test /page", await edge.GetBodyAsync("served.test", "/page"));
+    }
+
+    [Fact]
     public async Task Proxy_MirrorTarget_CopiesReachTheTargetWithOrWithoutBody()
     {
         await using var web = await TestBackend.StartAsync("web");
