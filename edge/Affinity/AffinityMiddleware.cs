@@ -4,13 +4,16 @@ using Microsoft.AspNetCore.Http;
 using Orleans.Proxy.Affinity;
 using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Edge.Routing;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
 
 namespace Orleans.Proxy.Edge.Affinity;
 
 /// <summary>
 /// The proxy pipeline step before load balancing: for a route with affinity, narrows YARP's
 /// available destinations to the key's pinned one. Health has already been applied to that list,
-/// so a pin on an unavailable destination is never used: the grain moves it.
+/// so a pin on an unavailable destination is never used: the grain moves it. With
+/// session-cookie-change-on-failure, a request the pinned destination failed answers with a new cookie.
 /// </summary>
 internal sealed class AffinityMiddleware(RouteTableCache routes, AffinityPins pins, ClientIpResolver clientIp)
 {
@@ -21,15 +24,40 @@ internal sealed class AffinityMiddleware(RouteTableCache routes, AffinityPins pi
     public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
         var proxy = context.GetReverseProxyFeature();
-        if (SpecFor(proxy.Route.Config.RouteId) is { } spec
-            && proxy.AvailableDestinations.Count > 0
+        var spec = SpecFor(proxy.Route.Config.RouteId);
+        var candidates = proxy.AvailableDestinations;
+        if (spec is not null
+            && candidates.Count > 0
             && KeyOf(context, spec, clientIp) is { } key
-            && await pins.PickAsync(proxy.Cluster.Config.ClusterId, key, spec, proxy.AvailableDestinations) is { } destination)
+            && await pins.PickAsync(proxy.Cluster.Config.ClusterId, key, spec, candidates) is { } destination)
         {
             proxy.AvailableDestinations = [destination];
         }
 
         await next();
+        if (spec is { Mode: AffinityMode.Cookie, ChangeOnFailure: true } && !context.Response.HasStarted
+            && context.Features.Get<IForwarderErrorFeature>() is { Error: not ForwarderError.None } && proxy.ProxiedDestination is { } failed)
+        {
+            context.Response.Cookies.Append(spec.Name, KeyAvoiding(failed.DestinationId, candidates), AffinityCookie.Options(spec, context.Request));
+        }
+    }
+
+    /// <summary>
+    /// A new random key whose rendezvous hash over the destinations is not <paramref name="failedId"/>: the grain
+    /// pins a new key by that hash, so the next request goes elsewhere (session-cookie-change-on-failure).
+    /// </summary>
+    private static string KeyAvoiding(string failedId, IReadOnlyList<DestinationState> candidates)
+    {
+        var ids = candidates.Select(d => d.DestinationId).ToList();
+        string key;
+        var tries = 0;
+        do
+        {
+            key = NewKey();
+        }
+        // Each try lands elsewhere with probability (n - 1) / n: a handful at most; with one destination, any key.
+        while (ids.Count > 1 && RendezvousHash.Pick(key, ids) == failedId && ++tries < 32);
+        return key;
     }
 
     private AffinitySpec? SpecFor(string routeId)
@@ -45,6 +73,8 @@ internal sealed class AffinityMiddleware(RouteTableCache routes, AffinityPins pi
 
         return specs.ByRoute.GetValueOrDefault(routeId);
     }
+
+    private static string NewKey() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>The affinity of each route of one table, rebuilt when the table changes.</summary>
     private sealed record RouteSpecs(RouteTable Table, ImmutableDictionary<string, AffinitySpec> ByRoute);
@@ -69,16 +99,8 @@ internal sealed class AffinityMiddleware(RouteTableCache routes, AffinityPins pi
                     return cookie;
                 }
 
-                var issued = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-                context.Response.Cookies.Append(spec.Name, issued, new CookieOptions
-                {
-                    Path = "/",
-                    HttpOnly = true,
-                    IsEssential = true,
-                    SameSite = SameSiteMode.Lax,
-                    Secure = context.Request.IsHttps,
-                    MaxAge = spec.Ttl,
-                });
+                var issued = NewKey();
+                context.Response.Cookies.Append(spec.Name, issued, AffinityCookie.Options(spec, context.Request));
                 return issued;
         }
     }

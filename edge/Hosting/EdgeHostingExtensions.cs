@@ -17,6 +17,7 @@ using Orleans.Proxy.Edge.Diagnostics;
 using Orleans.Proxy.Edge.Health;
 using Orleans.Proxy.Edge.HttpRoutes;
 using Orleans.Proxy.Edge.IngressFeatures;
+using Orleans.Proxy.Edge.IngressNginx;
 using Orleans.Proxy.Edge.Matching;
 using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Edge.Routing;
@@ -60,7 +61,7 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogSync>());
         builder.AddSharedRateLimiting();
         builder.Services.AddGrainCallCounter();
-        builder.Services.AddReverseProxy().LoadFromMemory([], []).AddIngressFeatures().AddEdgeCors().AddEdgeAuthentication(configuration).AddHttpRoutes(configuration).AddRouteMatching(configuration);
+        builder.Services.AddReverseProxy().LoadFromMemory([], []).AddIngressFeatures().AddIngressNginx().AddEdgeCors().AddEdgeAuthentication(configuration).AddHttpRoutes(configuration).AddRouteMatching(configuration);
         builder.AddEdgeDiagnostics();
         builder.AddAccessLog();
         builder.Services.AddEdgeHealth(configuration).AddEdgeAffinity(configuration);

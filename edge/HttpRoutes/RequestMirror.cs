@@ -31,7 +31,8 @@ internal sealed partial class RequestMirror(
     /// Starts the mirrors' copies of this request (each with its share), reading a small body first
     /// so that both the copies and the forwarded request can send it. Returns once they are started.
     /// </summary>
-    public async ValueTask StartAsync(HttpContext context, RouteModel route, IReadOnlyList<MirrorSpec> mirrors)
+    /// <param name="withBody">False: the copies carry no body (ingress-nginx's mirror-request-body: off).</param>
+    public async ValueTask StartAsync(HttpContext context, RouteModel route, IReadOnlyList<MirrorSpec> mirrors, bool withBody = true)
     {
         byte[]? body = null;
         var bodyRead = false;
@@ -49,7 +50,7 @@ internal sealed partial class RequestMirror(
                 continue;
             }
 
-            if (!bodyRead)
+            if (!bodyRead && withBody)
             {
                 bodyRead = true;
                 if (!TryBody(context, out var length))
@@ -129,6 +130,12 @@ internal sealed partial class RequestMirror(
             Content = body is null ? null : new ByteArrayContent(body),
         };
         await route.Transformer.TransformRequestAsync(context, message, destinationPrefix, context.RequestAborted);
+        if (body is null)
+        {
+            // The transformer gives a request that has a body content promising its length; a copy without the body must not.
+            message.Content = null;
+        }
+
         return message;
     }
 

@@ -5,6 +5,7 @@ using Orleans.Proxy.Edge.ControllerDefaults;
 using Orleans.Proxy.Edge.Cors;
 using Orleans.Proxy.Edge.HttpRoutes;
 using Orleans.Proxy.Edge.IngressFeatures;
+using Orleans.Proxy.Edge.IngressNginx;
 using Orleans.Proxy.Edge.RateLimiting;
 using Orleans.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
@@ -33,7 +34,7 @@ internal static class YarpConfigBuilder
         Order = Matching.RoutePrecedence.Rank(route),
         Metadata = IngressRouteFeatures.ToMetadata(route),
         Match = new RouteMatch { Path = "/" + CatchAll },
-    }.WithTransformUseOriginalHostHeader().WithRateLimits(route).WithCaching(route).WithHttpRoute(route).WithControllerDefaults(route).WithCors(route).WithAuthentication(route);
+    }.WithTransformUseOriginalHostHeader().WithRateLimits(route).WithCaching(route).WithHttpRoute(route).WithControllerDefaults(route).WithCors(route).WithAuthentication(route).WithNginxRoute(route);
 
     public static ClusterConfig ToCluster(BackendSpec backend)
     {

@@ -22,6 +22,38 @@ public sealed record AffinitySpec(
 {
     public const string DefaultCookieName = "op-affinity";
     public static readonly TimeSpan DefaultTtl = TimeSpan.FromMinutes(30);
+
+    // ingress-nginx's cookie attributes (Ids 20-29); defaults: Path=/, SameSite=Lax, Secure on HTTPS, Max-Age the TTL.
+
+    /// <summary>The cookie's Path; null: "/".</summary>
+    [Id(20)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public string? CookiePath { get; init; }
+
+    /// <summary>The cookie's SameSite: "None", "Lax" or "Strict"; null: Lax.</summary>
+    [Id(21)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public string? CookieSameSite { get; init; }
+
+    /// <summary>SameSite=None is left out for browsers known to mishandle it.</summary>
+    [Id(22)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool CookieConditionalSameSiteNone { get; init; }
+
+    /// <summary>The cookie is marked Secure on plain HTTP too (on HTTPS it always is).</summary>
+    [Id(23)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool CookieSecure { get; init; }
+
+    /// <summary>The cookie's Expires, this long after it is issued; null: none.</summary>
+    [Id(24)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public TimeSpan? CookieExpires { get; init; }
+
+    /// <summary>When the proxy fails to get an answer from the pinned destination, the client gets a new cookie whose key another destination wins.</summary>
+    [Id(25)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool ChangeOnFailure { get; init; }
 }
 
 /// <summary>The destination a key is pinned to; empty when the backend has no available destination.</summary>

@@ -158,6 +158,11 @@ public sealed record RouteSpec(
     [Id(72)]
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public ExternalAuthSpec? ExternalAuth { get; init; }
+
+    /// <summary>More ingress-nginx annotations (Ids 80-89); null: none (and left out of JSON views).</summary>
+    [Id(80)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public NginxRouteSpec? Nginx { get; init; }
 }
 
 /// <summary>Which of the edge's listeners serve a route (a Gateway listener's protocol).</summary>
@@ -271,7 +276,18 @@ public sealed record CanarySpec(
     [property: Id(2)] int Weight,
     [property: Id(3)] string? Header,
     [property: Id(4)] string? HeaderValue,
-    [property: Id(5)] string? Cookie);
+    [property: Id(5)] string? Cookie)
+{
+    /// <summary>A regex the header's value must match to send a request to the canary (canary-by-header-pattern); checked when <see cref="HeaderValue"/> is not set.</summary>
+    [Id(20)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public string? HeaderPattern { get; init; }
+
+    /// <summary>What <see cref="Weight"/> is out of (canary-weight-total); 0 reads as 100.</summary>
+    [Id(21)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public int WeightTotal { get; init; }
+}
 
 /// <summary>How the edge talks to a backend (ingress-nginx backend-protocol).</summary>
 public enum BackendProtocol

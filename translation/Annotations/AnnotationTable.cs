@@ -314,10 +314,10 @@ internal static class AnnotationTable
         Notes = "The Ingress is a canary of the main Ingress with the same host and path (one canary per host and path). Its other annotations are ignored and reported, as ingress-nginx ignores them, except use-regex and rewrite-target, which say how to read its paths. Difference: ingress-nginx keeps a canary's affinity and load-balance annotations; here the main route's apply.",
     };
 
-    public static readonly Annotation<int> NginxCanaryWeight = new(Nginx + "canary-weight", AnnotationTypes.Integer(0, 100), Canary)
+    public static readonly Annotation<int> NginxCanaryWeight = new(Nginx + "canary-weight", AnnotationTypes.Integer(0, MaxCanaryWeightTotal), Canary)
     {
         OnInvalid = RefusesCanary,
-        Notes = "Percentage of requests sent to the canary (after canary-by-header and canary-by-cookie).",
+        Notes = "Share of requests sent to the canary, out of canary-weight-total (100 by default; a weight above it is refused), after canary-by-header and canary-by-cookie.",
     };
 
     public static readonly Annotation<string?> NginxCanaryByHeader = new(Nginx + "canary-by-header", AnnotationTypes.HeaderName, Canary)
@@ -370,7 +370,7 @@ internal static class AnnotationTable
     public static readonly Annotation<AffinityMode> NginxAffinity = new(Nginx + "affinity", AnnotationTypes.NginxAffinity, AnnotationFeature.Affinity, HonouredWithDifferences)
     {
         Describe = "none",
-        Notes = "Cookie affinity. Differences: the pin is kept by an affinity grain, not encoded in the cookie, so sessions stay on their endpoint when endpoints are added (affinity-mode is always \"persistent\"); the cookie holds a random key.",
+        Notes = "Cookie affinity. Differences: the pin is kept by an affinity grain, not encoded in the cookie, so sessions stay on their endpoint when endpoints are added (see affinity-mode); the cookie holds a random key.",
     };
 
     public static readonly Annotation<string?> NginxSessionCookieName = new(Nginx + "session-cookie-name", AnnotationTypes.CookieName(explained: true), AnnotationFeature.Affinity, HonouredWithDifferences)
@@ -509,6 +509,188 @@ internal static class AnnotationTable
         Notes = "The subrequest's X-Auth-Request-Redirect header. Needs auth-url.",
     };
 
+    // ingress-nginx: upstream headers, redirects, response headers, affinity cookie, canary, global limit and mirror (NginxRouteAnnotations).
+
+    /// <summary>The largest canary-weight-total accepted.</summary>
+    public const int MaxCanaryWeightTotal = 1_000_000;
+
+    /// <summary>The longest global-rate-limit-window accepted.</summary>
+    public static readonly TimeSpan MaxGlobalRateLimitWindow = TimeSpan.FromDays(1);
+
+    public static readonly Annotation<string?> NginxUpstreamVhost = new(Nginx + "upstream-vhost", AnnotationTypes.HostHeader, Headers)
+    {
+        Describe = "the client's Host",
+        OnInvalid = "the client's Host is sent",
+        Notes = "The Host header the backend receives.",
+    };
+
+    public static readonly Annotation<string?> NginxXForwardedPrefix = new(Nginx + "x-forwarded-prefix", AnnotationTypes.HeaderText, Headers)
+    {
+        Describe = "none",
+        OnInvalid = "the header is not sent",
+        Notes = "The backend receives X-Forwarded-Prefix with this value.",
+    };
+
+    public static readonly Annotation<(string? Namespace, string Name)> NginxCustomHeaders = new(Nginx + "custom-headers", AnnotationTypes.ConfigMapRef, Headers, HonouredWithDifferences)
+    {
+        Describe = "none",
+        OnInvalid = "no header is added",
+        Notes = "Every answer gets the headers of this ConfigMap (each key a header name, its value the header's). Differences: only a ConfigMap in the Ingress's own namespace (another namespace's is refused: an Ingress must not publish what it cannot read); no controller allow-list of header names (ingress-nginx's global-allowed-response-headers), but hop-by-hop and framing headers are refused. A change to the ConfigMap applies at once.",
+    };
+
+    public static readonly Annotation<ImmutableArray<string>> NginxServerAlias = new(Nginx + "server-alias", AnnotationTypes.HostNames, Headers)
+    {
+        Default = [],
+        OnInvalid = "no alias is served",
+        Notes = "More hosts served by the Ingress's rules, as if each rule were written for them too. An alias that is the host of a rule of any Ingress is refused with a reason (that rule wins, as ingress-nginx's server does).",
+    };
+
+    public static readonly Annotation<bool> NginxFromToWwwRedirect = new(Nginx + "from-to-www-redirect", AnnotationTypes.Bool, Redirects)
+    {
+        OnInvalid = "no redirect",
+        Notes = "Requests for www.HOST are answered 308 to HOST (and for HOST without www, from www.HOST), same scheme, path and query. Not when the twin host is the host of a rule of any Ingress (reported); a certificate for the twin host comes from this Ingress's spec.tls when it lists it.",
+    };
+
+    public static readonly Annotation<string?> NginxTemporalRedirect = new(Nginx + "temporal-redirect", AnnotationTypes.HttpUrl, Redirects)
+    {
+        OnInvalid = "no redirect",
+        Notes = "Every request is answered 302 to this URL; wins over permanent-redirect, as in ingress-nginx.",
+    };
+
+    public static readonly Annotation<int> NginxPermanentRedirectCode = new(Nginx + "permanent-redirect-code", AnnotationTypes.RedirectCode, Redirects)
+    {
+        Default = 301,
+        OnInvalid = "301 applies",
+        Notes = "The status of permanent-redirect's answer. Needs permanent-redirect.",
+    };
+
+    public static readonly Annotation<bool> NginxAffinityMode = new(Nginx + "affinity-mode", AnnotationTypes.AffinityPersistence, AnnotationFeature.Affinity, HonouredWithDifferences)
+    {
+        Describe = "balanced",
+        OnInvalid = "ignored",
+        Notes = "Difference: both modes keep a session on its endpoint while it is available (\"persistent\"): the affinity grain pins it, so scaling up does not move it. \"balanced\" is accepted and gives new sessions an even spread over every endpoint, new ones included, but does not move existing sessions. Needs affinity.",
+    };
+
+    public static readonly Annotation<string?> NginxSessionCookiePath = new(Nginx + "session-cookie-path", AnnotationTypes.CookiePath, AnnotationFeature.Affinity, HonouredWithDifferences)
+    {
+        Describe = "/",
+        OnInvalid = "Path=/ applies",
+        Notes = "The affinity cookie's Path. Difference: the default is \"/\" (ingress-nginx: the rule's path). Needs cookie affinity.",
+    };
+
+    public static readonly Annotation<string?> NginxSessionCookieSameSite = new(Nginx + "session-cookie-samesite", AnnotationTypes.SameSite, AnnotationFeature.Affinity, HonouredWithDifferences)
+    {
+        Describe = "Lax",
+        OnInvalid = "Lax applies",
+        Notes = "The affinity cookie's SameSite. Difference: without it the cookie says SameSite=Lax (ingress-nginx: no attribute, which browsers read as Lax). Needs cookie affinity.",
+    };
+
+    public static readonly Annotation<bool> NginxSessionCookieConditionalSameSiteNone = new(Nginx + "session-cookie-conditional-samesite-none", AnnotationTypes.Bool, AnnotationFeature.Affinity)
+    {
+        OnInvalid = "SameSite=None is always sent",
+        Notes = "With session-cookie-samesite: None, browsers known to reject or misread SameSite=None (Chrome 51 to 66, Safari on iOS 12 and macOS 10.14, UC Browser before 12.13.2) get the cookie without it.",
+    };
+
+    public static readonly Annotation<bool> NginxSessionCookieSecure = new(Nginx + "session-cookie-secure", AnnotationTypes.Bool, AnnotationFeature.Affinity)
+    {
+        Describe = "Secure on HTTPS only",
+        OnInvalid = "Secure on HTTPS only",
+        Notes = "\"true\": the affinity cookie is Secure on plain HTTP too (TLS ends in front of the edge). Needs cookie affinity.",
+    };
+
+    public static readonly Annotation<TimeSpan?> NginxSessionCookieExpires = new(Nginx + "session-cookie-expires", AnnotationTypes.Seconds(30 * 24 * 3600), AnnotationFeature.Affinity, HonouredWithDifferences)
+    {
+        Describe = "none",
+        OnInvalid = "no Expires",
+        Notes = "Seconds until the affinity cookie expires (its Expires attribute). Difference: the cookie also carries Max-Age (the pin's idle time, affinity-ttl or session-cookie-max-age, which browsers prefer); without either of those, this is the pin's idle time too. Needs cookie affinity.",
+    };
+
+    public static readonly Annotation<bool> NginxSessionCookieChangeOnFailure = new(Nginx + "session-cookie-change-on-failure", AnnotationTypes.Bool, AnnotationFeature.Affinity, HonouredWithDifferences)
+    {
+        OnInvalid = "the cookie is kept",
+        Notes = "\"true\": when the edge gets no answer from the pinned endpoint (connection refused or reset, timeout), the 502/504 answer sets a new cookie whose key another available endpoint wins, so the client's next request goes there; \"false\": the cookie is kept (the pin moves only when health takes the endpoint out). Difference: the failed request itself is not retried on another endpoint. Needs cookie affinity.",
+    };
+
+    public static readonly Annotation<string?> NginxCanaryByHeaderPattern = new(Nginx + "canary-by-header-pattern", AnnotationTypes.Pattern, Canary, HonouredWithDifferences)
+    {
+        OnInvalid = RefusesCanary,
+        Notes = "Requests whose canary-by-header value matches this regex go to the canary; ignored when canary-by-header-value is set. Difference: .NET regex syntax run without backtracking (no backreferences or lookarounds), not PCRE; it matches anywhere in the value unless anchored, as PCRE does. Needs canary-by-header.",
+    };
+
+    public static readonly Annotation<int> NginxCanaryWeightTotal = new(Nginx + "canary-weight-total", AnnotationTypes.Integer(1, MaxCanaryWeightTotal), Canary)
+    {
+        Default = 100,
+        OnInvalid = RefusesCanary,
+        Notes = "What canary-weight is out of.",
+    };
+
+    public static readonly Annotation<int> NginxGlobalRateLimit = new(Nginx + "global-rate-limit", AnnotationTypes.Count(allowZero: true), AnnotationFeature.RateLimiting, HonouredWithDifferences)
+    {
+        Describe = "no limit",
+        Notes = "Requests per global-rate-limit-window per key, one limit across every edge replica and every path of the Ingress, kept by the shared rate-limit grains (no memcached). Differences: a token bucket holding one window's requests, refilled at limit / window (ingress-nginx: a sliding window), so after an idle spell up to twice the limit can pass in one window; the rate is whole requests per second or per minute, rounded down (at least 1 per minute); a limited request gets 429, as ingress-nginx's default global-rate-limit-status-code. Needs global-rate-limit-window.",
+    };
+
+    public static readonly Annotation<TimeSpan> NginxGlobalRateLimitWindow = new(Nginx + "global-rate-limit-window", AnnotationTypes.Duration(TimeSpan.FromSeconds(1), MaxGlobalRateLimitWindow), AnnotationFeature.RateLimiting)
+    {
+        Describe = "none (required)",
+        OnInvalid = "there is no global limit",
+        Notes = "The window global-rate-limit counts over (1s, 1m, 1h).",
+    };
+
+    public static readonly Annotation<(RateLimitKeyKind Kind, string? Header)> NginxGlobalRateLimitKey = new(Nginx + "global-rate-limit-key", AnnotationTypes.GlobalRateLimitKey, AnnotationFeature.RateLimiting, HonouredWithDifferences)
+    {
+        Default = (RateLimitKeyKind.ClientIp, null),
+        OnInvalid = "$remote_addr applies",
+        Notes = "What the limit counts per. Difference: one variable, $remote_addr (the client address, from X-Forwarded-For only behind a trusted proxy) or $http_NAME (a header; requests without it share one bucket); other variables and combinations are refused.",
+    };
+
+    public static readonly Annotation<ImmutableArray<string>> NginxGlobalRateLimitIgnoredCidrs = new(Nginx + "global-rate-limit-ignored-cidrs", AnnotationTypes.Networks, AnnotationFeature.RateLimiting)
+    {
+        Default = [],
+        OnInvalid = NoneExempt,
+        Notes = "Clients the global limit never limits.",
+    };
+
+    public static readonly Annotation<int> NginxLimitConnections = new(Nginx + "limit-connections", AnnotationTypes.Count(allowZero: true), AnnotationFeature.RateLimiting, HonouredWithDifferences)
+    {
+        Describe = "no limit",
+        OnInvalid = "there is no limit",
+        Notes = "Requests in progress at once per client address, over every path of the Ingress; the one above it gets 503, as in ingress-nginx (which counts each HTTP/2 stream as a connection too). Difference: counted on each edge replica, so N replicas admit N times the limit (a count shared through grains would cost a call per request).",
+    };
+
+    public static readonly Annotation<string?> NginxDefaultBackend = new(Nginx + "default-backend", AnnotationTypes.ServiceName, ErrorPages, HonouredWithDifferences)
+    {
+        Describe = "none",
+        OnInvalid = "there is no fallback",
+        Notes = "A Service of the Ingress's namespace (its first port) that serves the Ingress's requests while their own Service has no available endpoint. Difference: the error pages of custom-http-errors are not sent there (custom-http-errors is not supported yet).",
+    };
+
+    public static readonly Annotation<Uri?> NginxMirrorTarget = new(Nginx + "mirror-target", AnnotationTypes.MirrorTarget, Mirroring, HonouredWithDifferences)
+    {
+        Describe = "none",
+        OnInvalid = "requests are not mirrored",
+        Notes = "A copy of every request the edge forwards (after redirects, source ranges and the body limit) goes there; its answer is discarded and never delays the client's (ingress-nginx's copy can). Differences: the host must be an IP address or a Service's cluster name (name.namespace[.svc[.cluster.local]], resolved to its endpoints as a backend), no other DNS name; the copy carries the request's forwarded path and query (the URL's path may only be empty, / or $request_uri) and the Host the backend gets (mirror-host is not read); a body above the edge's HttpRoutes:MirrorBodyLimit, or of unknown length, is not mirrored.",
+    };
+
+    public static readonly Annotation<bool> NginxMirrorRequestBody = new(Nginx + "mirror-request-body", AnnotationTypes.OnOff, Mirroring)
+    {
+        Default = true,
+        OnInvalid = "the body is mirrored",
+        Notes = "\"off\": copies are sent without the request body. Needs mirror-target.",
+    };
+
+    /// <summary>The rows above, in the order the reference lists them.</summary>
+    private static readonly ImmutableArray<AnnotationDefinition> NginxRouteRows =
+    [
+        NginxUpstreamVhost, NginxXForwardedPrefix, NginxCustomHeaders, NginxServerAlias,
+        NginxFromToWwwRedirect, NginxTemporalRedirect, NginxPermanentRedirectCode,
+        NginxAffinityMode, NginxSessionCookiePath, NginxSessionCookieSameSite, NginxSessionCookieConditionalSameSiteNone,
+        NginxSessionCookieSecure, NginxSessionCookieExpires, NginxSessionCookieChangeOnFailure,
+        NginxCanaryByHeaderPattern, NginxCanaryWeightTotal,
+        NginxGlobalRateLimit, NginxGlobalRateLimitWindow, NginxGlobalRateLimitKey, NginxGlobalRateLimitIgnoredCidrs, NginxLimitConnections, NginxDefaultBackend,
+        NginxMirrorTarget, NginxMirrorRequestBody,
+    ];
+
     /// <summary>The annotations this controller reads, in the order the reference lists them.</summary>
     public static readonly ImmutableArray<AnnotationDefinition> Read =
     [
@@ -528,6 +710,7 @@ internal static class AnnotationTable
         NginxEnableCors, NginxCorsAllowOrigin, NginxCorsAllowMethods, NginxCorsAllowHeaders, NginxCorsExposeHeaders, NginxCorsAllowCredentials, NginxCorsMaxAge,
         NginxAuthType, NginxAuthSecret, NginxAuthSecretType, NginxAuthRealm,
         NginxAuthUrl, NginxAuthMethod, NginxAuthSignin, NginxAuthSigninRedirectParam, NginxAuthResponseHeaders, NginxAuthRequestRedirect,
+        .. NginxRouteRows,
     ];
 
     /// <summary>
@@ -546,9 +729,8 @@ internal static class AnnotationTable
         .. Rows(NoEffect, Observability, "nginx modules for OpenTracing and InfluxDB: the edge publishes its metrics itself.",
             "enable-opentracing", "opentracing-trust-incoming-span", "enable-influxdb", "influxdb-measurement", "influxdb-port", "influxdb-host", "influxdb-server-name"),
         .. Rows(NotYet, AnnotationFeature.Affinity, "",
-            "affinity-mode", "affinity-canary-behavior", "session-cookie-path", "session-cookie-domain", "session-cookie-change-on-failure",
-            "session-cookie-samesite", "session-cookie-conditional-samesite-none"),
-        .. Rows(NotYet, LoadBalancing, "", "load-balance", "upstream-hash-by-subset", "upstream-hash-by-subset-size", "service-upstream", "upstream-vhost"),
+            "affinity-canary-behavior", "session-cookie-domain"),
+        .. Rows(NotYet, LoadBalancing, "", "load-balance", "upstream-hash-by-subset", "upstream-hash-by-subset-size", "service-upstream"),
         .. Rows(NotYet, Authentication, "",
             "auth-cache-key", "auth-cache-duration", "auth-keepalive", "auth-keepalive-requests",
             "auth-keepalive-timeout", "auth-proxy-set-headers", "auth-always-set-cookie", "enable-global-auth", "satisfy"),
@@ -556,19 +738,16 @@ internal static class AnnotationTable
             "auth-tls-secret", "auth-tls-verify-depth", "auth-tls-verify-client", "auth-tls-error-page", "auth-tls-pass-certificate-to-upstream", "auth-tls-match-cn"),
         .. Rows(NotYet, BackendTls, "",
             "proxy-ssl-secret", "proxy-ssl-ciphers", "proxy-ssl-name", "proxy-ssl-protocols", "proxy-ssl-verify", "proxy-ssl-verify-depth", "proxy-ssl-server-name"),
-        .. Rows(NotYet, Canary, "", "canary-by-header-pattern", "canary-weight-total"),
-        .. Rows(NotYet, Redirects, "", "from-to-www-redirect", "permanent-redirect-code", "temporal-redirect", "preserve-trailing-slash"),
-        .. Rows(NotYet, AnnotationFeature.RateLimiting, "", "limit-connections", "limit-rate", "limit-rate-after"),
-        .. Rows(NotYet, AnnotationFeature.RateLimiting, "ingress-nginx's memcached-backed limit; limit-rps and our rate-limit-* annotations already give one limit across replicas.",
-            "global-rate-limit", "global-rate-limit-window", "global-rate-limit-key", "global-rate-limit-ignored-cidrs"),
-        .. Rows(NotYet, ErrorPages, "", "custom-http-errors", "default-backend"),
-        .. Rows(NotYet, Headers, "", "proxy-cookie-domain", "proxy-cookie-path", "proxy-redirect-from", "proxy-redirect-to", "x-forwarded-prefix"),
+        .. Rows(NotYet, Redirects, "", "preserve-trailing-slash"),
+        .. Rows(NotYet, AnnotationFeature.RateLimiting, "", "limit-rate", "limit-rate-after"),
+        .. Rows(NotYet, ErrorPages, "", "custom-http-errors"),
+        .. Rows(NotYet, Headers, "", "proxy-cookie-domain", "proxy-cookie-path", "proxy-redirect-from", "proxy-redirect-to"),
         .. Rows(NotYet, BackendConnection, "", "proxy-http-version"),
         .. Rows(NotYet, Retries, "", "proxy-next-upstream", "proxy-next-upstream-timeout", "proxy-next-upstream-tries"),
-        .. Rows(NotYet, Tls, "", "ssl-ciphers", "ssl-prefer-server-ciphers", "ssl-passthrough", "server-alias"),
+        .. Rows(NotYet, Tls, "", "ssl-ciphers", "ssl-prefer-server-ciphers", "ssl-passthrough"),
         .. Rows(NotYet, Observability, "", "enable-access-log", "enable-opentelemetry", "opentelemetry-trust-incoming-span"),
         .. Rows(NotYet, Firewall, "", "enable-modsecurity", "enable-owasp-core-rules", "modsecurity-transaction-id"),
-        .. Rows(NotYet, Mirroring, "", "mirror-request-body", "mirror-target", "mirror-host"),
+        .. Rows(NotYet, Mirroring, "", "mirror-host"),
     ];
 
     /// <summary>Every row: those read, then the ingress-nginx annotations not honoured.</summary>

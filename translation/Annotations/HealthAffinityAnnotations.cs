@@ -119,6 +119,11 @@ internal static class HealthAffinityAnnotations
                 a.Reject(orphan.Name, $"has no effect without {T.Affinity.Name}");
             }
 
+            foreach (var orphan in new AnnotationDefinition[] { T.NginxAffinityMode }.Concat(CookieAttributes).Where(a.IsSet))
+            {
+                a.Reject(orphan.Name, $"has no effect without {T.NginxAffinity.Name}");
+            }
+
             return null;
         }
 
@@ -133,7 +138,39 @@ internal static class HealthAffinityAnnotations
             name = cookie.Value!;
         }
 
+        // Both of ingress-nginx's modes are read as ours (see the affinity-mode row); the value is still checked.
+        a.Read(T.NginxAffinityMode);
+        if (mode != AffinityMode.Cookie)
+        {
+            foreach (var orphan in CookieAttributes.Where(a.IsSet))
+            {
+                a.Reject(orphan.Name, "has no effect without cookie affinity");
+            }
+        }
+
+        var expires = mode == AffinityMode.Cookie ? a.Read(T.NginxSessionCookieExpires).Value : null;
         var ttl = a.Read(a.IsSet(T.AffinityTtl) ? T.AffinityTtl : T.NginxSessionCookieMaxAge);
-        return ttl.IsInvalid ? null : new AffinitySpec(mode, name, ttl.Value);
+        if (ttl.IsInvalid)
+        {
+            return null;
+        }
+
+        var spec = new AffinitySpec(mode, name, ttl.IsAbsent && expires is { } lifetime ? lifetime : ttl.Value);
+        return mode != AffinityMode.Cookie ? spec : spec with
+        {
+            CookiePath = a.Read(T.NginxSessionCookiePath).Value,
+            CookieSameSite = a.Read(T.NginxSessionCookieSameSite).Value,
+            CookieConditionalSameSiteNone = a.Read(T.NginxSessionCookieConditionalSameSiteNone).Value,
+            CookieSecure = a.Read(T.NginxSessionCookieSecure).Value,
+            CookieExpires = expires,
+            ChangeOnFailure = a.Read(T.NginxSessionCookieChangeOnFailure).Value,
+        };
     }
+
+    /// <summary>ingress-nginx's affinity cookie attributes.</summary>
+    private static readonly AnnotationDefinition[] CookieAttributes =
+    [
+        T.NginxSessionCookiePath, T.NginxSessionCookieSameSite, T.NginxSessionCookieConditionalSameSiteNone, T.NginxSessionCookieSecure, T.NginxSessionCookieExpires,
+        T.NginxSessionCookieChangeOnFailure,
+    ];
 }

@@ -37,8 +37,9 @@ internal sealed record NginxSettings(
     };
 }
 
-/// <summary>canary-weight, canary-by-header(-value), canary-by-cookie of a canary Ingress.</summary>
-internal sealed record NginxCanarySettings(int Weight, string? Header, string? HeaderValue, string? Cookie);
+/// <summary>canary-weight(-total), canary-by-header(-value, -pattern), canary-by-cookie of a canary Ingress.</summary>
+/// <param name="WeightTotal">canary-weight-total; 0 when absent (read as 100).</param>
+internal sealed record NginxCanarySettings(int Weight, string? Header, string? HeaderValue, string? Cookie, string? HeaderPattern = null, int WeightTotal = 0);
 
 /// <summary>Settings that belong to the backend cluster (one HTTP client per Service port) rather than the route.</summary>
 internal sealed record NginxBackendSettings(BackendProtocol? Protocol, TimeSpan? ConnectTimeout, TimeSpan? ActivityTimeout)
@@ -137,6 +138,8 @@ internal static class NginxAnnotations
                 readTimeout is null && sendTimeout is null ? null : new TimeSpan(Math.Max(readTimeout?.Ticks ?? 0, sendTimeout?.Ticks ?? 0))));
     }
 
+    private const string RefusedCanary = "the canary Ingress is refused";
+
     private static NginxCanarySettings? ReadCanary(AnnotationReader annotations)
     {
         var weight = annotations.Read(AnnotationTable.NginxCanaryWeight);
@@ -149,8 +152,23 @@ internal static class NginxAnnotations
             ok = false;
         }
 
+        var pattern = annotations.Read(AnnotationTable.NginxCanaryByHeaderPattern);
+        if (!pattern.IsAbsent && !annotations.IsSet(AnnotationTable.NginxCanaryByHeader))
+        {
+            annotations.Reject(AnnotationTable.NginxCanaryByHeaderPattern.Name, $"needs {AnnotationTable.NginxCanaryByHeader.Name}; the canary Ingress is refused");
+            ok = false;
+        }
+
+        var total = annotations.Read(AnnotationTable.NginxCanaryWeightTotal);
+        if (weight.IsValid && total.Value < weight.Value)
+        {
+            annotations.Reject(AnnotationTable.NginxCanaryWeight.Name, $"'{weight.Value}' is above {AnnotationTable.NginxCanaryWeightTotal.Name} ({total.Value}), what the weight is out of; {RefusedCanary}");
+            ok = false;
+        }
+
         var cookie = annotations.Read(AnnotationTable.NginxCanaryByCookie);
-        ok &= !cookie.IsInvalid;
-        return ok ? new NginxCanarySettings(weight.Value, header.Value, headerValue.Value, cookie.Value) : null;
+        ok &= !cookie.IsInvalid && !pattern.IsInvalid && !total.IsInvalid;
+        // As ingress-nginx, canary-by-header-value wins over the pattern.
+        return ok ? new NginxCanarySettings(weight.Value, header.Value, headerValue.Value, cookie.Value, headerValue.IsValid ? null : pattern.Value, total.IsValid ? total.Value : 0) : null;
     }
 }

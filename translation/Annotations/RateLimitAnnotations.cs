@@ -73,6 +73,48 @@ internal static class RateLimitAnnotations
         {
             yield return new RateLimitSpec($"{objectKey}/nginx-rpm", rpm, RateLimitPeriod.Minute, Burst(rpm, multiplier), RateLimitKeyKind.ClientIp, null, whitelist);
         }
+
+        if (ReadGlobal(annotations, objectKey) is { } global)
+        {
+            yield return global;
+        }
+    }
+
+    /// <summary>
+    /// ingress-nginx's global-rate-limit: limit requests per window, one counter for every path of the Ingress.
+    /// Here a token bucket of one window's requests, refilled at limit / window in whole requests per second,
+    /// else per minute (rounded down, at least one), shared by every edge through the rate-limit grains.
+    /// </summary>
+    private static RateLimitSpec? ReadGlobal(AnnotationReader annotations, string objectKey)
+    {
+        var limit = annotations.Read(T.NginxGlobalRateLimit);
+        var window = annotations.Read(T.NginxGlobalRateLimitWindow);
+        var key = annotations.Read(T.NginxGlobalRateLimitKey).Value;
+        var ignored = annotations.Read(T.NginxGlobalRateLimitIgnoredCidrs).Value;
+        if (limit.IsAbsent && !window.IsAbsent)
+        {
+            annotations.Reject(T.NginxGlobalRateLimitWindow.Name, $"has no effect without {T.NginxGlobalRateLimit.Name}");
+        }
+
+        if (limit.IsValid && limit.Value > 0 && window.IsAbsent)
+        {
+            annotations.Reject(T.NginxGlobalRateLimit.Name, $"needs {T.NginxGlobalRateLimitWindow.Name} (e.g. 1m); there is no global limit");
+        }
+
+        if (!limit.IsValid || limit.Value == 0 || !window.IsValid)
+        {
+            foreach (var orphan in new AnnotationDefinition[] { T.NginxGlobalRateLimitKey, T.NginxGlobalRateLimitIgnoredCidrs }.Where(annotations.IsSet))
+            {
+                annotations.Reject(orphan.Name, $"has no effect without {T.NginxGlobalRateLimit.Name} and {T.NginxGlobalRateLimitWindow.Name}");
+            }
+
+            return null;
+        }
+
+        var seconds = window.Value.TotalSeconds;
+        var (permits, period) = limit.Value % seconds == 0 ? ((int)(limit.Value / seconds), RateLimitPeriod.Second)
+            : ((int)Math.Max(1, Math.Floor(limit.Value * 60 / seconds)), RateLimitPeriod.Minute);
+        return new RateLimitSpec($"{objectKey}/nginx-global", permits, period, limit.Value, key.Kind, key.Header, ignored);
     }
 
     private static int Burst(int permits, int multiplier) => (int)Math.Min(int.MaxValue, (long)permits * multiplier);

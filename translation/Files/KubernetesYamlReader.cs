@@ -111,11 +111,11 @@ public static class KubernetesYamlReader
                     case ("Secret", "v1"):
                         secrets.Add(Deserialize<V1Secret>(node));
                         break;
-                    case ("Namespace", "v1"):
-                        namespaces.Add(Deserialize<V1Namespace>(node));
-                        break;
                     case ("ConfigMap", "v1"):
                         configMaps.Add(Deserialize<V1ConfigMap>(node));
+                        break;
+                    case ("Namespace", "v1"):
+                        namespaces.Add(Deserialize<V1Namespace>(node));
                         break;
                     case ("GatewayClass", GatewayApiGroup.V1 or GatewayApiGroup.V1Beta1):
                         AddStrict(classes, node, where, kind, rejections);

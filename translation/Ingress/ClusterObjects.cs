@@ -42,7 +42,7 @@ public sealed record ClusterObjects(
     /// <summary>Namespaces, for their labels (a Gateway listener's allowedRoutes selector).</summary>
     public ImmutableArray<V1Namespace> Namespaces { get; init; } = [];
 
-    /// <summary>ConfigMaps: the controller ConfigMap (<see cref="ConversionSettings.ConfigMap"/>).</summary>
+    /// <summary>ConfigMaps: the controller ConfigMap (<see cref="ConversionSettings.ConfigMap"/>) and those annotations name (custom-headers).</summary>
     public ImmutableArray<V1ConfigMap> ConfigMaps { get; init; } = [];
 }
 

@@ -4,6 +4,7 @@ using Orleans.Proxy.Routing;
 using Orleans.Proxy.Translation.Annotations;
 using Orleans.Proxy.Translation.GatewayApi;
 using Orleans.Proxy.Translation.Ingress.Authentication;
+using Orleans.Proxy.Translation.Ingress.Aliases;
 using Orleans.Proxy.Translation.Ingress.Backends;
 using Orleans.Proxy.Translation.Ingress.Canary;
 using Orleans.Proxy.Translation.Ingress.Conflicts;
@@ -74,6 +75,7 @@ public static class IngressConverter
         private readonly RouteTable _routes;
         private readonly BackendTable _backends;
         private readonly CanaryAttacher _canaries;
+        private readonly HostAliases _aliases;
         private readonly ConversionSettings _settings;
         private readonly ClusterObjects _objects;
 
@@ -87,6 +89,7 @@ public static class IngressConverter
             _routes = new RouteTable(_rejections);
             _backends = new BackendTable(_rejections);
             _canaries = new CanaryAttacher(_routes, _backends, _rejections);
+            _aliases = new HostAliases(_routes, RuleHosts(objects.Ingresses), _rejections);
         }
 
         public void Add(V1Ingress ingress)
@@ -116,6 +119,7 @@ public static class IngressConverter
             // A canary takes its main Ingress's CORS and authentication (its own are reported as ignored).
             var cors = nginx?.Canary is null ? CorsAnnotations.Read(annotations) : null;
             var auth = nginx?.Canary is null ? AuthAnnotations.Read(annotations, ns, _authSecrets) : AuthSettings.None;
+            var nginxRoute = NginxAnnotations.IsCanary(ingress.Metadata.Annotations) ? NginxRouteSettings.None : NginxRouteAnnotations.Read(annotations, ns, key, _objects.ConfigMaps);
             _rejections.AddRange(annotations.Finish());
             if (matchers is null || nginx is null || auth is null)
             {
@@ -124,6 +128,8 @@ public static class IngressConverter
                 return;
             }
 
+            var mirrorCluster = nginxRoute.MirrorTarget is { } mirror ? MirrorTargets.Resolve(source, mirror, _resolver, _backends, _rejections) : null;
+            var fallbackCluster = nginxRoute.DefaultBackend is { } fallback ? ResolveDefaultBackend(source, ns, fallback) : null;
             var (headers, query) = nginx.Canary is null ? matchers.Value : ([], []);
             var spec = ingress.Spec;
             var certificates = nginx.Canary is null ? _tls.Read(source, ns, spec, IngressRules.NormalizeHost, _rejections) : [];
@@ -146,7 +152,7 @@ public static class IngressConverter
                 route = auth.ApplyTo(route);
                 _backends.ApplySettings(source, clusterId, nginx.Backend);
                 _backends.SetHealth(source, clusterId, healthAffinity);
-                _routes.Add(nginx.ApplyTo(route, hostHasTls: false, _settings.SslRedirect), "spec.defaultBackend");
+                _routes.Add(nginxRoute.ApplyTo(nginx.ApplyTo(route, hostHasTls: false, _settings.SslRedirect), mirrorCluster, fallbackCluster), "spec.defaultBackend");
             }
 
             if (spec?.DefaultBackend is null && (spec?.Rules ?? []).Count == 0)
@@ -177,6 +183,7 @@ public static class IngressConverter
                     certificates.ContainsKey(path.Host),
                     _settings.SslRedirect);
                 route = auth.ApplyTo(route);
+                route = nginxRoute.ApplyTo(route, mirrorCluster, fallbackCluster);
                 if (nginx.Canary is { } canary)
                 {
                     _canaries.Attach(route, canary, path.Field);
@@ -184,7 +191,11 @@ public static class IngressConverter
                 }
 
                 _backends.ApplySettings(source, clusterId, nginx.Backend);
-                _routes.Add(route, path.Field);
+                if (_routes.Add(route, path.Field))
+                {
+                    _aliases.Add(key, route, nginxRoute, path.Field, certificates);
+                }
+
                 _backends.SetHealth(source, clusterId, healthAffinity);
             }
         }
@@ -200,6 +211,34 @@ public static class IngressConverter
         /// <summary>A second object of one namespace/name: not served, but not a refused version of the first either.</summary>
         public void Duplicate(V1Ingress ingress) =>
             _rejections.Add(new Rejection($"Ingress {ObjectKey(ingress.Metadata)}", "metadata.name", "another Ingress in the input has this namespace and name; the first (oldest) one is served"));
+
+        /// <summary>default-backend's Service on its first port, as ingress-nginx takes it; null, with a rejection, when there is none.</summary>
+        private string? ResolveDefaultBackend(string source, string ns, string service)
+        {
+            var field = $"metadata.annotations[{AnnotationTable.NginxDefaultBackend.Name}]";
+            var port = _objects.Services.FirstOrDefault(s => s.Metadata?.NamespaceProperty == ns && s.Metadata?.Name == service)?.Spec?.Ports?.FirstOrDefault()?.Port;
+            return _resolver.Resolve(source, field, field, ns, service, port is { } number ? new V1ServiceBackendPort { Number = number } : null, _rejections) is { } backend
+                ? _backends.Add(backend)
+                : null;
+        }
+
+        /// <summary>The host of each Ingress rule, with the first Ingress that has it, for server-alias and from-to-www-redirect.</summary>
+        private static Dictionary<string, string> RuleHosts(IEnumerable<V1Ingress> ingresses)
+        {
+            var hosts = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var ingress in ingresses)
+            {
+                foreach (var rule in ingress.Spec?.Rules ?? [])
+                {
+                    if (IngressRules.NormalizeHost(rule.Host) is { } host && host != AnyHost)
+                    {
+                        hosts.TryAdd(host, $"Ingress {ObjectKey(ingress.Metadata)}");
+                    }
+                }
+            }
+
+            return hosts;
+        }
 
         /// <summary>The Ingresses' routes, then the Gateway API's: one host may have both (each kind ordered by its own spec, see the edge's RoutePrecedence).</summary>
         public DesiredState ToDesiredState()

@@ -17,7 +17,7 @@ namespace Orleans.Proxy.Silo.RouteSources.Kubernetes;
 
 /// <summary>
 /// The Kubernetes route source. Every replica keeps informer caches of IngressClasses, Ingresses,
-/// Services, EndpointSlices, TLS Secrets, the Secrets Ingresses name in auth-secret, and (unless IngressController:GatewayApi is off) the Gateway API's
+/// Services, EndpointSlices, TLS Secrets, the Secrets Ingresses name in auth-secret, ConfigMaps (the controller's, and those custom-headers name) and (unless IngressController:GatewayApi is off) the Gateway API's
 /// GatewayClasses, Gateways, HTTPRoutes, ReferenceGrants and Namespaces warm; only the Lease holder reconciles: it rebuilds the
 /// cluster objects from the caches, converts them as the file source does, hands the result to the
 /// <see cref="RouteReconciler"/>, and writes Ingress and Gateway API status and Events. A new leader rewrites every
@@ -43,6 +43,7 @@ internal sealed partial class IngressController(
     private InformerGroup<V1EndpointSlice>? _slices;
     private InformerGroup<V1Secret>? _secrets;
     private InformerGroup<V1ConfigMap>? _configMap;
+    private InformerGroup<V1ConfigMap>? _configMaps;
     private GatewayApiInformers? _gatewayApi;
     private volatile IReadOnlySet<string> _authSecrets = new HashSet<string>(StringComparer.Ordinal);
     private volatile bool _leading;
@@ -100,13 +101,28 @@ internal sealed partial class IngressController(
             });
 
         // The controller ConfigMap, alone by name: a change to it re-runs the conversion like any other object.
-        _configMap = Group<V1ConfigMap>("ConfigMap", IngressControllerOptions.SplitKey(routes.Value.ConfigMap) is { } config ? [new InformerScope(config.Namespace, $"metadata.name={config.Name}")] : [],
+        _configMap = Group<V1ConfigMap>("controller ConfigMap", IngressControllerOptions.SplitKey(routes.Value.ConfigMap) is { } config ? [new InformerScope(config.Namespace, $"metadata.name={config.Name}")] : [],
             async (scope, ct) => List(await client.CoreV1.ListNamespacedConfigMapAsync(scope.Namespace!, fieldSelector: scope.FieldSelector, cancellationToken: ct)),
             (scope, rv, onError, ct) => client.CoreV1.WatchListNamespacedConfigMapAsync(scope.Namespace!, fieldSelector: scope.FieldSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct));
 
+        // ConfigMaps that annotations name (custom-headers); the converter reads no other.
+        _configMaps = Group<V1ConfigMap>("ConfigMap", InformerScope.For(namespaces),
+            async (scope, ct) => List(scope.Namespace is null
+                ? await client.CoreV1.ListConfigMapForAllNamespacesAsync(cancellationToken: ct)
+                : await client.CoreV1.ListNamespacedConfigMapAsync(scope.Namespace, fieldSelector: scope.FieldSelector, cancellationToken: ct)),
+            (scope, rv, onError, ct) => scope.Namespace is null
+                ? client.CoreV1.WatchListConfigMapForAllNamespacesAsync(resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct)
+                : client.CoreV1.WatchListNamespacedConfigMapAsync(scope.Namespace, fieldSelector: scope.FieldSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
+            // Not the annotations: kubectl's last-applied-configuration repeats the data.
+            configMap => new V1ConfigMap
+            {
+                Metadata = new V1ObjectMeta { Name = configMap.Metadata.Name, NamespaceProperty = configMap.Metadata.NamespaceProperty, ResourceVersion = configMap.Metadata.ResourceVersion },
+                Data = configMap.Data,
+            });
+
         _gatewayApi = settings.GatewayApi ? new GatewayApiInformers(client, namespaces, timeout, Enqueue, _logger) : null;
 
-        var informers = new[] { _classes.RunAsync(stoppingToken), _ingresses.RunAsync(stoppingToken), _services.RunAsync(stoppingToken), _slices.RunAsync(stoppingToken), _secrets.RunAsync(stoppingToken), _configMap.RunAsync(stoppingToken), _gatewayApi?.RunAsync(stoppingToken) ?? Task.CompletedTask };
+        var informers = new[] { _classes.RunAsync(stoppingToken), _ingresses.RunAsync(stoppingToken), _services.RunAsync(stoppingToken), _slices.RunAsync(stoppingToken), _secrets.RunAsync(stoppingToken), _configMap.RunAsync(stoppingToken), _configMaps.RunAsync(stoppingToken), _gatewayApi?.RunAsync(stoppingToken) ?? Task.CompletedTask };
         var election = ElectAsync(settings, stoppingToken);
         await ReconcileLoopAsync(settings, stoppingToken);
         await Task.WhenAll([.. informers, election]);
@@ -215,9 +231,9 @@ internal sealed partial class IngressController(
                     var objects = new ClusterObjects([.. ours], [.. services], [.. _slices!.Items])
                     {
                         Secrets = [.. _secrets!.Items],
+                        ConfigMaps = ConfigMaps(),
                         GatewayApi = _gatewayApi?.Objects ?? GatewayApiObjects.Empty,
                         Namespaces = _gatewayApi?.Namespaces ?? [],
-                        ConfigMaps = [.. _configMap!.Items],
                     };
                     var desired = DefaultCertificate.AddTo(versions.Convert(objects, [], routes.Value.Conversion), settings.DefaultSslCertificate, objects.Secrets);
                     reconciler.SetDesired(desired);
@@ -276,12 +292,16 @@ internal sealed partial class IngressController(
         var objects = new ClusterObjects([.. IngressClassFilter.Ours(_classes.Items, _ingresses!.Items, controllerName)], [.. _services!.Items], [.. _slices!.Items])
         {
             Secrets = [.. _secrets!.Items],
-            ConfigMaps = [.. _configMap!.Items],
+            ConfigMaps = ConfigMaps(),
         };
         return (IngressClassFilter.Ours(_classes.Items, [ingress], controllerName).Any(), objects);
     }
 
-    private bool AllSynced() => _classes!.Synced && _ingresses!.Synced && _services!.Synced && _slices!.Synced && _secrets!.Synced && _configMap!.Synced && (_gatewayApi?.Synced ?? true);
+    /// <summary>The controller's ConfigMap and those annotations may name, once each (when every namespace is watched, both informers hold the first).</summary>
+    private System.Collections.Immutable.ImmutableArray<V1ConfigMap> ConfigMaps() =>
+        [.. _configMap!.Items.Concat(_configMaps!.Items).DistinctBy(c => (c.Metadata.NamespaceProperty, c.Metadata.Name))];
+
+    private bool AllSynced() => _classes!.Synced && _ingresses!.Synced && _services!.Synced && _slices!.Synced && _secrets!.Synced && _configMap!.Synced && _configMaps!.Synced && (_gatewayApi?.Synced ?? true);
 
     /// <summary>
     /// True when the Ingresses name other auth-secret Secrets than the Secret cache keeps the data of:
@@ -306,7 +326,7 @@ internal sealed partial class IngressController(
     }
 
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Ingress controller reads Ingresses, Services, EndpointSlices and Secrets in {Namespaces}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingress controller reads Ingresses, Services, EndpointSlices, Secrets and ConfigMaps in {Namespaces}")]
     private partial void LogWatching(string namespaces);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} holds the Lease {Lease}: reconciling and writing routes")]

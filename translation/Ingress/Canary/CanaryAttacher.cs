@@ -33,7 +33,11 @@ internal sealed class CanaryAttacher(RouteTable routes, BackendTable backends, I
             backends.ApplySettings(canaryRoute.Source, canaryRoute.ClusterId, backends.SettingsOf(main.ClusterId));
             routes.Replace(main, main with
             {
-                Canary = new CanarySpec(canaryRoute.ClusterId, canaryRoute.Source, canary.Weight, canary.Header, canary.HeaderValue, canary.Cookie),
+                Canary = new CanarySpec(canaryRoute.ClusterId, canaryRoute.Source, canary.Weight, canary.Header, canary.HeaderValue, canary.Cookie)
+                {
+                    HeaderPattern = canary.HeaderPattern,
+                    WeightTotal = canary.WeightTotal,
+                },
             });
         }
 

@@ -39,6 +39,34 @@ public sealed class IngressControllerTests(SharedControllerTestBed shared) : ICl
     }
 
     [Fact]
+    public async Task Controller_CustomHeadersConfigMap_ReadAndItsChangesApplied()
+    {
+        await using var web = await TestBackend.StartAsync("web");
+        var bed = shared.Bed;
+        await bed.CreateServiceAsync("headers-web", web);
+        var configMap = new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = "headers-response", NamespaceProperty = Ns },
+            Data = new Dictionary<string, string> { ["X-Frame-Options"] = "DENY" },
+        };
+        await bed.Client.CoreV1.CreateNamespacedConfigMapAsync(configMap, Ns);
+        var ingress = ControllerTestBed.Ingress("headers", "headers.test", paths: ("/", "headers-web"));
+        ingress.Metadata.Annotations = new Dictionary<string, string> { ["nginx.ingress.kubernetes.io/custom-headers"] = "headers-response" };
+        await bed.Client.NetworkingV1.CreateNamespacedIngressAsync(ingress, Ns);
+
+        await Eventually.Until(async () => await FrameOptionsAsync(bed) == "DENY", "the ConfigMap's header is sent");
+        configMap.Data["X-Frame-Options"] = "SAMEORIGIN";
+        await bed.Client.CoreV1.ReplaceNamespacedConfigMapAsync(configMap, "headers-response", Ns);
+        await Eventually.Until(async () => await FrameOptionsAsync(bed) == "SAMEORIGIN", "the changed ConfigMap's header is sent");
+
+        static async Task<string?> FrameOptionsAsync(ControllerTestBed bed)
+        {
+            using var response = await bed.Edge.GetAsync("headers.test", "/");
+            return response.Headers.TryGetValues("X-Frame-Options", out var values) ? values.Single() : null;
+        }
+    }
+
+    [Fact]
     public async Task Controller_EndpointSliceChanges_MoveTraffic()
     {
         await using var one = await TestBackend.StartAsync("one");

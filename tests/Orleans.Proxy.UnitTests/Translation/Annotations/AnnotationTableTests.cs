@@ -46,10 +46,10 @@ public sealed class AnnotationTableTests
     }
 
     [Fact]
-    public void Read_HonouredCanaryRows_TheFiveCanaryAnnotations()
+    public void Read_HonouredCanaryRows_TheSevenCanaryAnnotations()
     {
         Assert.Equal(
-            ["canary", "canary-weight", "canary-by-header", "canary-by-header-value", "canary-by-cookie"],
+            ["canary", "canary-weight", "canary-by-header", "canary-by-header-value", "canary-by-cookie", "canary-by-header-pattern", "canary-weight-total"],
             AnnotationTable.Read.Where(a => a.Feature == AnnotationFeature.Canary).Select(a => a.Name[AnnotationDefinition.NginxPrefix.Length..]));
     }
 
@@ -67,5 +67,5 @@ public sealed class AnnotationTableTests
 
     [Fact]
     public void HonouredNginxCount_CountsHonouredIngressNginxRows() =>
-        Assert.Equal(43, AnnotationTable.HonouredNginxCount);
+        Assert.Equal(67, AnnotationTable.HonouredNginxCount);
 }
