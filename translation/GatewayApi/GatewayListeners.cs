@@ -163,13 +163,13 @@ internal sealed class GatewayListeners
             {
                 refsProblem ??= (ReasonRefNotPermitted, $"no ReferenceGrant in namespace '{secretNs}' lets Gateways of '{ns}' use Secret '{reference.Name}'");
             }
-            else if (tls.Reference($"{secretNs}/{reference.Name}") is { Reference: null, Error: var error })
-            {
-                refsProblem ??= (ReasonInvalidCertificateRef, error!);
-            }
             else
             {
-                certificate = tls.Reference($"{secretNs}/{reference.Name}").Reference;
+                (certificate, var error) = tls.Reference($"{secretNs}/{reference.Name}");
+                if (certificate is null)
+                {
+                    refsProblem ??= (ReasonInvalidCertificateRef, error!);
+                }
             }
         }
 
