@@ -14,9 +14,11 @@ internal static class Http2Frames
     public const byte Headers = 0x1;
     public const byte RstStream = 0x3;
     public const byte Settings = 0x4;
+    public const byte Ping = 0x6;
     public const byte GoAway = 0x7;
 
     public const byte EndStream = 0x1;
+    public const byte Ack = 0x1;
     public const byte EndHeaders = 0x4;
 
     public const uint Cancel = 0x8;
@@ -52,6 +54,14 @@ internal static class Http2Frames
         Span<byte> payload = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(payload, errorCode);
         Write(into, RstStream, 0, streamId, payload);
+    }
+
+    /// <summary>A PING the server must answer with an ACK carrying the same 8 bytes, after the frames sent before it.</summary>
+    public static void WritePing(Stream into, long opaque)
+    {
+        Span<byte> payload = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(payload, opaque);
+        Write(into, Ping, 0, 0, payload);
     }
 
     /// <summary>Each field as "literal header field without indexing, new name" (0x00, then name and value as plain strings).</summary>
@@ -137,6 +147,9 @@ internal static class Http2Frames
             GoAway => BinaryPrimitives.ReadUInt32BigEndian(Payload.AsSpan(4)),
             _ => throw new InvalidOperationException($"frame type {Type} has no error code"),
         };
+
+        /// <summary>True for the server's answer to <see cref="WritePing"/> with this opaque value.</summary>
+        public bool IsPingAck(long opaque) => Type == Ping && (Flags & Ack) != 0 && BinaryPrimitives.ReadInt64BigEndian(Payload) == opaque;
 
         /// <summary>The last stream id a GOAWAY frame says the server processed (or may still process).</summary>
         public int LastStreamId => BinaryPrimitives.ReadInt32BigEndian(Payload) & 0x7fffffff;

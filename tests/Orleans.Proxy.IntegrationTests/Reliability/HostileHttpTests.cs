@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -206,7 +207,7 @@ public sealed partial class HostileHttpTests(HostileHttpTests.Bed bed, ITestOutp
     }
 
     [Fact]
-    public async Task Edge_Http2RapidReset_StreamsRefusedAndConnectionClosed_BackendSeesFew_OthersServed()
+    public async Task Edge_Http2RapidReset_BackendSeesFew_ConnectionClosedOrStillAnswering_OthersServed()
     {
         // CVE-2023-44487: each request opened and cancelled at once, thousands on one connection. The edge serves HTTP/2 over
         // TLS only (the cleartext listener refuses the preface, below), so the frames go over TLS with ALPN h2.
@@ -214,18 +215,10 @@ public sealed partial class HostileHttpTests(HostileHttpTests.Bed bed, ITestOutp
         const int batch = 100;
         var before = bed.Web.Requests;
         using var client = new TcpClient { NoDelay = true };
-        await client.ConnectAsync(IPAddress.Loopback, bed.HttpsPort);
-        await using var stream = new SslStream(client.GetStream());
-        await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = Guarded,
-            ApplicationProtocols = [SslApplicationProtocol.Http2],
-            // The edge's default certificate is self-signed; what is tested is HTTP/2, not the certificate.
-            RemoteCertificateValidationCallback = (_, _, _, _) => true,
-        });
-        Assert.Equal(SslApplicationProtocol.Http2, stream.NegotiatedApplicationProtocol);
+        await using var stream = await OpenHttp2Async(client);
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var reading = ReadFramesAsync(stream, guard.Token);
+        var live = Channel.CreateUnbounded<Http2Frames.Frame>();
+        var reading = ReadFramesAsync(stream, guard.Token, live.Writer);
         var frames = new MemoryStream();
         frames.Write(Http2Frames.Preface);
         Http2Frames.WriteSettings(frames);
@@ -252,23 +245,81 @@ public sealed partial class HostileHttpTests(HostileHttpTests.Bed bed, ITestOutp
             // The edge closed the connection under the burst.
         }
 
+        // A connection still open after the burst must still be served: a PING sent after every frame of the burst is answered.
+        var answering = false;
+        if (!reading.IsCompleted)
+        {
+            try
+            {
+                frames.SetLength(0);
+                Http2Frames.WritePing(frames, streams);
+                await stream.WriteAsync(frames.GetBuffer().AsMemory(0, (int)frames.Length), guard.Token);
+                answering = await WaitForPingAckAsync(live.Reader, streams, guard.Token);
+            }
+            catch (IOException)
+            {
+                // Closed meanwhile.
+            }
+
+            client.Close();
+        }
+
         var (received, end) = await reading;
+        end = answering ? "open and answering" : end;
         var goAway = received.LastOrDefault(f => f.Type == Http2Frames.GoAway);
         var reached = bed.Web.Requests - before;
         output.WriteLine($"sent {sent} of {streams} HEADERS+RST_STREAM pairs; the edge: {received.Count(f => f.Type == Http2Frames.Headers)} responses, " +
             $"{received.Count(f => f.Type == Http2Frames.RstStream && f.ErrorCode == Http2Frames.EnhanceYourCalm)} RST_STREAM(ENHANCE_YOUR_CALM), " +
             $"GOAWAY {(goAway is null ? "none" : $"last stream {goAway.LastStreamId} error 0x{goAway.ErrorCode:x}")}, connection {end}; backend requests {reached}");
 
-        // Kestrel refuses streams past Limits.Http2.MaxStreamsPerConnection (streams the client reset count until their processing
-        // ends) with RST_STREAM(ENHANCE_YOUR_CALM), and closes a connection that keeps at it (GOAWAY ENHANCE_YOUR_CALM) or whose queue
-        // of frames to write overflows (GOAWAY INTERNAL_ERROR and a reset): either way the burst ends with the connection. (The frames
-        // are printed, not asserted: after a reset the client's kernel may drop what it had not read yet.)
-        Assert.True(end is "closed" or "reset", $"the edge kept the connection open after {sent} streams");
+        // Kestrel never runs the application for a stream the client reset before it started, and counts a reset stream against
+        // Limits.Http2.MaxStreamsPerConnection until its processing ends. So a machine that keeps up spends only Kestrel's frame
+        // handling on the burst and the connection stays open and answering; one that falls behind refuses streams with
+        // RST_STREAM(ENHANCE_YOUR_CALM), then closes the connection (GOAWAY, or a reset when its queue of frames to write
+        // overflows). Either way nothing is forwarded. The frames are printed, not asserted: after a reset the client's kernel
+        // may drop what it had not read yet.
+        Assert.True(end is "closed" or "reset" or "open and answering", $"after {sent} streams the connection was {end}");
         Assert.InRange(received.Count(f => f.Type == Http2Frames.Headers), 0, streams / 10);
         Assert.InRange(reached, 0, streams / 10);
         Assert.StartsWith("200 web guarded.test /", await bed.Edge.GetBodyAsync(Guarded, "/"));
         var http2 = await Tls.TlsTerminationTests.GetAsync(bed.HttpsPort, Guarded, HttpVersion.Version20);
         Assert.Equal((HttpStatusCode.OK, "2.0"), (http2.Status, http2.Version));
+    }
+
+    /// <summary>True once the ACK of this PING arrives; false when the connection ends first.</summary>
+    private static async Task<bool> WaitForPingAckAsync(ChannelReader<Http2Frames.Frame> frames, long opaque, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var frame in frames.ReadAllAsync(cancellationToken))
+            {
+                if (frame.IsPingAck(opaque))
+                {
+                    return true;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return false;
+    }
+
+    /// <summary>A TLS connection to the edge's HTTPS listener with ALPN h2 (the edge serves HTTP/2 over TLS only).</summary>
+    private async Task<SslStream> OpenHttp2Async(TcpClient client)
+    {
+        await client.ConnectAsync(IPAddress.Loopback, bed.HttpsPort);
+        var stream = new SslStream(client.GetStream());
+        await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = Guarded,
+            ApplicationProtocols = [SslApplicationProtocol.Http2],
+            // The edge's default certificate is self-signed; what is tested is HTTP/2, not the certificate.
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+        Assert.Equal(SslApplicationProtocol.Http2, stream.NegotiatedApplicationProtocol);
+        return stream;
     }
 
     [Fact]
@@ -341,7 +392,8 @@ public sealed partial class HostileHttpTests(HostileHttpTests.Bed bed, ITestOutp
     }
 
     /// <summary>The frames the edge sends until it closes the connection: "closed", "reset", or "still open" when the guard ran out.</summary>
-    private static async Task<(List<Http2Frames.Frame> Frames, string End)> ReadFramesAsync(Stream stream, CancellationToken cancellationToken)
+    /// <summary>Every frame until the connection ends (or the token fires: "still open"), each also passed to <paramref name="live"/>, completed at the end.</summary>
+    private static async Task<(List<Http2Frames.Frame> Frames, string End)> ReadFramesAsync(Stream stream, CancellationToken cancellationToken, ChannelWriter<Http2Frames.Frame>? live = null)
     {
         var frames = new List<Http2Frames.Frame>();
         try
@@ -349,6 +401,7 @@ public sealed partial class HostileHttpTests(HostileHttpTests.Bed bed, ITestOutp
             while (await Http2Frames.ReadAsync(stream, cancellationToken) is { } frame)
             {
                 frames.Add(frame);
+                live?.TryWrite(frame);
             }
 
             return (frames, "closed");
@@ -360,6 +413,10 @@ public sealed partial class HostileHttpTests(HostileHttpTests.Bed bed, ITestOutp
         catch (OperationCanceledException)
         {
             return (frames, "still open");
+        }
+        finally
+        {
+            live?.TryComplete();
         }
     }
 
