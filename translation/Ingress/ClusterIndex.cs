@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using k8s.Models;
 using Orleans.Proxy.Translation.Ingress.Backends;
 
@@ -10,22 +11,31 @@ namespace Orleans.Proxy.Translation.Ingress;
 /// </summary>
 internal sealed class ClusterIndex
 {
-    private readonly Dictionary<string, List<V1Service>> _services;
-    private readonly Dictionary<string, List<V1EndpointSlice>> _slices;
-    private readonly Dictionary<string, List<V1Secret>> _secrets;
+    private const string ServicePrefix = "Service ";
+    private const string SlicesPrefix = "EndpointSlices ";
+    private const string SecretPrefix = "Secret ";
+
+    private readonly Table<V1Service> _services;
+    private readonly Table<V1EndpointSlice> _slices;
+    private readonly Table<V1Secret> _secrets;
     private readonly HashSet<string>? _reads;
 
     public ClusterIndex(ClusterObjects objects)
+        : this(objects, null, [])
+    {
+    }
+
+    /// <summary>The index of <paramref name="objects"/>, taking from <paramref name="previous"/> each kind whose objects are all the same; the keys whose objects differ go into <paramref name="changed"/>.</summary>
+    public ClusterIndex(ClusterObjects objects, ClusterIndex? previous, HashSet<string> changed)
         : this(
-            Group(objects.Services, s => IngressConverter.ObjectKey(s.Metadata)),
-            Group(objects.EndpointSlices.Where(s => s.Metadata?.Labels?.ContainsKey(BackendResolver.ServiceNameLabel) == true),
-                s => $"{s.Metadata.NamespaceProperty ?? "default"}/{s.Metadata.Labels[BackendResolver.ServiceNameLabel]}"),
-            Group(objects.Secrets, s => IngressConverter.ObjectKey(s.Metadata)),
+            Table<V1Service>.Of(objects.Services, previous?._services, s => IngressConverter.ObjectKey(s.Metadata), ServicePrefix, changed),
+            Table<V1EndpointSlice>.Of(objects.EndpointSlices, previous?._slices, SliceKey, SlicesPrefix, changed),
+            Table<V1Secret>.Of(objects.Secrets, previous?._secrets, s => IngressConverter.ObjectKey(s.Metadata), SecretPrefix, changed),
             null)
     {
     }
 
-    private ClusterIndex(Dictionary<string, List<V1Service>> services, Dictionary<string, List<V1EndpointSlice>> slices, Dictionary<string, List<V1Secret>> secrets, HashSet<string>? reads)
+    private ClusterIndex(Table<V1Service> services, Table<V1EndpointSlice> slices, Table<V1Secret> secrets, HashSet<string>? reads)
     {
         _services = services;
         _slices = slices;
@@ -49,57 +59,92 @@ internal sealed class ClusterIndex
     /// <summary>The first Secret "namespace/name".</summary>
     public V1Secret? Secret(string key) => Lookup(_secrets, SecretPrefix, key)?[0];
 
-    /// <summary>The keys (as recorded) whose objects are not the very ones <paramref name="previous"/> held: added, removed or replaced.</summary>
-    public HashSet<string> ChangedSince(ClusterIndex previous)
-    {
-        var changed = new HashSet<string>(StringComparer.Ordinal);
-        Compare(_services, previous._services, ServicePrefix, changed);
-        Compare(_slices, previous._slices, SlicesPrefix, changed);
-        Compare(_secrets, previous._secrets, SecretPrefix, changed);
-        return changed;
-    }
-
-    private const string ServicePrefix = "Service ";
-    private const string SlicesPrefix = "EndpointSlices ";
-    private const string SecretPrefix = "Secret ";
-
-    private List<T>? Lookup<T>(Dictionary<string, List<T>> objects, string prefix, string key)
-    {
-        _reads?.Add(prefix + key);
-        return objects.GetValueOrDefault(key);
-    }
-
-    private static Dictionary<string, List<T>> Group<T>(IEnumerable<T> objects, Func<T, string> key)
-    {
-        var groups = new Dictionary<string, List<T>>(StringComparer.Ordinal);
-        foreach (var o in objects)
-        {
-            if (!groups.TryGetValue(key(o), out var group))
-            {
-                groups[key(o)] = group = [];
-            }
-
-            group.Add(o);
-        }
-
-        return groups;
-    }
-
-    private static void Compare<T>(Dictionary<string, List<T>> current, Dictionary<string, List<T>> previous, string prefix, HashSet<string> changed)
+    private List<T>? Lookup<T>(Table<T> table, string prefix, string key)
         where T : class
     {
-        foreach (var (key, objects) in current)
+        _reads?.Add(prefix + key);
+        return table.ByKey.GetValueOrDefault(key);
+    }
+
+    /// <summary>A slice's Service; null (not indexed) without the service-name label.</summary>
+    private static string? SliceKey(V1EndpointSlice slice) =>
+        slice.Metadata?.Labels?.TryGetValue(BackendResolver.ServiceNameLabel, out var service) == true
+            ? $"{slice.Metadata.NamespaceProperty ?? "default"}/{service}"
+            : null;
+
+    /// <summary>The objects of one kind, and by key.</summary>
+    private sealed class Table<T>(ImmutableArray<T> source, Dictionary<string, List<T>> byKey)
+        where T : class
+    {
+        public ImmutableArray<T> Source { get; } = source;
+
+        public Dictionary<string, List<T>> ByKey { get; } = byKey;
+
+        public static Table<T> Of(ImmutableArray<T> source, Table<T>? previous, Func<T, string?> key, string prefix, HashSet<string> changed)
         {
-            // References, not contents: both route sources hand over the same object for one that did not change.
-            if (!previous.TryGetValue(key, out var before) || !objects.SequenceEqual(before, ReferenceEqualityComparer.Instance))
+            // Both route sources hand over the same object for one that did not change: a kind whose objects are all
+            // the ones of last time is indexed already, without a key computed.
+            if (previous is not null && Same(source, previous.Source))
+            {
+                return previous;
+            }
+
+            var byKey = new Dictionary<string, List<T>>(StringComparer.Ordinal);
+            foreach (var o in source)
+            {
+                if (key(o) is not { } k)
+                {
+                    continue;
+                }
+
+                if (!byKey.TryGetValue(k, out var group))
+                {
+                    byKey[k] = group = [];
+                }
+
+                group.Add(o);
+            }
+
+            if (previous is not null)
+            {
+                Compare(byKey, previous.ByKey, prefix, changed);
+            }
+
+            return new Table<T>(source, byKey);
+        }
+
+        private static bool Same(ImmutableArray<T> a, ImmutableArray<T> b)
+        {
+            if (a.Length != b.Length)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < a.Length; i++)
+            {
+                if (!ReferenceEquals(a[i], b[i]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static void Compare(Dictionary<string, List<T>> current, Dictionary<string, List<T>> previous, string prefix, HashSet<string> changed)
+        {
+            foreach (var (key, objects) in current)
+            {
+                if (!previous.TryGetValue(key, out var before) || !objects.SequenceEqual(before, ReferenceEqualityComparer.Instance))
+                {
+                    changed.Add(prefix + key);
+                }
+            }
+
+            foreach (var key in previous.Keys.Where(k => !current.ContainsKey(k)))
             {
                 changed.Add(prefix + key);
             }
-        }
-
-        foreach (var key in previous.Keys.Where(k => !current.ContainsKey(k)))
-        {
-            changed.Add(prefix + key);
         }
     }
 }

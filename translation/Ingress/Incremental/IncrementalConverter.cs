@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using k8s.Models;
 using Orleans.Proxy.Routing;
 using Orleans.Proxy.Translation.Ingress.Conflicts;
@@ -20,18 +21,26 @@ namespace Orleans.Proxy.Translation.Ingress.Incremental;
 /// </remarks>
 internal sealed class IncrementalConverter
 {
+    private readonly Dictionary<string, int> _linkIds = new(StringComparer.Ordinal);
+    private readonly ConditionalWeakTable<V1Ingress, int[]> _links = new();
+    private readonly ConditionalWeakTable<V1Ingress, Group> _groupOf = new();
+    private readonly ConditionalWeakTable<V1Ingress, int[]>.CreateValueCallback _linksOf;
+    private readonly Dictionary<string, int> _certificateUses = new(StringComparer.Ordinal);
     private ClusterIndex? _index;
     private ConversionSettings? _settings;
     private ImmutableArray<V1ConfigMap> _configMaps;
     private ConversionSettings _applied = ConversionSettings.Default;
     private ImmutableArray<Rejection> _configRejections = [];
-    private Dictionary<V1Ingress, string[]> _links = new(ReferenceEqualityComparer.Instance);
-    private Dictionary<V1Ingress, Group> _groupOf = new(ReferenceEqualityComparer.Instance);
     private List<Group> _groups = [];
+    private long _pass;
     private ImmutableSortedDictionary<string, ImmutableArray<RouteSpec>> _hosts = ImmutableSortedDictionary.Create<string, ImmutableArray<RouteSpec>>(StringComparer.Ordinal);
     private ImmutableSortedDictionary<string, BackendSpec> _backends = ImmutableSortedDictionary.Create<string, BackendSpec>(StringComparer.Ordinal);
     private ImmutableSortedDictionary<string, TlsCertificateSpec> _certificates = ImmutableSortedDictionary.Create<string, TlsCertificateSpec>(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _certificateUses = new(StringComparer.Ordinal);
+
+    public IncrementalConverter()
+    {
+        _linksOf = ingress => [.. IngressLinks.Of(ingress).Select(LinkId)];
+    }
 
     /// <summary>Groups converted since this instance was made: what tests count to see that unchanged groups are kept.</summary>
     internal int GroupsConverted { get; private set; }
@@ -45,54 +54,48 @@ internal sealed class IncrementalConverter
             return IngressConverter.Convert(objects, settings);
         }
 
-        var index = new ClusterIndex(objects);
-        HashSet<string> changed;
-        if (_index is null || settings != _settings || !objects.ConfigMaps.SequenceEqual(_configMaps, (IEqualityComparer<V1ConfigMap>)ReferenceEqualityComparer.Instance))
+        if (settings != _settings || !objects.ConfigMaps.SequenceEqual(_configMaps, (IEqualityComparer<V1ConfigMap>)ReferenceEqualityComparer.Instance))
         {
             Forget();
             var rejections = new List<Rejection>();
             _applied = ControllerConfig.Apply(settings, objects.ConfigMaps, rejections);
             _configRejections = PrintableRejections.Of(rejections);
             (_settings, _configMaps) = (settings, objects.ConfigMaps);
-            changed = [];
-        }
-        else
-        {
-            changed = index.ChangedSince(_index);
         }
 
-        _index = index;
+        var changed = new HashSet<string>(StringComparer.Ordinal);
+        var index = _index = new ClusterIndex(objects, _index, changed);
+        var pass = ++_pass;
         var groups = new List<Group>();
-        var groupOf = new Dictionary<V1Ingress, Group>(ReferenceEqualityComparer.Instance);
-        var kept = new HashSet<Group>();
         var added = new List<Group>();
-        foreach (var ingresses in Partition(objects.Ingresses))
+        foreach (var members in Partition(objects.Ingresses))
         {
-            var group = Unchanged(ingresses, changed);
-            if (group is null)
+            if (Unchanged(members, changed) is { } kept)
             {
-                var reads = new HashSet<string>(StringComparer.Ordinal);
-                group = new Group(ingresses, IngressConverter.ConvertPart(ingresses, objects, _applied, index.Recording(reads)), reads);
-                GroupsConverted++;
-                added.Add(group);
+                kept.Pass = pass;
+                groups.Add(kept);
+                continue;
             }
-            else
+
+            List<V1Ingress> ingresses = [.. members.Span];
+            var reads = new HashSet<string>(StringComparer.Ordinal);
+            var group = new Group(ingresses, IngressConverter.ConvertPart(ingresses, objects, _applied, index.Recording(reads)), reads) { Pass = pass };
+            GroupsConverted++;
+            foreach (var ingress in ingresses)
             {
-                kept.Add(group);
+                _groupOf.AddOrUpdate(ingress, group);
             }
 
             groups.Add(group);
-            foreach (var ingress in ingresses)
-            {
-                groupOf[ingress] = group;
-            }
+            added.Add(group);
         }
 
-        foreach (var removed in _groups.Where(g => !kept.Contains(g)))
+        foreach (var removed in _groups.Where(g => g.Pass != pass))
         {
             Remove(removed.Part);
         }
 
+        _groups = groups;
         if (!added.All(g => TryAdd(g.Part)))
         {
             // Two groups gave one host or backend: a link IngressLinks does not know. Correct output first.
@@ -100,8 +103,7 @@ internal sealed class IncrementalConverter
             return IngressConverter.Convert(objects, settings);
         }
 
-        (_groups, _groupOf) = (groups, groupOf);
-        var outcomes = IngressOrder.Of(groups.SelectMany(g => g.Part.Outcomes), o => o.Ingress, IngressConverter.IsCanary).ToList();
+        var outcomes = IngressOrder.Of(groups.Where(g => !g.Part.Outcomes.IsEmpty).SelectMany(g => g.Part.Outcomes), o => o.Ingress, IngressConverter.IsCanary).ToList();
         return new DesiredState(_hosts, _backends, [.. _configRejections, .. outcomes.SelectMany(o => o.Rejections)])
         {
             Refused = [.. outcomes.SelectMany(o => o.Refused)],
@@ -109,48 +111,85 @@ internal sealed class IncrementalConverter
         };
     }
 
-    /// <summary>The Ingresses (in input order) by group: connected by any link they share.</summary>
-    private List<List<V1Ingress>> Partition(ImmutableArray<V1Ingress> ingresses)
+    /// <summary>The Ingresses by group, each in input order: connected by any link they share (union-find over link ids).</summary>
+    private List<ReadOnlyMemory<V1Ingress>> Partition(ImmutableArray<V1Ingress> ingresses)
     {
-        var links = new Dictionary<V1Ingress, string[]>(ReferenceEqualityComparer.Instance);
-        var parent = new int[ingresses.Length];
-        var first = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < ingresses.Length; i++)
+        var n = ingresses.Length;
+        var links = new int[n][];
+        for (var i = 0; i < n; i++)
+        {
+            links[i] = _links.GetValue(ingresses[i], _linksOf);
+        }
+
+        var owner = new int[_linkIds.Count];
+        Array.Fill(owner, -1);
+        var parent = new int[n];
+        var live = 0;
+        for (var i = 0; i < n; i++)
         {
             parent[i] = i;
-            if (!links.TryGetValue(ingresses[i], out var own))
+            foreach (var link in links[i])
             {
-                links[ingresses[i]] = own = _links.TryGetValue(ingresses[i], out var known) ? known : IngressLinks.Of(ingresses[i]);
-            }
-
-            foreach (var link in own)
-            {
-                if (first.TryGetValue(link, out var other))
+                if (owner[link] < 0)
                 {
-                    parent[Root(parent, i)] = Root(parent, other);
+                    owner[link] = i;
+                    live++;
                 }
                 else
                 {
-                    first[link] = i;
+                    parent[Root(parent, i)] = Root(parent, owner[link]);
                 }
             }
         }
 
-        _links = links;
-        var byRoot = new Dictionary<int, List<V1Ingress>>();
-        var groups = new List<List<V1Ingress>>();
-        for (var i = 0; i < ingresses.Length; i++)
+        if (_linkIds.Count > 2 * live + 10_000)
         {
-            if (!byRoot.TryGetValue(Root(parent, i), out var group))
-            {
-                byRoot[Root(parent, i)] = group = [];
-                groups.Add(group);
-            }
+            // Names and hosts of objects long gone: number the links anew next pass.
+            _linkIds.Clear();
+            _links.Clear();
+        }
 
-            group.Add(ingresses[i]);
+        // Members of one group side by side, in input order (a counting sort by root).
+        var start = new int[n + 1];
+        var roots = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            roots[i] = Root(parent, i);
+            start[roots[i] + 1]++;
+        }
+
+        for (var r = 0; r < n; r++)
+        {
+            start[r + 1] += start[r];
+        }
+
+        var ordered = new V1Ingress[n];
+        var next = start[..n];
+        for (var i = 0; i < n; i++)
+        {
+            ordered[next[roots[i]]++] = ingresses[i];
+        }
+
+        var groups = new List<ReadOnlyMemory<V1Ingress>>();
+        for (var r = 0; r < n; r++)
+        {
+            if (start[r + 1] > start[r])
+            {
+                groups.Add(ordered.AsMemory(start[r], start[r + 1] - start[r]));
+            }
         }
 
         return groups;
+    }
+
+    private int LinkId(string link)
+    {
+        if (!_linkIds.TryGetValue(link, out var id))
+        {
+            _linkIds[link] = id = _linkIds.Count;
+        }
+
+        return id;
     }
 
     private static int Root(int[] parent, int i)
@@ -164,13 +203,24 @@ internal sealed class IncrementalConverter
     }
 
     /// <summary>The group these very Ingresses (in this order) made last pass, unless it read an object that changed since.</summary>
-    private Group? Unchanged(List<V1Ingress> ingresses, HashSet<string> changed) =>
-        _groupOf.TryGetValue(ingresses[0], out var group)
-        && group.Ingresses.Count == ingresses.Count
-        && group.Ingresses.SequenceEqual(ingresses, ReferenceEqualityComparer.Instance)
-        && !group.Reads.Overlaps(changed)
-            ? group
-            : null;
+    private Group? Unchanged(ReadOnlyMemory<V1Ingress> members, HashSet<string> changed)
+    {
+        var span = members.Span;
+        if (!_groupOf.TryGetValue(span[0], out var group) || group.Pass != _pass - 1 || group.Ingresses.Count != span.Length)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < span.Length; i++)
+        {
+            if (!ReferenceEquals(group.Ingresses[i], span[i]))
+            {
+                return null;
+            }
+        }
+
+        return changed.Count > 0 && group.Reads.Overlaps(changed) ? null : group;
+    }
 
     private void Remove(ConvertedPart part)
     {
@@ -209,10 +259,11 @@ internal sealed class IncrementalConverter
         return true;
     }
 
+    /// <summary>Drops every group, so the next pass converts everything.</summary>
     private void Forget()
     {
+        _settings = null;
         _index = null;
-        _links.Clear();
         _groupOf.Clear();
         _groups = [];
         _hosts = _hosts.Clear();
@@ -221,7 +272,7 @@ internal sealed class IncrementalConverter
         _certificateUses.Clear();
     }
 
-    /// <summary>Ingresses converted together, what they gave, and the keys of the objects the conversion looked up.</summary>
+    /// <summary>Ingresses converted together, what they gave, the keys of the objects the conversion looked up, and the last pass that had them.</summary>
     private sealed class Group(List<V1Ingress> ingresses, ConvertedPart part, HashSet<string> reads)
     {
         public List<V1Ingress> Ingresses { get; } = ingresses;
@@ -229,5 +280,7 @@ internal sealed class IncrementalConverter
         public ConvertedPart Part { get; } = part;
 
         public HashSet<string> Reads { get; } = reads;
+
+        public long Pass { get; set; }
     }
 }
