@@ -150,8 +150,8 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
             _forceCatalog = false;
             _catalog = new CatalogSnapshot(
                 generation,
-                _hosts.ToImmutableDictionary(h => h.Key, h => h.Value.Value.Version, StringComparer.Ordinal),
-                _backends.ToImmutableDictionary(b => b.Key, b => b.Value.Value.Version, StringComparer.Ordinal),
+                Versions(_catalog.Hosts, _hosts),
+                Versions(_catalog.Backends, _backends),
                 desired.Rejections);
         }
         else if (!rewriteAll)
@@ -266,7 +266,8 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
             changed.Add(value);
         }
 
-        foreach (var key in current.Keys.Where(k => !desired.ContainsKey(k)).ToList())
+        // Every desired key is recorded now: as many recorded as desired means none went.
+        foreach (var key in current.Count == desired.Count ? [] : current.Keys.Where(k => !desired.ContainsKey(k)).ToList())
         {
             // Cleared once and forgotten: the catalog no longer names it, so no edge reads it again.
             current.Remove(key);
@@ -274,6 +275,28 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
         }
 
         return changed;
+    }
+
+    /// <summary>The version of each grain as recorded, from the previous catalog's with what changed since (building it anew costs in proportion to the table).</summary>
+    private static ImmutableDictionary<string, long> Versions<TValue, TContent>(ImmutableDictionary<string, long> previous, Dictionary<string, Written<TValue, TContent>> current)
+        where TValue : IVersioned
+    {
+        var versions = previous.ToBuilder();
+        foreach (var (key, written) in current)
+        {
+            if (!previous.TryGetValue(key, out var version) || version != written.Value.Version)
+            {
+                versions[key] = written.Value.Version;
+            }
+        }
+
+        // Every recorded key is in the builder now: as many keys as recorded means none is left over.
+        if (versions.Count != current.Count)
+        {
+            versions.RemoveRange(previous.Keys.Where(k => !current.ContainsKey(k)));
+        }
+
+        return versions.ToImmutable();
     }
 
     /// <summary>

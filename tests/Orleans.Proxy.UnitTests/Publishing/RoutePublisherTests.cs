@@ -11,11 +11,12 @@ namespace Orleans.Proxy.UnitTests.Publishing;
 public sealed class RoutePublisherTests
 {
     private readonly List<string> _writes = [];
+    private readonly List<CatalogSnapshot> _catalogs = [];
     private readonly RoutePublisher _publisher;
 
     public RoutePublisherTests()
     {
-        var grains = new FakeGrainFactory(key => new RecordingGrain(key, _writes));
+        var grains = new FakeGrainFactory(key => new RecordingGrain(key, _writes, _catalogs));
         _publisher = new RoutePublisher(grains, new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56)), NullLogger<RoutePublisher>.Instance);
     }
 
@@ -30,6 +31,26 @@ public sealed class RoutePublisherTests
         await _publisher.PublishAsync(changed, rewriteAll: false, CancellationToken.None);
 
         Assert.Equal(["host b.test", "catalog default"], _writes);
+    }
+
+    [Fact]
+    public async Task PublishAsync_HostChangedThenGone_CatalogNamesTheNewVersionThenDropsIt()
+    {
+        var first = State(("a.test", "/a"), ("b.test", "/b"));
+        await _publisher.PublishAsync(first, rewriteAll: false, CancellationToken.None);
+        var before = _catalogs[^1];
+
+        await _publisher.PublishAsync(first with { Hosts = first.Hosts.SetItem("b.test", [Route("b.test", "/b2")]) }, rewriteAll: false, CancellationToken.None);
+        var changed = _catalogs[^1];
+        _writes.Clear();
+        await _publisher.PublishAsync(State(("a.test", "/a")), rewriteAll: false, CancellationToken.None);
+        var gone = _catalogs[^1];
+
+        Assert.Equal(before.Hosts["a.test"], changed.Hosts["a.test"]);
+        Assert.True(changed.Hosts["b.test"] > before.Hosts["b.test"]);
+        Assert.Equal(["a.test"], gone.Hosts.Keys);
+        Assert.Equal(["ns/a:80"], gone.Backends.Keys);
+        Assert.Equal(["backend ns/b:80", "catalog default", "host b.test"], _writes.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -64,8 +85,8 @@ public sealed class RoutePublisherTests
 
     private static string Cluster(string host) => $"ns/{host[0]}:80";
 
-    /// <summary>Every grain kind the publisher writes, under one key; records each write as "kind key".</summary>
-    private sealed class RecordingGrain(string key, List<string> writes) : IHostRouteGrain, IBackendGrain, ITlsCertificateGrain, IRouteCatalogGrain
+    /// <summary>Every grain kind the publisher writes, under one key; records each write as "kind key", and each catalog.</summary>
+    private sealed class RecordingGrain(string key, List<string> writes, List<CatalogSnapshot> catalogs) : IHostRouteGrain, IBackendGrain, ITlsCertificateGrain, IRouteCatalogGrain
     {
         private long _version;
 
@@ -75,7 +96,11 @@ public sealed class RoutePublisherTests
 
         public Task<VersionedWrite> SetCertificate(TlsCertificateSpec certificate) => Write("certificate", certificate.Version);
 
-        public Task<VersionedWrite> Publish(CatalogSnapshot snapshot) => Write("catalog", snapshot.Generation);
+        public Task<VersionedWrite> Publish(CatalogSnapshot snapshot)
+        {
+            catalogs.Add(snapshot);
+            return Write("catalog", snapshot.Generation);
+        }
 
         public Task<HostRoutes> GetRoutes() => throw new NotSupportedException();
 
