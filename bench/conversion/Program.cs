@@ -52,7 +52,7 @@ Console.WriteLine($"one Ingress changed, {changes} times (ms):");
 foreach (var (stage, times) in stages)
 {
     times.Sort();
-    Console.WriteLine($"  {stage,-55} median {times[times.Count / 2],8:F1}  max {times[^1],8:F1}");
+    Console.WriteLine($"  {stage,-55} min {times[0],7:F1}  median {times[times.Count / 2],7:F1}  max {times[^1],7:F1}");
 }
 
 void Lap(string stage, Stopwatch watch)
