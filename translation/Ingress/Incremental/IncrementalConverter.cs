@@ -28,7 +28,7 @@ internal sealed class IncrementalConverter
     private readonly Dictionary<string, int> _certificateUses = new(StringComparer.Ordinal);
     private ClusterIndex? _index;
     private ConversionSettings? _settings;
-    private ImmutableArray<V1ConfigMap> _configMaps;
+    private ImmutableArray<V1ConfigMap> _configMaps = [];
     private ConversionSettings _applied = ConversionSettings.Default;
     private ImmutableArray<Rejection> _configRejections = [];
     private List<Group> _groups = [];
