@@ -40,6 +40,8 @@ public sealed class IncrementalConverterTests
             AssertSame(IngressConverter.Convert(objects, Settings), incremental.Convert(objects, Settings), context);
             AssertSame(lastGoodFull.Convert(objects, [], Settings), lastGood.Convert(objects, [], Settings), context);
         }
+
+        Assert.Equal(0, incremental.LinksMissed);
     }
 
     [Fact]
