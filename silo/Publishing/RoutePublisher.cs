@@ -15,9 +15,9 @@ namespace Orleans.Proxy.Silo.Publishing;
 internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider time, ILogger<RoutePublisher> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<string, (HostRoutes Routes, string Fingerprint)> _hosts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (BackendSpec Backend, string Fingerprint)> _backends = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (TlsCertificateSpec Certificate, string Fingerprint)> _certificates = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Written<HostRoutes, ImmutableArray<RouteSpec>>> _hosts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Written<BackendSpec, BackendSpec>> _backends = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Written<TlsCertificateSpec, TlsCertificateSpec>> _certificates = new(StringComparer.Ordinal);
     private CatalogSnapshot _catalog = CatalogSnapshot.Empty;
     private string _rejectionsFingerprint = Fingerprint(ImmutableArray<Rejection>.Empty);
     private long _generationFloor;
@@ -94,13 +94,13 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
         {
             case GrainKind.Host when _hosts.TryGetValue(grain.Key, out var mine):
                 var routes = await grains.GetGrain<IHostRouteGrain>(grain.Key).GetRoutes();
-                return Adopt(_hosts, grain.Key, routes, routes with { Version = 0 }, mine.Fingerprint);
+                return Adopt(_hosts, grain.Key, routes, routes with { Version = 0 }, mine);
             case GrainKind.Backend when _backends.TryGetValue(grain.Key, out var mine):
                 var backend = await grains.GetGrain<IBackendGrain>(grain.Key).GetBackend();
-                return Adopt(_backends, grain.Key, backend, backend with { Version = 0 }, mine.Fingerprint);
+                return Adopt(_backends, grain.Key, backend, backend with { Version = 0 }, mine);
             case GrainKind.Certificate when _certificates.TryGetValue(grain.Key, out var mine):
                 var certificate = await grains.GetGrain<ITlsCertificateGrain>(grain.Key).GetCertificate();
-                return Adopt(_certificates, grain.Key, certificate, certificate with { Version = 0 }, mine.Fingerprint);
+                return Adopt(_certificates, grain.Key, certificate, certificate with { Version = 0 }, mine);
             case GrainKind.Catalog:
                 var held = await grains.GetGrain<IRouteCatalogGrain>(IRouteCatalogGrain.DefaultKey).GetSnapshot();
                 if (SameContent(held, _catalog))
@@ -115,14 +115,14 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
         }
     }
 
-    private static bool Adopt<T>(Dictionary<string, (T Value, string Fingerprint)> current, string key, T held, T heldAtVersionZero, string fingerprint)
+    private static bool Adopt<T, TContent>(Dictionary<string, Written<T, TContent>> current, string key, T held, T heldAtVersionZero, Written<T, TContent> mine)
     {
-        if (Fingerprint(heldAtVersionZero) != fingerprint)
+        if (Fingerprint(heldAtVersionZero) != mine.Fingerprint)
         {
             return false;
         }
 
-        current[key] = (held, fingerprint);
+        current[key] = mine with { Value = held };
         return true;
     }
 
@@ -150,8 +150,8 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
             _forceCatalog = false;
             _catalog = new CatalogSnapshot(
                 generation,
-                _hosts.ToImmutableDictionary(h => h.Key, h => h.Value.Routes.Version, StringComparer.Ordinal),
-                _backends.ToImmutableDictionary(b => b.Key, b => b.Value.Backend.Version, StringComparer.Ordinal),
+                Versions(_catalog.Hosts, _hosts),
+                Versions(_catalog.Backends, _backends),
                 desired.Rejections);
         }
         else if (!rewriteAll)
@@ -159,9 +159,9 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
             return [];
         }
 
-        var backendsToWrite = rewriteAll ? _backends.Values.Select(b => b.Backend).Union(changedBackends).ToList() : changedBackends;
-        var certificatesToWrite = rewriteAll ? _certificates.Values.Select(c => c.Certificate).Union(changedCertificates).ToList() : changedCertificates;
-        var hostsToWrite = rewriteAll ? _hosts.Values.Select(h => h.Routes).Union(changedHosts).ToList() : changedHosts;
+        var backendsToWrite = rewriteAll ? _backends.Values.Select(b => b.Value).Union(changedBackends).ToList() : changedBackends;
+        var certificatesToWrite = rewriteAll ? _certificates.Values.Select(c => c.Value).Union(changedCertificates).ToList() : changedCertificates;
+        var hostsToWrite = rewriteAll ? _hosts.Values.Select(h => h.Value).Union(changedHosts).ToList() : changedHosts;
         var foreign = new List<(ForeignGrain Grain, long HeldVersion)>();
         await WriteAllAsync(backendsToWrite, b => new ForeignGrain(GrainKind.Backend, b.ClusterId), b => grains.GetGrain<IBackendGrain>(b.ClusterId).SetBackend(b), foreign);
         await WriteAllAsync(certificatesToWrite, c => new ForeignGrain(GrainKind.Certificate, c.SecretKey), c => grains.GetGrain<ITlsCertificateGrain>(c.SecretKey).SetCertificate(c), foreign);
@@ -229,12 +229,15 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
         public override string ToString() => $"{Kind.ToString().ToLowerInvariant()} '{Key}'";
     }
 
+    /// <summary>What this writer gave one grain: the value, its fingerprint at version 0, and the desired content it came from.</summary>
+    private readonly record struct Written<TValue, TContent>(TValue Value, string Fingerprint, TContent Content);
+
     /// <summary>
     /// Records new content with a fresh version; a key that disappeared gets an empty value (content
     /// null) with a fresh version, so its grain is cleared. Returns what must be written.
     /// </summary>
     private static List<TValue> Diff<TValue, TContent>(
-        Dictionary<string, (TValue Value, string Fingerprint)> current,
+        Dictionary<string, Written<TValue, TContent>> current,
         IReadOnlyDictionary<string, TContent> desired,
         long generation,
         Func<string, long, TContent?, TValue> create)
@@ -242,19 +245,29 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
         var changed = new List<TValue>();
         foreach (var (key, content) in desired)
         {
-            // The whole value at version 0, so settings beside the content (e.g. health checks) count as changes too.
-            var fingerprint = Fingerprint(create(key, 0, content));
-            if (current.TryGetValue(key, out var existing) && existing.Fingerprint == fingerprint)
+            // The converter hands back unchanged outputs as they were (the same route array, an equal backend record):
+            // serializing every one of 10,000 hosts to find the one that changed would cost in proportion to the table.
+            current.TryGetValue(key, out var existing);
+            if (existing.Fingerprint is not null && EqualityComparer<TContent>.Default.Equals(existing.Content, content))
             {
                 continue;
             }
 
+            // The whole value at version 0, so settings beside the content (e.g. health checks) count as changes too.
+            var fingerprint = Fingerprint(create(key, 0, content));
+            if (existing.Fingerprint == fingerprint)
+            {
+                current[key] = existing with { Content = content };
+                continue;
+            }
+
             var value = create(key, generation, content);
-            current[key] = (value, fingerprint);
+            current[key] = new(value, fingerprint, content);
             changed.Add(value);
         }
 
-        foreach (var key in current.Keys.Where(k => !desired.ContainsKey(k)).ToList())
+        // Every desired key is recorded now: as many recorded as desired means none went.
+        foreach (var key in current.Count == desired.Count ? [] : current.Keys.Where(k => !desired.ContainsKey(k)).ToList())
         {
             // Cleared once and forgotten: the catalog no longer names it, so no edge reads it again.
             current.Remove(key);
@@ -262,6 +275,28 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
         }
 
         return changed;
+    }
+
+    /// <summary>The version of each grain as recorded, from the previous catalog's with what changed since (building it anew costs in proportion to the table).</summary>
+    private static ImmutableDictionary<string, long> Versions<TValue, TContent>(ImmutableDictionary<string, long> previous, Dictionary<string, Written<TValue, TContent>> current)
+        where TValue : IVersioned
+    {
+        var versions = previous.ToBuilder();
+        foreach (var (key, written) in current)
+        {
+            if (!previous.TryGetValue(key, out var version) || version != written.Value.Version)
+            {
+                versions[key] = written.Value.Version;
+            }
+        }
+
+        // Every recorded key is in the builder now: as many keys as recorded means none is left over.
+        if (versions.Count != current.Count)
+        {
+            versions.RemoveRange(previous.Keys.Where(k => !current.ContainsKey(k)));
+        }
+
+        return versions.ToImmutable();
     }
 
     /// <summary>

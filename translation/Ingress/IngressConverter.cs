@@ -8,6 +8,7 @@ using Orleans.Proxy.Translation.Ingress.Aliases;
 using Orleans.Proxy.Translation.Ingress.Backends;
 using Orleans.Proxy.Translation.Ingress.Canary;
 using Orleans.Proxy.Translation.Ingress.Conflicts;
+using Orleans.Proxy.Translation.Ingress.Incremental;
 using Orleans.Proxy.Translation.Ingress.Rules;
 using Orleans.Proxy.Translation.Settings;
 
@@ -31,22 +32,28 @@ public static class IngressConverter
 
     public static DesiredState Convert(ClusterObjects objects, ConversionSettings? settings = null)
     {
-        var conversion = new Conversion(objects, settings ?? ConversionSettings.Default);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var ingress in IngressOrder.Of(objects.Ingresses, i => NginxAnnotations.IsCanary(i.Metadata?.Annotations)))
-        {
-            // Two documents with one namespace/name (two files, or a List and a file): the API server holds one, so serve the first.
-            if (!seen.Add(ObjectKey(ingress.Metadata)))
-            {
-                conversion.Duplicate(ingress);
-                continue;
-            }
-
-            conversion.Add(ingress);
-        }
-
+        var rejections = new List<Rejection>();
+        var applied = ControllerConfig.Apply(settings ?? ConversionSettings.Default, objects.ConfigMaps, rejections);
+        var conversion = new Conversion(objects, applied, new ClusterIndex(objects), objects.Ingresses, rejections);
+        conversion.AddAll(objects.Ingresses, outcomes: null);
         return conversion.ToDesiredState();
     }
+
+    /// <summary>
+    /// Converts <paramref name="ingresses"/> (in input order), a group that shares no host, backend or name with the
+    /// other Ingresses of <paramref name="objects"/>, as <see cref="Convert"/> would within all of them: for
+    /// <see cref="Incremental.IncrementalConverter"/>, which merges the groups' parts.
+    /// </summary>
+    /// <param name="settings">The settings with the controller ConfigMap applied (<see cref="ControllerConfig.Apply"/>).</param>
+    internal static ConvertedPart ConvertPart(IReadOnlyList<V1Ingress> ingresses, ClusterObjects objects, ConversionSettings settings, ClusterIndex index)
+    {
+        var conversion = new Conversion(objects, settings, index, ingresses, []);
+        var outcomes = new List<IngressOutcome>();
+        conversion.AddAll(ingresses, outcomes);
+        return conversion.ToPart(outcomes);
+    }
+
+    internal static bool IsCanary(V1Ingress ingress) => NginxAnnotations.IsCanary(ingress.Metadata?.Annotations);
 
     public static string ObjectKey(V1ObjectMeta? metadata) =>
         $"{metadata?.NamespaceProperty ?? "default"}/{metadata?.Name ?? "(unnamed)"}";
@@ -67,7 +74,7 @@ public static class IngressConverter
     /// <summary>One conversion: the Ingresses added so far and what they were refused.</summary>
     private sealed class Conversion
     {
-        private readonly List<Rejection> _rejections = [];
+        private readonly List<Rejection> _rejections;
         private readonly List<string> _refused = [];
         private readonly IngressTls _tls;
         private readonly BasicAuthSecrets _authSecrets;
@@ -78,18 +85,48 @@ public static class IngressConverter
         private readonly HostAliases _aliases;
         private readonly ConversionSettings _settings;
         private readonly ClusterObjects _objects;
+        private readonly ClusterIndex _index;
 
-        public Conversion(ClusterObjects objects, ConversionSettings settings)
+        /// <param name="settings">The settings with the controller ConfigMap applied.</param>
+        /// <param name="ingresses">The Ingresses whose rule hosts aliases must leave alone.</param>
+        /// <param name="rejections">The rejections so far (the controller ConfigMap's).</param>
+        public Conversion(ClusterObjects objects, ConversionSettings settings, ClusterIndex index, IEnumerable<V1Ingress> ingresses, List<Rejection> rejections)
         {
-            _settings = ControllerConfig.Apply(settings, objects.ConfigMaps, _rejections);
+            _rejections = rejections;
+            _settings = settings;
             _objects = objects;
-            _tls = new IngressTls(objects.Secrets);
-            _authSecrets = new BasicAuthSecrets(objects.Secrets);
-            _resolver = new BackendResolver(objects.Services, objects.EndpointSlices);
+            _index = index;
+            _tls = new IngressTls(index);
+            _authSecrets = new BasicAuthSecrets(index);
+            _resolver = new BackendResolver(index);
             _routes = new RouteTable(_rejections);
             _backends = new BackendTable(_rejections);
             _canaries = new CanaryAttacher(_routes, _backends, _rejections);
-            _aliases = new HostAliases(_routes, RuleHosts(objects.Ingresses), _rejections);
+            _aliases = new HostAliases(_routes, RuleHosts(ingresses), _rejections);
+        }
+
+        /// <summary>Adds the Ingresses in <see cref="IngressOrder"/>; with <paramref name="outcomes"/>, notes what each was rejected or refused.</summary>
+        public void AddAll(IEnumerable<V1Ingress> ingresses, List<IngressOutcome>? outcomes)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var ingress in IngressOrder.Of(ingresses, IsCanary))
+            {
+                var (rejected, refused) = (_rejections.Count, _refused.Count);
+                // Two documents with one namespace/name (two files, or a List and a file): the API server holds one, so serve the first.
+                if (!seen.Add(ObjectKey(ingress.Metadata)))
+                {
+                    Duplicate(ingress);
+                }
+                else
+                {
+                    Add(ingress);
+                }
+
+                if (outcomes is not null && (_rejections.Count > rejected || _refused.Count > refused))
+                {
+                    outcomes.Add(new IngressOutcome(ingress, PrintableRejections.Of(_rejections.Skip(rejected)), [.. _refused.Skip(refused)]));
+                }
+            }
         }
 
         public void Add(V1Ingress ingress)
@@ -216,7 +253,7 @@ public static class IngressConverter
         private string? ResolveDefaultBackend(string source, string ns, string service)
         {
             var field = $"metadata.annotations[{AnnotationTable.NginxDefaultBackend.Name}]";
-            var port = _objects.Services.FirstOrDefault(s => s.Metadata?.NamespaceProperty == ns && s.Metadata?.Name == service)?.Spec?.Ports?.FirstOrDefault()?.Port;
+            var port = _index.ServiceIn(ns, service)?.Spec?.Ports?.FirstOrDefault()?.Port;
             return _resolver.Resolve(source, field, field, ns, service, port is { } number ? new V1ServiceBackendPort { Number = number } : null, _rejections) is { } backend
                 ? _backends.Add(backend)
                 : null;
@@ -239,6 +276,13 @@ public static class IngressConverter
 
             return hosts;
         }
+
+        /// <summary>The routes, backends and certificates of a group of Ingresses, each with the controller's defaults, as <see cref="ToDesiredState"/> gives them.</summary>
+        public ConvertedPart ToPart(List<IngressOutcome> outcomes) => new(
+            ControllerConfig.WithDefaults(_routes.ToHosts(), _settings.Defaults),
+            ControllerConfig.WithDefaults(_backends.ToBackends(), _settings.Defaults),
+            _tls.Certificates,
+            [.. outcomes]);
 
         /// <summary>The Ingresses' routes, then the Gateway API's: one host may have both (each kind ordered by its own spec, see the edge's RoutePrecedence).</summary>
         public DesiredState ToDesiredState()

@@ -11,13 +11,8 @@ namespace Orleans.Proxy.Translation.Ingress;
 /// Secret whose tls.crt and tls.key are a matching PEM certificate and key. A host takes the
 /// certificate of the oldest Ingress that names it; a bad or missing Secret is rejected alone.
 /// </summary>
-internal sealed class IngressTls(IEnumerable<V1Secret> secrets)
+internal sealed class IngressTls(ClusterIndex index)
 {
-
-    private readonly Dictionary<string, V1Secret> _secrets = secrets
-        .GroupBy(s => IngressConverter.ObjectKey(s.Metadata), StringComparer.Ordinal)
-        .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-
     private readonly Dictionary<string, (TlsCertificateSpec? Certificate, string? Error)> _read = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Reference, string Source)> _hosts = new(StringComparer.Ordinal);
 
@@ -93,5 +88,5 @@ internal sealed class IngressTls(IEnumerable<V1Secret> secrets)
     }
 
     private (TlsCertificateSpec?, string?) ReadSecret(string key) =>
-        _secrets.TryGetValue(key, out var secret) ? TlsSecret.Read(secret, key, key) : (null, $"Secret '{key}' does not exist");
+        index.Secret(key) is { } secret ? TlsSecret.Read(secret, key, key) : (null, $"Secret '{key}' does not exist");
 }

@@ -104,6 +104,11 @@ internal sealed partial class FileRouteSource(
             else
             {
                 result = KubernetesYamlReader.Read(name, content);
+                if (cached.Result is not null)
+                {
+                    result = result with { Objects = UnchangedObjects.Keep(cached.Result.Objects, result.Objects) };
+                }
+
                 _parsed[file] = (hash, result);
             }
 

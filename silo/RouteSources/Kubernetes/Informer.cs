@@ -157,6 +157,13 @@ internal sealed partial class Informer<T>(
 
         foreach (var (key, item) in fresh)
         {
+            // An object at the version cached is the one cached: keeping it lets the conversion skip it (it compares references).
+            // A trimmed kind is replaced, since a relist may be what keeps data the trim dropped before.
+            if (trim is null && item.Metadata?.ResourceVersion is { } version && _cache.TryGetValue(key, out var cached) && cached.Metadata?.ResourceVersion == version)
+            {
+                continue;
+            }
+
             _cache[key] = trim is null ? item : trim(item);
         }
 

@@ -11,19 +11,15 @@ namespace Orleans.Proxy.Translation.Ingress.Authentication;
 /// whose value is the hash. A line whose hash cannot be verified is refused alone (that user cannot
 /// log in); a Secret without one usable user cannot serve.
 /// </summary>
-internal sealed class BasicAuthSecrets(IEnumerable<V1Secret> secrets)
+internal sealed class BasicAuthSecrets(ClusterIndex index)
 {
     /// <summary>The key of an auth-file Secret.</summary>
     public const string FileKey = "auth";
 
-    private readonly Dictionary<string, V1Secret> _secrets = secrets
-        .GroupBy(s => IngressConverter.ObjectKey(s.Metadata), StringComparer.Ordinal)
-        .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-
     /// <summary>The users of the Secret <paramref name="key"/> ("namespace/name"), the lines refused, or why none can serve.</summary>
     public (ImmutableArray<BasicAuthUser> Users, ImmutableArray<string> Refused, string? Error) Read(string key, bool isMap)
     {
-        if (!_secrets.TryGetValue(key, out var secret))
+        if (index.Secret(key) is not { } secret)
         {
             return ([], [], $"Secret '{key}' does not exist");
         }

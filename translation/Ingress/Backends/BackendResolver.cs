@@ -15,18 +15,12 @@ internal sealed class BackendResolver
 {
     public const string ServiceNameLabel = "kubernetes.io/service-name";
 
-    private readonly Dictionary<string, V1Service> _services;
-    private readonly ILookup<string, V1EndpointSlice> _slicesByService;
+    private readonly ClusterIndex _index;
     private readonly Dictionary<string, BackendSpec> _resolved = new(StringComparer.Ordinal);
 
-    public BackendResolver(IEnumerable<V1Service> services, IEnumerable<V1EndpointSlice> endpointSlices)
+    public BackendResolver(ClusterIndex index)
     {
-        _services = services
-            .GroupBy(s => IngressConverter.ObjectKey(s.Metadata), StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        _slicesByService = endpointSlices
-            .Where(s => s.Metadata?.Labels?.ContainsKey(ServiceNameLabel) == true)
-            .ToLookup(s => $"{s.Metadata.NamespaceProperty ?? "default"}/{s.Metadata.Labels[ServiceNameLabel]}", StringComparer.Ordinal);
+        _index = index;
     }
 
     /// <summary>
@@ -56,7 +50,7 @@ internal sealed class BackendResolver
             return null;
         }
 
-        if (!_services.TryGetValue($"{ns}/{serviceName}", out var service))
+        if (_index.Service($"{ns}/{serviceName}") is not { } service)
         {
             rejections.Add(new Rejection(source, nameField, $"Service '{ns}/{serviceName}' does not exist"));
             return null;
@@ -117,7 +111,7 @@ internal sealed class BackendResolver
     {
         var portName = servicePort.Name ?? string.Empty;
         var destinations = new SortedDictionary<string, DestinationSpec>(StringComparer.Ordinal);
-        foreach (var slice in _slicesByService[serviceKey])
+        foreach (var slice in _index.Slices(serviceKey))
         {
             var slicePort = slice.Ports?.FirstOrDefault(p => (p.Name ?? string.Empty) == portName);
             if (slicePort?.Port is not int targetPort)

@@ -9,9 +9,12 @@ namespace Orleans.Proxy.Translation.Ingress.Conflicts;
 /// </summary>
 internal static class IngressOrder
 {
-    public static IEnumerable<V1Ingress> Of(IEnumerable<V1Ingress> ingresses, Func<V1Ingress, bool> isCanary) =>
-        ingresses
-            .OrderBy(isCanary)
-            .ThenBy(i => i.Metadata?.CreationTimestamp ?? DateTime.MinValue)
-            .ThenBy(i => IngressConverter.ObjectKey(i.Metadata), StringComparer.Ordinal);
+    public static IEnumerable<V1Ingress> Of(IEnumerable<V1Ingress> ingresses, Func<V1Ingress, bool> isCanary) => Of(ingresses, i => i, isCanary);
+
+    /// <summary>Items in the order of their Ingresses; the sort is stable, so items of one Ingress keep theirs.</summary>
+    public static IEnumerable<T> Of<T>(IEnumerable<T> items, Func<T, V1Ingress> ingress, Func<V1Ingress, bool> isCanary) =>
+        items
+            .OrderBy(i => isCanary(ingress(i)))
+            .ThenBy(i => ingress(i).Metadata?.CreationTimestamp ?? DateTime.MinValue)
+            .ThenBy(i => IngressConverter.ObjectKey(ingress(i).Metadata), StringComparer.Ordinal);
 }

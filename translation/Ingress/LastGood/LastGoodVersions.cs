@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using Orleans.Proxy.Routing;
 using Orleans.Proxy.Translation.GatewayApi;
+using Orleans.Proxy.Translation.Ingress.Incremental;
 
 namespace Orleans.Proxy.Translation.Ingress.LastGood;
 
@@ -22,12 +23,25 @@ public sealed class LastGoodVersions
 
     private readonly Versions<V1Ingress> _ingresses = new("Ingress");
     private readonly Versions<HttpRoute> _httpRoutes = new(HttpRoute.KindName);
+    private readonly Func<ClusterObjects, ConversionSettings?, DesiredState> _convert;
+
+    // Both conversions of a pass go through one incremental converter: they differ only in the groups of the refused objects.
+    public LastGoodVersions()
+        : this(new IncrementalConverter().Convert)
+    {
+    }
+
+    /// <param name="convert">The conversion; tests compare the incremental one with <see cref="IngressConverter.Convert"/>.</param>
+    internal LastGoodVersions(Func<ClusterObjects, ConversionSettings?, DesiredState> convert)
+    {
+        _convert = convert;
+    }
 
     /// <param name="objects">The objects as they are now.</param>
     /// <param name="unreadable">Objects present but not readable (<see cref="Files.KubernetesYamlReader.Result.Refused"/>), so refused, not deleted.</param>
     public DesiredState Convert(ClusterObjects objects, IReadOnlyCollection<string> unreadable, ConversionSettings? settings = null)
     {
-        var converted = IngressConverter.Convert(objects, settings);
+        var converted = _convert(objects, settings);
         var refused = converted.Refused.Concat(unreadable).ToHashSet(StringComparer.Ordinal);
         var ingresses = _ingresses.Apply(objects.Ingresses, refused);
         var httpRoutes = _httpRoutes.Apply(objects.GatewayApi.HttpRoutes, refused);
@@ -37,7 +51,7 @@ public sealed class LastGoodVersions
             return converted;
         }
 
-        var withPrevious = IngressConverter.Convert(objects with
+        var withPrevious = _convert(objects with
         {
             Ingresses = [.. ingresses.Objects],
             GatewayApi = objects.GatewayApi with { HttpRoutes = [.. httpRoutes.Objects] },

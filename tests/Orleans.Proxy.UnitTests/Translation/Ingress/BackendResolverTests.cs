@@ -1,5 +1,6 @@
 using k8s.Models;
 using Orleans.Proxy.Routing;
+using Orleans.Proxy.Translation.Ingress;
 using Orleans.Proxy.Translation.Ingress.Backends;
 
 namespace Orleans.Proxy.UnitTests.Translation.Ingress;
@@ -28,7 +29,7 @@ public sealed class BackendResolverTests
     private static V1IngressBackend Backend(string service, int? number = null, string? name = null) =>
         new() { Service = new() { Name = service, Port = new() { Name = name, Number = number } } };
 
-    private static BackendResolver Resolver(params V1EndpointSlice[] slices) => new([Web], slices);
+    private static BackendResolver Resolver(params V1EndpointSlice[] slices) => new(new ClusterIndex(new ClusterObjects([], [Web], [.. slices])));
 
     [Fact]
     public void Resolve_PortByNumber_ClusterIdAndReadyEndpointsOfTheMatchingSlicePort()
@@ -93,7 +94,7 @@ public sealed class BackendResolverTests
         var external = new V1Service { Metadata = new() { Name = "ext", NamespaceProperty = "shop" }, Spec = new() { Type = "ExternalName", ExternalName = "example.com" } };
         var rejections = new List<Rejection>();
 
-        Assert.Null(new BackendResolver([external], []).Resolve(Source, "f", "shop", Backend("ext", number: 80), rejections));
+        Assert.Null(new BackendResolver(new ClusterIndex(new ClusterObjects([], [external], []))).Resolve(Source, "f", "shop", Backend("ext", number: 80), rejections));
         Assert.Equal("Service 'shop/ext' is of type ExternalName, which is not supported", Assert.Single(rejections).Reason);
     }
 }

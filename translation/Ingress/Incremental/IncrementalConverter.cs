@@ -1,0 +1,290 @@
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using k8s.Models;
+using Orleans.Proxy.Routing;
+using Orleans.Proxy.Translation.Ingress.Conflicts;
+using Orleans.Proxy.Translation.Settings;
+
+namespace Orleans.Proxy.Translation.Ingress.Incremental;
+
+/// <summary>
+/// Converts as <see cref="IngressConverter.Convert"/> does, with the same output, but a change costs in proportion to
+/// what it touches: the Ingresses fall into groups that share nothing (<see cref="IngressLinks"/>), each group's part
+/// is kept, and a pass converts again only the groups whose Ingresses changed or that read a Service, EndpointSlice
+/// or Secret that changed. Objects are compared by reference: both route sources hand over the same object for one
+/// that did not change (the file source keeps a file's reading while its bytes stay the same; informers keep their objects).
+/// </summary>
+/// <remarks>
+/// What reaches every Ingress (the settings, the ConfigMaps) converts everything when it changes; with Gateway API
+/// objects, whose routes share hosts and backends with Ingresses by rules of their own, every pass converts everything.
+/// One route source owns an instance (not thread-safe).
+/// </remarks>
+internal sealed class IncrementalConverter
+{
+    private readonly Dictionary<string, int> _linkIds = new(StringComparer.Ordinal);
+    private readonly ConditionalWeakTable<V1Ingress, int[]> _links = new();
+    private readonly ConditionalWeakTable<V1Ingress, Group> _groupOf = new();
+    private readonly ConditionalWeakTable<V1Ingress, int[]>.CreateValueCallback _linksOf;
+    private readonly Dictionary<string, int> _certificateUses = new(StringComparer.Ordinal);
+    private ClusterIndex? _index;
+    private ConversionSettings? _settings;
+    private ImmutableArray<V1ConfigMap> _configMaps = [];
+    private ConversionSettings _applied = ConversionSettings.Default;
+    private ImmutableArray<Rejection> _configRejections = [];
+    private List<Group> _groups = [];
+    private long _pass;
+    private ImmutableSortedDictionary<string, ImmutableArray<RouteSpec>> _hosts = ImmutableSortedDictionary.Create<string, ImmutableArray<RouteSpec>>(StringComparer.Ordinal);
+    private ImmutableSortedDictionary<string, BackendSpec> _backends = ImmutableSortedDictionary.Create<string, BackendSpec>(StringComparer.Ordinal);
+    private ImmutableSortedDictionary<string, TlsCertificateSpec> _certificates = ImmutableSortedDictionary.Create<string, TlsCertificateSpec>(StringComparer.Ordinal);
+
+    public IncrementalConverter()
+    {
+        _linksOf = ingress => [.. IngressLinks.Of(ingress).Select(LinkId)];
+    }
+
+    /// <summary>Groups converted since this instance was made: what tests count to see that unchanged groups are kept.</summary>
+    internal int GroupsConverted { get; private set; }
+
+    /// <summary>Passes that found two groups giving one host or backend (a link <see cref="IngressLinks"/> misses): tests expect none.</summary>
+    internal int LinksMissed { get; private set; }
+
+    public DesiredState Convert(ClusterObjects objects, ConversionSettings? settings = null)
+    {
+        settings ??= ConversionSettings.Default;
+        if (!objects.GatewayApi.IsEmpty)
+        {
+            Forget();
+            return IngressConverter.Convert(objects, settings);
+        }
+
+        if (settings != _settings || !objects.ConfigMaps.SequenceEqual(_configMaps, (IEqualityComparer<V1ConfigMap>)ReferenceEqualityComparer.Instance))
+        {
+            Forget();
+            var rejections = new List<Rejection>();
+            _applied = ControllerConfig.Apply(settings, objects.ConfigMaps, rejections);
+            _configRejections = PrintableRejections.Of(rejections);
+            (_settings, _configMaps) = (settings, objects.ConfigMaps);
+        }
+
+        var changed = new HashSet<string>(StringComparer.Ordinal);
+        var index = _index = new ClusterIndex(objects, _index, changed);
+        var pass = ++_pass;
+        var groups = new List<Group>();
+        var added = new List<Group>();
+        foreach (var members in Partition(objects.Ingresses))
+        {
+            if (Unchanged(members, changed) is { } kept)
+            {
+                kept.Pass = pass;
+                groups.Add(kept);
+                continue;
+            }
+
+            List<V1Ingress> ingresses = [.. members.Span];
+            var reads = new HashSet<string>(StringComparer.Ordinal);
+            var group = new Group(ingresses, IngressConverter.ConvertPart(ingresses, objects, _applied, index.Recording(reads)), reads) { Pass = pass };
+            GroupsConverted++;
+            foreach (var ingress in ingresses)
+            {
+                _groupOf.AddOrUpdate(ingress, group);
+            }
+
+            groups.Add(group);
+            added.Add(group);
+        }
+
+        foreach (var removed in _groups.Where(g => g.Pass != pass))
+        {
+            Remove(removed.Part);
+        }
+
+        _groups = groups;
+        if (!added.All(g => TryAdd(g.Part)))
+        {
+            // Two groups gave one host or backend: a link IngressLinks does not know. Correct output first.
+            LinksMissed++;
+            Forget();
+            return IngressConverter.Convert(objects, settings);
+        }
+
+        var outcomes = IngressOrder.Of(groups.Where(g => !g.Part.Outcomes.IsEmpty).SelectMany(g => g.Part.Outcomes), o => o.Ingress, IngressConverter.IsCanary).ToList();
+        return new DesiredState(_hosts, _backends, [.. _configRejections, .. outcomes.SelectMany(o => o.Rejections)])
+        {
+            Refused = [.. outcomes.SelectMany(o => o.Refused)],
+            Certificates = _certificates,
+        };
+    }
+
+    /// <summary>The Ingresses by group, each in input order: connected by any link they share (union-find over link ids).</summary>
+    private List<ReadOnlyMemory<V1Ingress>> Partition(ImmutableArray<V1Ingress> ingresses)
+    {
+        var n = ingresses.Length;
+        var links = new int[n][];
+        for (var i = 0; i < n; i++)
+        {
+            links[i] = _links.GetValue(ingresses[i], _linksOf);
+        }
+
+        var owner = new int[_linkIds.Count];
+        Array.Fill(owner, -1);
+        var parent = new int[n];
+        var live = 0;
+        for (var i = 0; i < n; i++)
+        {
+            parent[i] = i;
+            foreach (var link in links[i])
+            {
+                if (owner[link] < 0)
+                {
+                    owner[link] = i;
+                    live++;
+                }
+                else
+                {
+                    parent[Root(parent, i)] = Root(parent, owner[link]);
+                }
+            }
+        }
+
+        if (_linkIds.Count > 2 * live + 10_000)
+        {
+            // Names and hosts of objects long gone: number the links anew next pass.
+            _linkIds.Clear();
+            _links.Clear();
+        }
+
+        // Members of one group side by side, in input order (a counting sort by root).
+        var start = new int[n + 1];
+        var roots = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            roots[i] = Root(parent, i);
+            start[roots[i] + 1]++;
+        }
+
+        for (var r = 0; r < n; r++)
+        {
+            start[r + 1] += start[r];
+        }
+
+        var ordered = new V1Ingress[n];
+        var next = start[..n];
+        for (var i = 0; i < n; i++)
+        {
+            ordered[next[roots[i]]++] = ingresses[i];
+        }
+
+        var groups = new List<ReadOnlyMemory<V1Ingress>>();
+        for (var r = 0; r < n; r++)
+        {
+            if (start[r + 1] > start[r])
+            {
+                groups.Add(ordered.AsMemory(start[r], start[r + 1] - start[r]));
+            }
+        }
+
+        return groups;
+    }
+
+    private int LinkId(string link)
+    {
+        if (!_linkIds.TryGetValue(link, out var id))
+        {
+            _linkIds[link] = id = _linkIds.Count;
+        }
+
+        return id;
+    }
+
+    private static int Root(int[] parent, int i)
+    {
+        while (parent[i] != i)
+        {
+            i = parent[i] = parent[parent[i]];
+        }
+
+        return i;
+    }
+
+    /// <summary>The group these very Ingresses (in this order) made last pass, unless it read an object that changed since.</summary>
+    private Group? Unchanged(ReadOnlyMemory<V1Ingress> members, HashSet<string> changed)
+    {
+        var span = members.Span;
+        if (!_groupOf.TryGetValue(span[0], out var group) || group.Pass != _pass - 1 || group.Ingresses.Count != span.Length)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < span.Length; i++)
+        {
+            if (!ReferenceEquals(group.Ingresses[i], span[i]))
+            {
+                return null;
+            }
+        }
+
+        return changed.Count > 0 && group.Reads.Overlaps(changed) ? null : group;
+    }
+
+    private void Remove(ConvertedPart part)
+    {
+        _hosts = _hosts.RemoveRange(part.Hosts.Keys);
+        _backends = _backends.RemoveRange(part.Backends.Keys);
+        foreach (var key in part.Certificates.Keys)
+        {
+            if (--_certificateUses[key] == 0)
+            {
+                _certificateUses.Remove(key);
+                _certificates = _certificates.Remove(key);
+            }
+        }
+    }
+
+    /// <summary>Adds the part's outputs; false when another group has one of its hosts or backends.</summary>
+    private bool TryAdd(ConvertedPart part)
+    {
+        if (part.Hosts.Keys.Any(_hosts.ContainsKey) || part.Backends.Keys.Any(_backends.ContainsKey))
+        {
+            return false;
+        }
+
+        _hosts = _hosts.AddRange(part.Hosts);
+        _backends = _backends.AddRange(part.Backends);
+        foreach (var (key, certificate) in part.Certificates)
+        {
+            // Groups that name one Secret read the same certificate from it: the first one's stays.
+            _certificateUses[key] = _certificateUses.GetValueOrDefault(key) + 1;
+            if (!_certificates.ContainsKey(key))
+            {
+                _certificates = _certificates.Add(key, certificate);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Drops every group, so the next pass converts everything.</summary>
+    private void Forget()
+    {
+        _settings = null;
+        _index = null;
+        _groupOf.Clear();
+        _groups = [];
+        _hosts = _hosts.Clear();
+        _backends = _backends.Clear();
+        _certificates = _certificates.Clear();
+        _certificateUses.Clear();
+    }
+
+    /// <summary>Ingresses converted together, what they gave, the keys of the objects the conversion looked up, and the last pass that had them.</summary>
+    private sealed class Group(List<V1Ingress> ingresses, ConvertedPart part, HashSet<string> reads)
+    {
+        public List<V1Ingress> Ingresses { get; } = ingresses;
+
+        public ConvertedPart Part { get; } = part;
+
+        public HashSet<string> Reads { get; } = reads;
+
+        public long Pass { get; set; }
+    }
+}
