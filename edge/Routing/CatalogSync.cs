@@ -182,8 +182,27 @@ internal sealed partial class CatalogSync(
         Func<string, Task<T>> fetch,
         Action reportIncomplete)
     {
-        var stale = wanted.Where(w => !cached.TryGetValue(w.Key, out var c) || versionOf(c) != w.Value).ToList();
+        var stale = Stale(wanted, cached, versionOf);
         var fetched = await Task.WhenAll(stale.Select(async w => (w.Key, Wanted: w.Value, Value: await fetch(w.Key))));
+        return Merge(wanted, cached, fetched, versionOf, (key, held, wantedVersion) =>
+        {
+            LogGrainBehind(key, held, wantedVersion);
+            reportIncomplete();
+        });
+    }
+
+    /// <summary>The catalog entries whose cached value is missing or at another version.</summary>
+    internal static List<KeyValuePair<string, long>> Stale<T>(ImmutableDictionary<string, long> wanted, ImmutableDictionary<string, T> cached, Func<T, long> versionOf) =>
+        wanted.Where(w => !cached.TryGetValue(w.Key, out var c) || versionOf(c) != w.Value).ToList();
+
+    /// <summary>The cached values of the catalog's keys, with the fetched values at (or past) their wanted version in place.</summary>
+    internal static ImmutableDictionary<string, T> Merge<T>(
+        ImmutableDictionary<string, long> wanted,
+        ImmutableDictionary<string, T> cached,
+        IEnumerable<(string Key, long Wanted, T Value)> fetched,
+        Func<T, long> versionOf,
+        Action<string, long, long> behind)
+    {
         var result = cached.Where(c => wanted.ContainsKey(c.Key)).ToImmutableDictionary(StringComparer.Ordinal).ToBuilder();
         foreach (var (key, wantedVersion, value) in fetched)
         {
@@ -193,8 +212,7 @@ internal sealed partial class CatalogSync(
             }
             else
             {
-                LogGrainBehind(key, versionOf(value), wantedVersion);
-                reportIncomplete();
+                behind(key, versionOf(value), wantedVersion);
             }
         }
 

@@ -1,0 +1,184 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Orleans.Proxy.Diagnostics;
+using Orleans.Proxy.Edge.Authentication;
+using Orleans.Proxy.Edge.Cors;
+using Orleans.Proxy.Edge.Health;
+using Orleans.Proxy.Edge.Hosting;
+using Orleans.Proxy.Edge.HttpRoutes;
+using Orleans.Proxy.Edge.IngressFeatures;
+using Orleans.Proxy.Edge.IngressNginx;
+using Orleans.Proxy.Edge.Matching;
+using Orleans.Proxy.Edge.Routing;
+using Orleans.Proxy.Routing;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Health;
+
+// The edge's apply path in one process, without a silo: a table of N hosts shaped like
+// bench/scale's (hN.scale.local: Prefix /a and Exact /b, a cluster of three destinations), applied
+// through RouteTableCache, YARP and the matcher on a loopback WebApplication; then one host changes
+// again and again (a path /v/N added, the previous one gone, as the churn scenario), and each stage
+// is timed and its allocations counted. Usage: EdgeApply [--hosts 10000] [--changes 200]
+var hostCount = Option("--hosts", 10_000);
+var changes = Option("--changes", 200);
+const int Warmup = 20;
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Yarp.ReverseProxy.Forwarder", LogLevel.None);
+builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+builder.Services.AddMetrics();
+builder.Services.AddSingleton<ProxyMetrics>();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddOptions<EdgeOptions>().Configure(o => o.Id = "bench");
+builder.Services.AddSingleton<EdgeIdentity>();
+builder.Services.AddSingleton<RouteTableCache>();
+// The health policy every cluster names (its grain sync is left out: no silo here).
+builder.Services.AddSingleton<BackendHealthCache>();
+builder.Services.AddSingleton<IAvailableDestinationsPolicy, VerdictDestinationsPolicy>();
+builder.Services.AddReverseProxy().LoadFromMemory([], []).AddIngressFeatures().AddIngressNginx().AddEdgeCors()
+    .AddEdgeAuthentication(builder.Configuration).AddHttpRoutes(builder.Configuration).AddRouteMatching(builder.Configuration);
+var app = builder.Build();
+app.UseRouteMatching();
+app.UseRouting();
+app.MapMatchedReverseProxy(proxy => proxy.UseLoadBalancing());
+app.RunMatchedRoute();
+await app.StartAsync();
+var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+using var client = new HttpClient { BaseAddress = new Uri(address) };
+
+var cache = app.Services.GetRequiredService<RouteTableCache>();
+var matcher = app.Services.GetRequiredService<RouteMatcher>();
+var yarp = app.Services.GetRequiredService<InMemoryConfigProvider>();
+
+var hosts = ImmutableDictionary.CreateRange(StringComparer.Ordinal, Enumerable.Range(0, hostCount).Select(i => KeyValuePair.Create(HostName(i), Host(i, 1, null))));
+var backends = ImmutableDictionary.CreateRange(StringComparer.Ordinal, Enumerable.Range(0, hostCount).Select(i => KeyValuePair.Create(ClusterId(i), Backend(i))));
+var catalog = new CatalogSnapshot(1, hosts.ToImmutableDictionary(h => h.Key, h => h.Value.Version, StringComparer.Ordinal),
+    backends.ToImmutableDictionary(b => b.Key, b => b.Value.Version, StringComparer.Ordinal), []);
+var table = new RouteTable(catalog, hosts, backends);
+
+var initial = Measure(() => cache.ApplyAsync(table));
+Console.WriteLine($"{hostCount} hosts, {table.Hosts.Values.Sum(h => h.Routes.Length)} routes, {backends.Count} clusters: first apply {initial.Ms:F0} ms, {initial.Bytes / 1e6:F0} MB allocated");
+await Expect("/a", HostName(1), served: true);
+
+var stages = new Dictionary<string, List<Sample>>(StringComparer.Ordinal) { ["catalog merge"] = [], ["RouteTableCache.ApplyAsync"] = [], ["  of which YARP Update"] = [], ["  of which MatchTable.With"] = [] };
+var churned = hostCount / 2;
+for (var n = 1; n <= Warmup + changes; n++)
+{
+    // What CatalogSync does for a push of one host: the stale scan, the fetch (here: the new value), the merge.
+    var key = HostName(churned);
+    var changed = Host(churned, n + 1, n);
+    var next = table.Catalog with { Generation = n + 1, Hosts = table.Catalog.Hosts.SetItem(key, changed.Version) };
+    RouteTable? nextTable = null;
+    var merge = Measure(() =>
+    {
+        var stale = CatalogSync.Stale(next.Hosts, table.Hosts, h => h.Version);
+        var merged = CatalogSync.Merge(next.Hosts, table.Hosts, stale.Select(s => (s.Key, s.Value, changed)), h => h.Version, (_, _, _) => { });
+        var staleBackends = CatalogSync.Stale(next.Backends, table.Backends, b => b.Version);
+        nextTable = new RouteTable(next, merged, CatalogSync.Merge(next.Backends, table.Backends, staleBackends.Select(s => (s.Key, s.Value, table.Backends[s.Key])), b => b.Version, (_, _, _) => { }));
+        return Task.CompletedTask;
+    });
+    var apply = Measure(() => cache.ApplyAsync(nextTable!));
+    table = nextTable!;
+    if (n > Warmup)
+    {
+        stages["catalog merge"].Add(merge);
+        stages["RouteTableCache.ApplyAsync"].Add(apply);
+    }
+}
+
+await Expect($"/v/{Warmup + changes}", HostName(churned), served: true);
+await Expect($"/v/{Warmup + changes - 1}", HostName(churned), served: false);
+await Expect("/a", HostName(churned + 1), served: true);
+
+// The same change again, one stage alone at a time: YARP's update, then the matcher's table.
+var config = yarp.GetConfig();
+var routes = config.Routes.ToList();
+var at = routes.FindIndex(r => r.RouteId.StartsWith($"bench/{HostName(churned)}#0.v", StringComparison.Ordinal));
+for (var n = 1; n <= Warmup + changes; n++)
+{
+    var previous = routes[at];
+    routes[at] = previous with { Metadata = new Dictionary<string, string>(previous.Metadata ?? new Dictionary<string, string>()) { ["bench"] = n.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+    var update = Measure(() =>
+    {
+        yarp.Update(routes, config.Clusters);
+        return Task.CompletedTask;
+    });
+    var current = table.Hosts;
+    var withHost = current.SetItem(HostName(churned), Host(churned, current[HostName(churned)].Version + 1, n));
+    var match = Measure(() =>
+    {
+        GC.KeepAlive(matcher.Table.With(withHost));
+        return Task.CompletedTask;
+    });
+    if (n > Warmup)
+    {
+        stages["  of which YARP Update"].Add(update);
+        stages["  of which MatchTable.With"].Add(match);
+    }
+}
+
+await cache.ApplyAsync(table with { Catalog = table.Catalog with { Generation = table.Catalog.Generation + 1 } });
+Console.WriteLine($"one-host change at {hostCount} hosts, {changes} changes after {Warmup} of warm-up:");
+Console.WriteLine($"{"stage",-30} {"p50 ms",8} {"p99 ms",8} {"mean ms",8} {"CPU ms",8} {"alloc KB/change",16}");
+foreach (var (stage, samples) in stages)
+{
+    var ms = samples.Select(s => s.Ms).Order().ToArray();
+    Console.WriteLine($"{stage,-30} {ms[ms.Length / 2],8:F2} {ms[(int)Math.Ceiling(ms.Length * 0.99) - 1],8:F2} {ms.Average(),8:F2} {samples.Average(s => s.CpuMs),8:F2} {samples.Average(s => s.Bytes) / 1024,16:F0}");
+}
+
+var gc = GC.GetGCMemoryInfo();
+Console.WriteLine($"after {2 * (Warmup + changes)} changes: RSS {Environment.WorkingSet / 1e6:F0} MB, GC heap {gc.HeapSizeBytes / 1e6:F0} MB, committed {gc.TotalCommittedBytes / 1e6:F0} MB, gen2 collections {GC.CollectionCount(2)}, GC pauses {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms");
+GC.Collect();
+GC.WaitForPendingFinalizers();
+GC.Collect();
+Console.WriteLine($"after a full collection: GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1e6:F0} MB, RSS {Environment.WorkingSet / 1e6:F0} MB");
+await app.StopAsync();
+return 0;
+
+static Sample Measure(Func<Task> action)
+{
+    var bytes = GC.GetTotalAllocatedBytes(precise: true);
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var started = Stopwatch.GetTimestamp();
+    action().GetAwaiter().GetResult();
+    var elapsed = Stopwatch.GetElapsedTime(started);
+    return new Sample(elapsed.TotalMilliseconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds, GC.GetTotalAllocatedBytes(precise: true) - bytes);
+}
+
+// Served: the route matched (the proxy answers 502, nothing listens on the destinations); else 404.
+async Task Expect(string path, string host, bool served)
+{
+    using var request = new HttpRequestMessage(HttpMethod.Get, path);
+    request.Headers.Host = host;
+    using var response = await client.SendAsync(request);
+    if ((response.StatusCode != HttpStatusCode.NotFound) != served)
+    {
+        throw new InvalidOperationException($"{host}{path}: {(int)response.StatusCode}, expected {(served ? "served" : "404")}");
+    }
+}
+
+int Option(string name, int fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } value ? int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) : fallback;
+
+static string HostName(int i) => $"h{i}.scale.local";
+
+static string ClusterId(int i) => $"bench/svc{i}:80";
+
+// The churned host also has Exact /v/N, its id new with each change.
+static HostRoutes Host(int i, long version, int? churn)
+{
+    var host = HostName(i);
+    var routes = ImmutableArray.Create(
+        new RouteSpec($"bench/{host}#0.0", host, "/a", PathMatchKind.Prefix, [], [], ClusterId(i), $"Ingress bench/{host}"),
+        new RouteSpec($"bench/{host}#0.1", host, "/b", PathMatchKind.Exact, [], [], ClusterId(i), $"Ingress bench/{host}"));
+    return new HostRoutes(host, version, churn is { } n
+        ? routes.Add(new RouteSpec($"bench/{host}#0.v{n}", host, $"/v/{n}", PathMatchKind.Exact, [], [], ClusterId(i), $"Ingress bench/{host}"))
+        : routes);
+}
+
+static BackendSpec Backend(int i) => new(ClusterId(i), 1, [.. Enumerable.Range(1, 3).Select(d => new DestinationSpec($"127.0.0.{d}:9", $"http://127.0.0.{d}:9"))]);
+
+/// <summary>One stage once: wall time, CPU time of the whole process (GC included; the machine's other load moves it less), bytes allocated.</summary>
+internal readonly record struct Sample(double Ms, double CpuMs, long Bytes);
