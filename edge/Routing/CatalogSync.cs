@@ -195,7 +195,11 @@ internal sealed partial class CatalogSync(
     internal static List<KeyValuePair<string, long>> Stale<T>(ImmutableDictionary<string, long> wanted, ImmutableDictionary<string, T> cached, Func<T, long> versionOf) =>
         wanted.Where(w => !cached.TryGetValue(w.Key, out var c) || versionOf(c) != w.Value).ToList();
 
-    /// <summary>The cached values of the catalog's keys, with the fetched values at (or past) their wanted version in place.</summary>
+    /// <summary>
+    /// The cached values of the catalog's keys, with the fetched values at (or past) their wanted
+    /// version in place: the cached dictionary with what changed set, so unchanged values stay the
+    /// same objects and a change costs what changed.
+    /// </summary>
     internal static ImmutableDictionary<string, T> Merge<T>(
         ImmutableDictionary<string, long> wanted,
         ImmutableDictionary<string, T> cached,
@@ -203,7 +207,8 @@ internal sealed partial class CatalogSync(
         Func<T, long> versionOf,
         Action<string, long, long> behind)
     {
-        var result = cached.Where(c => wanted.ContainsKey(c.Key)).ToImmutableDictionary(StringComparer.Ordinal).ToBuilder();
+        var result = cached.ToBuilder();
+        var missing = 0;
         foreach (var (key, wantedVersion, value) in fetched)
         {
             if (versionOf(value) >= wantedVersion)
@@ -213,7 +218,14 @@ internal sealed partial class CatalogSync(
             else
             {
                 behind(key, versionOf(value), wantedVersion);
+                missing += cached.ContainsKey(key) ? 0 : 1;
             }
+        }
+
+        // Every wanted key is in the result but those missing, so a larger result holds keys the catalog no longer has.
+        if (result.Count > wanted.Count - missing)
+        {
+            result.RemoveRange(cached.Keys.Where(k => !wanted.ContainsKey(k)).ToList());
         }
 
         return result.ToImmutable();
