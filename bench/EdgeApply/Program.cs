@@ -39,7 +39,7 @@ builder.Services.AddSingleton<RouteTableCache>();
 builder.Services.AddSingleton<BackendHealthCache>();
 builder.Services.AddSingleton<IAvailableDestinationsPolicy, VerdictDestinationsPolicy>();
 builder.Services.AddReverseProxy().LoadFromMemory([], []).AddIngressFeatures().AddIngressNginx().AddEdgeCors()
-    .AddEdgeAuthentication(builder.Configuration).AddHttpRoutes(builder.Configuration).AddRouteMatching(builder.Configuration);
+    .AddEdgeAuthentication(builder.Configuration).AddHttpRoutes(builder.Configuration).AddRouteMatching(builder.Configuration).AddConfigValidationCache();
 var app = builder.Build();
 app.UseRouteMatching();
 app.UseRouting();
