@@ -110,7 +110,7 @@ for (var n = 1; n <= Warmup + changes; n++)
     var withHost = current.SetItem(HostName(churned), Host(churned, current[HostName(churned)].Version + 1, n));
     var match = Measure(() =>
     {
-        GC.KeepAlive(matcher.Table.With(withHost));
+        GC.KeepAlive(matcher.Table.With(withHost, [HostName(churned)]));
         return Task.CompletedTask;
     });
     if (n > Warmup)

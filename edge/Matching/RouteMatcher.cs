@@ -33,10 +33,10 @@ internal sealed partial class RouteMatcher
 
     public MatchingOptions Options => Table.Options;
 
-    /// <summary>Serves <paramref name="table"/> from now on; only the hosts that changed are compiled again.</summary>
-    public void Apply(RouteTable table)
+    /// <summary>Serves <paramref name="table"/> from now on; only the hosts in <paramref name="changedHosts"/> (added, changed or removed) are looked at.</summary>
+    public void Apply(RouteTable table, IEnumerable<string> changedHosts)
     {
-        var next = Table.With(table.Hosts);
+        var next = Table.With(table.Hosts, changedHosts);
         Volatile.Write(ref _table, next);
         LogApplied(table.Catalog.Generation, next.HostCount, next.CompiledHosts);
     }

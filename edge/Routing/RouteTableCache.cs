@@ -38,7 +38,7 @@ internal sealed partial class RouteTableCache(
     {
         // Only hosts and backends whose grain value changed are built and validated again: CatalogSync
         // keeps unchanged values by reference, so a change costs what changed, not the table's size.
-        await RefreshAsync(_hosts, table.Hosts, host => [.. host.Routes.Select(YarpConfigBuilder.ToRoute)], validator.ValidateRouteAsync, r => $"route {r.RouteId}");
+        var changedHosts = await RefreshAsync(_hosts, table.Hosts, host => [.. host.Routes.Select(YarpConfigBuilder.ToRoute)], validator.ValidateRouteAsync, r => $"route {r.RouteId}");
         await RefreshAsync(_backends, table.Backends, backend => [YarpConfigBuilder.ToCluster(backend)], validator.ValidateClusterAsync, c => $"cluster {c.ClusterId}");
         var validRoutes = new List<RouteConfig>(_hosts.Values.Sum(h => h.Valid.Count));
         var noBackend = false;
@@ -85,7 +85,7 @@ internal sealed partial class RouteTableCache(
             throw;
         }
 
-        matcher.Apply(table);
+        matcher.Apply(table, changedHosts);
 
         InvalidRoutes = invalid;
         AppliedAt = time.GetUtcNow();
@@ -94,10 +94,11 @@ internal sealed partial class RouteTableCache(
     }
 
     /// <summary>
-    /// Builds and validates the entries whose source changed, drops those gone. YARP rejects a whole
-    /// update for one invalid item, so an invalid item is dropped alone (and logged once, when built).
+    /// Builds and validates the entries whose source changed, drops those gone; returns their keys.
+    /// YARP rejects a whole update for one invalid item, so an invalid item is dropped alone (and
+    /// logged once, when built).
     /// </summary>
-    private async Task RefreshAsync<TSource, TConfig>(
+    private async Task<List<string>> RefreshAsync<TSource, TConfig>(
         Dictionary<string, Built<TSource, TConfig>> built,
         IReadOnlyDictionary<string, TSource> sources,
         Func<TSource, List<TConfig>> build,
@@ -106,6 +107,7 @@ internal sealed partial class RouteTableCache(
         where TSource : class
         where TConfig : class
     {
+        var changed = new List<string>();
         foreach (var (key, source) in sources)
         {
             if (built.TryGetValue(key, out var current) && ReferenceEquals(current.Source, source))
@@ -135,6 +137,7 @@ internal sealed partial class RouteTableCache(
             }
 
             built[key] = new Built<TSource, TConfig>(source, valid, invalid);
+            changed.Add(key);
         }
 
         // Every source is built now, so anything more is gone (the common case, nothing gone, costs no lookups).
@@ -144,8 +147,11 @@ internal sealed partial class RouteTableCache(
             {
                 built.Remove(gone.Key);
                 Forget(gone.Value);
+                changed.Add(gone.Key);
             }
         }
+
+        return changed;
     }
 
     /// <summary>Lets the validation cache drop what is no longer served.</summary>
