@@ -39,7 +39,7 @@ public sealed class CatalogSyncMergeTests
         var wanted = Versions(("a.test", 1), ("b.test", 1), ("d.test", 3));
         var reported = new List<string>();
 
-        var merged = CatalogSync.Merge(wanted, Cached, [("d.test", 3L, new HostRoutes("d.test", 2, []))], h => h.Version, (key, _, _) => reported.Add(key));
+        var merged = CatalogSync.Merge(wanted, Cached, [("d.test", 3L, new HostRoutes("d.test", 2, []))], h => h.Version, null, (key, _, _) => reported.Add(key));
 
         Assert.Equal(["a.test", "b.test"], merged.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(["d.test"], reported);
@@ -56,8 +56,26 @@ public sealed class CatalogSyncMergeTests
         Assert.Equal(3, merged.Count);
     }
 
+    [Fact]
+    public void StaleAndMerge_ChangedKeysGiven_OnlyThoseLookedAt()
+    {
+        // b.test changed and c.test was removed by the deltas; a.test is at another version in the catalog
+        // but not named, so the cache's copy stands (the deltas are the whole difference from the cache).
+        var wanted = Versions(("a.test", 9), ("b.test", 2));
+        string[] changed = ["b.test", "c.test"];
+        var newB = new HostRoutes("b.test", 2, []);
+
+        var stale = CatalogSync.Stale(wanted, Cached, h => h.Version, changed);
+        var merged = CatalogSync.Merge(wanted, Cached, stale.Select(s => (s.Key, s.Value, newB)), h => h.Version, changed, (_, _, _) => { });
+
+        Assert.Equal(["b.test"], stale.Select(s => s.Key));
+        Assert.Equal(["a.test", "b.test"], merged.Keys.Order(StringComparer.Ordinal));
+        Assert.Same(Cached["a.test"], merged["a.test"]);
+        Assert.Same(newB, merged["b.test"]);
+    }
+
     private static ImmutableDictionary<string, HostRoutes> Merge(ImmutableDictionary<string, long> wanted, IEnumerable<(string, long, HostRoutes)> fetched) =>
-        CatalogSync.Merge(wanted, Cached, fetched, h => h.Version, (_, _, _) => { });
+        CatalogSync.Merge(wanted, Cached, fetched, h => h.Version, null, (_, _, _) => { });
 
     private static ImmutableDictionary<string, long> Versions(params (string Host, long Version)[] hosts) =>
         ImmutableDictionary.CreateRange(StringComparer.Ordinal, hosts.Select(h => KeyValuePair.Create(h.Host, h.Version)));
