@@ -61,7 +61,7 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogSync>());
         builder.AddSharedRateLimiting();
         builder.Services.AddGrainCallCounter();
-        builder.Services.AddReverseProxy().LoadFromMemory([], []).AddIngressFeatures().AddIngressNginx().AddEdgeCors().AddEdgeAuthentication(configuration).AddHttpRoutes(configuration).AddRouteMatching(configuration);
+        builder.Services.AddReverseProxy().LoadFromMemory([], []).AddIngressFeatures().AddIngressNginx().AddEdgeCors().AddEdgeAuthentication(configuration).AddHttpRoutes(configuration).AddRouteMatching(configuration).AddConfigValidationCache();
         builder.AddEdgeDiagnostics();
         builder.AddAccessLog();
         builder.Services.AddEdgeHealth(configuration).AddEdgeAffinity(configuration);

@@ -30,6 +30,9 @@ internal sealed partial class CatalogSync(
     private CatalogSnapshot _known = CatalogSnapshot.Empty;
     private bool _missedDelta;
 
+    // What the deltas folded into _known named since a generation; null when _known came whole (a poll).
+    private CatalogChanges? _changes;
+
     /// <summary>True while some host or backend grain is behind the catalog; the next poll retries it.</summary>
     public bool Incomplete { get; private set; }
 
@@ -44,6 +47,7 @@ internal sealed partial class CatalogSync(
 
             if (delta.FromGeneration == _known.Generation)
             {
+                (_changes ??= new CatalogChanges(_known.Generation)).Add(delta);
                 _known = delta.ApplyTo(_known);
             }
             else
@@ -56,14 +60,19 @@ internal sealed partial class CatalogSync(
         _pushed.Release();
     }
 
-    /// <summary>The catalog to apply after a push, or null when there is nothing newer; true when the whole catalog must be fetched.</summary>
-    private (CatalogSnapshot? Snapshot, bool MissedDelta) TakePushed(long served)
+    /// <summary>
+    /// The catalog to apply after a push, or null when there is nothing newer; true when the whole
+    /// catalog must be fetched; what changed since the served generation, when the deltas tell.
+    /// </summary>
+    private (CatalogSnapshot? Snapshot, bool MissedDelta, CatalogChanges? Changes) TakePushed(long served)
     {
         lock (_pushLock)
         {
             var missed = _missedDelta;
+            var changes = _changes;
             _missedDelta = false;
-            return (_known.Generation > served ? _known : null, missed);
+            _changes = null;
+            return (_known.Generation > served ? _known : null, missed, changes?.From == served ? changes : null);
         }
     }
 
@@ -74,6 +83,7 @@ internal sealed partial class CatalogSync(
             if (snapshot.Generation > _known.Generation)
             {
                 _known = snapshot;
+                _changes = null;
             }
         }
     }
@@ -97,7 +107,7 @@ internal sealed partial class CatalogSync(
 
                 try
                 {
-                    var (snapshot, missedDelta) = pushed ? TakePushed(cache.Current.Catalog.Generation) : (null, false);
+                    var (snapshot, missedDelta, changes) = pushed ? TakePushed(cache.Current.Catalog.Generation) : (null, false, null);
                     if (pushed && snapshot is null && !missedDelta)
                     {
                         // Its change was applied with an earlier signal: nothing new to apply.
@@ -110,10 +120,13 @@ internal sealed partial class CatalogSync(
                         var current = await catalog.Subscribe(identity.Id, reported = cache.Current.Catalog.Generation, observer);
                         lastSubscribe = time.GetTimestamp();
                         Learned(current);
-                        snapshot = snapshot is null || current.Generation > snapshot.Generation ? current : snapshot;
+                        if (snapshot is null || current.Generation > snapshot.Generation)
+                        {
+                            (snapshot, changes) = (current, null);
+                        }
                     }
 
-                    await SyncAsync(snapshot);
+                    await SyncAsync(snapshot, changes);
                     // Tell the catalog what is served now rather than at the next poll, so the cluster view shows no false lag.
                     if (cache.Current.Catalog.Generation != reported)
                     {
@@ -148,7 +161,8 @@ internal sealed partial class CatalogSync(
         }
     }
 
-    internal async Task SyncAsync(CatalogSnapshot snapshot)
+    /// <param name="changes">The keys the deltas from the served generation to <paramref name="snapshot"/> named, when known: only those are compared.</param>
+    internal async Task SyncAsync(CatalogSnapshot snapshot, CatalogChanges? changes = null)
     {
         var table = cache.Current;
         if (snapshot.Generation < table.Catalog.Generation || (snapshot.Generation == table.Catalog.Generation && !Incomplete && cache.AppliedAt is not null))
@@ -161,10 +175,12 @@ internal sealed partial class CatalogSync(
             return;
         }
 
+        // A grain left behind last time is looked at again only by comparing every key.
+        var keys = changes is not null && changes.From == table.Catalog.Generation && !Incomplete ? changes : null;
         var incomplete = false;
-        var hosts = await FetchChangedAsync(snapshot.Hosts, table.Hosts, h => h.Version,
+        var hosts = await FetchChangedAsync(snapshot.Hosts, table.Hosts, keys?.Hosts, h => h.Version,
             key => grains.GetGrain<IHostRouteGrain>(key).GetRoutes(), () => incomplete = true);
-        var backends = await FetchChangedAsync(snapshot.Backends, table.Backends, b => b.Version,
+        var backends = await FetchChangedAsync(snapshot.Backends, table.Backends, keys?.Backends, b => b.Version,
             key => grains.GetGrain<IBackendGrain>(key).GetBackend(), () => incomplete = true);
 
         Incomplete = incomplete;
@@ -175,16 +191,45 @@ internal sealed partial class CatalogSync(
     /// The catalog's keys with their values: unchanged ones from the cache, changed ones from their
     /// grains. A grain behind the wanted version keeps the cached value and reports incomplete.
     /// </summary>
+    /// <param name="changed">The only keys that can differ from the cache; null: any.</param>
     private async Task<ImmutableDictionary<string, T>> FetchChangedAsync<T>(
         ImmutableDictionary<string, long> wanted,
         ImmutableDictionary<string, T> cached,
+        IReadOnlyCollection<string>? changed,
         Func<T, long> versionOf,
         Func<string, Task<T>> fetch,
         Action reportIncomplete)
     {
-        var stale = wanted.Where(w => !cached.TryGetValue(w.Key, out var c) || versionOf(c) != w.Value).ToList();
+        var stale = Stale(wanted, cached, versionOf, changed);
         var fetched = await Task.WhenAll(stale.Select(async w => (w.Key, Wanted: w.Value, Value: await fetch(w.Key))));
-        var result = cached.Where(c => wanted.ContainsKey(c.Key)).ToImmutableDictionary(StringComparer.Ordinal).ToBuilder();
+        return Merge(wanted, cached, fetched, versionOf, changed, (key, held, wantedVersion) =>
+        {
+            LogGrainBehind(key, held, wantedVersion);
+            reportIncomplete();
+        });
+    }
+
+    /// <summary>The catalog entries (of <paramref name="changed"/>, when given) whose cached value is missing or at another version.</summary>
+    internal static List<KeyValuePair<string, long>> Stale<T>(ImmutableDictionary<string, long> wanted, ImmutableDictionary<string, T> cached, Func<T, long> versionOf, IReadOnlyCollection<string>? changed = null) =>
+        (changed is null ? wanted : changed.Where(wanted.ContainsKey).Select(k => KeyValuePair.Create(k, wanted[k])))
+            .Where(w => !cached.TryGetValue(w.Key, out var c) || versionOf(c) != w.Value).ToList();
+
+    /// <summary>
+    /// The cached values of the catalog's keys, with the fetched values at (or past) their wanted
+    /// version in place: the cached dictionary with what changed set, so unchanged values stay the
+    /// same objects and a change costs what changed.
+    /// </summary>
+    /// <param name="changed">The only keys that can differ from the cache (removed ones included); null: any.</param>
+    internal static ImmutableDictionary<string, T> Merge<T>(
+        ImmutableDictionary<string, long> wanted,
+        ImmutableDictionary<string, T> cached,
+        IEnumerable<(string Key, long Wanted, T Value)> fetched,
+        Func<T, long> versionOf,
+        IReadOnlyCollection<string>? changed,
+        Action<string, long, long> behind)
+    {
+        var result = cached.ToBuilder();
+        var missing = 0;
         foreach (var (key, wantedVersion, value) in fetched)
         {
             if (versionOf(value) >= wantedVersion)
@@ -193,9 +238,15 @@ internal sealed partial class CatalogSync(
             }
             else
             {
-                LogGrainBehind(key, versionOf(value), wantedVersion);
-                reportIncomplete();
+                behind(key, versionOf(value), wantedVersion);
+                missing += cached.ContainsKey(key) ? 0 : 1;
             }
+        }
+
+        // Every wanted key is in the result but those missing, so a larger result holds keys the catalog no longer has.
+        if (result.Count > wanted.Count - missing)
+        {
+            result.RemoveRange((changed ?? cached.Keys).Where(k => !wanted.ContainsKey(k)).ToList());
         }
 
         return result.ToImmutable();
@@ -212,4 +263,22 @@ internal sealed partial class CatalogSync(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Grain {Key} holds version {Held}, behind the catalog's {Wanted}; keeping the cached copy until the route source rewrites it")]
     private partial void LogGrainBehind(string key, long held, long wanted);
+}
+
+/// <summary>The hosts and backends that catalog deltas named (changed, added or removed) since generation <see cref="From"/>.</summary>
+internal sealed class CatalogChanges(long from)
+{
+    public long From { get; } = from;
+
+    public HashSet<string> Hosts { get; } = new(StringComparer.Ordinal);
+
+    public HashSet<string> Backends { get; } = new(StringComparer.Ordinal);
+
+    public void Add(CatalogDelta delta)
+    {
+        Hosts.UnionWith(delta.Hosts.Keys);
+        Hosts.UnionWith(delta.RemovedHosts);
+        Backends.UnionWith(delta.Backends.Keys);
+        Backends.UnionWith(delta.RemovedBackends);
+    }
 }

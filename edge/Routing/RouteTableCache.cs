@@ -16,7 +16,7 @@ namespace Orleans.Proxy.Edge.Routing;
 internal sealed partial class RouteTableCache(
     InMemoryConfigProvider yarp,
     RouteMatcher matcher,
-    IConfigValidator validator,
+    ConfigValidationCache validator,
     TimeProvider time,
     ProxyMetrics metrics,
     EdgeIdentity identity,
@@ -38,16 +38,36 @@ internal sealed partial class RouteTableCache(
     {
         // Only hosts and backends whose grain value changed are built and validated again: CatalogSync
         // keeps unchanged values by reference, so a change costs what changed, not the table's size.
-        await RefreshAsync(_hosts, table.Hosts, host => [.. host.Routes.Select(YarpConfigBuilder.ToRoute)], validator.ValidateRouteAsync, r => $"route {r.RouteId}");
+        var changedHosts = await RefreshAsync(_hosts, table.Hosts, host => [.. host.Routes.Select(YarpConfigBuilder.ToRoute)], validator.ValidateRouteAsync, r => $"route {r.RouteId}");
         await RefreshAsync(_backends, table.Backends, backend => [YarpConfigBuilder.ToCluster(backend)], validator.ValidateClusterAsync, c => $"cluster {c.ClusterId}");
-        var validRoutes = _hosts.Values.SelectMany(h => h.Valid)
-            .Where(r => table.Backends.ContainsKey(r.ClusterId!) || r.ClusterId == HttpRouteFilters.NoBackendClusterId).ToList();
-        var validClusters = _backends.Values.SelectMany(b => b.Valid).ToList();
-        if (validRoutes.Any(r => r.ClusterId == HttpRouteFilters.NoBackendClusterId))
+        var validRoutes = new List<RouteConfig>(_hosts.Values.Sum(h => h.Valid.Count));
+        var noBackend = false;
+        foreach (var host in _hosts.Values)
+        {
+            foreach (var route in host.Valid)
+            {
+                var withoutBackend = route.ClusterId == HttpRouteFilters.NoBackendClusterId;
+                if (withoutBackend || _backends.ContainsKey(route.ClusterId!))
+                {
+                    validRoutes.Add(route);
+                    noBackend |= withoutBackend;
+                }
+            }
+        }
+
+        var validClusters = new List<ClusterConfig>(_backends.Count + 1);
+        foreach (var backend in _backends.Values)
+        {
+            validClusters.AddRange(backend.Valid);
+        }
+
+        if (noBackend)
         {
             validClusters.Add(HttpRouteFilters.NoBackendCluster);
         }
-        var invalid = _hosts.Values.SelectMany(h => h.Invalid).Concat(_backends.Values.SelectMany(b => b.Invalid))
+
+        var invalid = _hosts.Values.Where(h => h.Invalid.Count > 0).SelectMany(h => h.Invalid)
+            .Concat(_backends.Values.Where(b => b.Invalid.Count > 0).SelectMany(b => b.Invalid))
             .ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
 
         // The table first: diagnostics and pipeline steps (affinity, passive health) read a route's
@@ -65,7 +85,7 @@ internal sealed partial class RouteTableCache(
             throw;
         }
 
-        matcher.Apply(table);
+        matcher.Apply(table, changedHosts);
 
         InvalidRoutes = invalid;
         AppliedAt = time.GetUtcNow();
@@ -74,22 +94,20 @@ internal sealed partial class RouteTableCache(
     }
 
     /// <summary>
-    /// Builds and validates the entries whose source changed, drops those gone. YARP rejects a whole
-    /// update for one invalid item, so an invalid item is dropped alone (and logged once, when built).
+    /// Builds and validates the entries whose source changed, drops those gone; returns their keys.
+    /// YARP rejects a whole update for one invalid item, so an invalid item is dropped alone (and
+    /// logged once, when built).
     /// </summary>
-    private async Task RefreshAsync<TSource, TConfig>(
+    private async Task<List<string>> RefreshAsync<TSource, TConfig>(
         Dictionary<string, Built<TSource, TConfig>> built,
         IReadOnlyDictionary<string, TSource> sources,
         Func<TSource, List<TConfig>> build,
         Func<TConfig, ValueTask<IList<Exception>>> validate,
         Func<TConfig, string> describe)
         where TSource : class
+        where TConfig : class
     {
-        foreach (var gone in built.Keys.Where(k => !sources.ContainsKey(k)).ToList())
-        {
-            built.Remove(gone);
-        }
-
+        var changed = new List<string>();
         foreach (var (key, source) in sources)
         {
             if (built.TryGetValue(key, out var current) && ReferenceEquals(current.Source, source))
@@ -113,7 +131,36 @@ internal sealed partial class RouteTableCache(
                 }
             }
 
+            if (current is not null)
+            {
+                Forget(current);
+            }
+
             built[key] = new Built<TSource, TConfig>(source, valid, invalid);
+            changed.Add(key);
+        }
+
+        // Every source is built now, so anything more is gone (the common case, nothing gone, costs no lookups).
+        if (built.Count > sources.Count)
+        {
+            foreach (var gone in built.Where(b => !sources.ContainsKey(b.Key)).ToList())
+            {
+                built.Remove(gone.Key);
+                Forget(gone.Value);
+                changed.Add(gone.Key);
+            }
+        }
+
+        return changed;
+    }
+
+    /// <summary>Lets the validation cache drop what is no longer served.</summary>
+    private void Forget<TSource, TConfig>(Built<TSource, TConfig> entry)
+        where TConfig : class
+    {
+        foreach (var config in entry.Valid)
+        {
+            validator.Forget(config);
         }
     }
 

@@ -13,9 +13,11 @@ public sealed class HttpRouteMatchingTests
     private static RouteSpec Ingress(string id, string path, PathMatchKind kind = PathMatchKind.Prefix) =>
         new(id, "gw.test", path, kind, [], [], $"ns/{id}:80", $"Ingress ns/{id}");
 
-    private static MatchTable Table(params RouteSpec[] routes) =>
-        MatchTable.Empty(new MatchingOptions()).With(routes.GroupBy(r => r.Host)
-            .ToDictionary(g => g.Key, g => new HostRoutes(g.Key, 1, [.. g]), StringComparer.Ordinal));
+    private static MatchTable Table(params RouteSpec[] routes)
+    {
+        var hosts = routes.GroupBy(r => r.Host).ToDictionary(g => g.Key, g => new HostRoutes(g.Key, 1, [.. g]), StringComparer.Ordinal);
+        return MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys);
+    }
 
     private static string? Match(MatchTable table, string path, Action<HttpRequest>? request = null, string host = "gw.test")
     {

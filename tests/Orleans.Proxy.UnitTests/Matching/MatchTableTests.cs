@@ -11,8 +11,11 @@ public sealed class MatchTableTests
     private static RouteSpec Route(string id, string host, string path, PathMatchKind kind = PathMatchKind.Prefix) =>
         new(id, host, path, kind, [], [], $"ns/{id}:80", $"Ingress ns/{id}");
 
-    private static MatchTable Table(params RouteSpec[] routes) =>
-        MatchTable.Empty(new MatchingOptions()).With(Hosts(routes));
+    private static MatchTable Table(params RouteSpec[] routes)
+    {
+        var hosts = Hosts(routes);
+        return MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys);
+    }
 
     private static Dictionary<string, HostRoutes> Hosts(IEnumerable<RouteSpec> routes) =>
         routes.GroupBy(r => r.Host).ToDictionary(g => g.Key, g => new HostRoutes(g.Key, 1, [.. g]), StringComparer.Ordinal);
@@ -225,11 +228,11 @@ public sealed class MatchTableTests
     public void With_OneHostChanged_OnlyThatHostCompiled()
     {
         var hosts = Hosts([Route("a", "a.test", "/"), Route("b", "b.test", "/"), Route("c", "c.test", "/")]);
-        var first = MatchTable.Empty(new MatchingOptions()).With(hosts);
+        var first = MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys);
 
         hosts["b.test"] = new HostRoutes("b.test", 2, [Route("b2", "b.test", "/")]);
         hosts.Remove("c.test");
-        var second = first.With(hosts);
+        var second = first.With(hosts, ["b.test", "c.test"]);
 
         Assert.Equal(3, first.CompiledHosts);
         Assert.Equal(1, second.CompiledHosts);
@@ -237,6 +240,68 @@ public sealed class MatchTableTests
         Assert.Equal("a", Match(second, "a.test", "/"));
         Assert.Null(Match(second, "c.test", "/"));
         Assert.Equal("b", Match(first, "b.test", "/"));
+        Assert.Same(first.Candidates("a.test").Single(), second.Candidates("a.test").Single());
+        Assert.Equal(2, second.HostCount);
+    }
+
+    [Fact]
+    public void With_ManyHostsChangedOneAtATime_EachServesItsLatestRoutes()
+    {
+        var hosts = Hosts(Enumerable.Range(0, 1000).Select(i => Route($"r{i}", $"h{i}.test", "/")));
+        var table = MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys);
+        var untouched = table.Candidates("h999.test").Single();
+
+        // Far more changes than the table keeps over its base: it is rebuilt on the way, several times.
+        for (var n = 0; n < 300; n++)
+        {
+            var key = $"h{n % 250}.test";
+            if (n % 7 == 0)
+            {
+                hosts.Remove(key);
+            }
+            else
+            {
+                hosts[key] = new HostRoutes(key, n + 2, [Route($"r{n % 250}v{n}", key, "/")]);
+            }
+
+            table = table.With(hosts, [key]);
+        }
+
+        Assert.Equal(hosts.Count, table.HostCount);
+        Assert.Same(untouched, table.Candidates("h999.test").Single());
+        for (var i = 0; i < 1000; i++)
+        {
+            var key = $"h{i}.test";
+            Assert.Equal(hosts.TryGetValue(key, out var routes) ? routes.Routes.Single().RouteId : null, Match(table, key, "/"));
+        }
+    }
+
+    [Fact]
+    public void With_GatewayWildcardHostChangedToIngressOnly_NoLongerCoversSeveralLabels()
+    {
+        var hosts = Hosts([Route("http-route", "*.foo.com", "/") with { HttpRoute = new HttpRouteRule() }]);
+        var table = MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys);
+        Assert.Equal("http-route", Match(table, "a.b.foo.com", "/"));
+
+        hosts["*.foo.com"] = new HostRoutes("*.foo.com", 2, [Route("ingress", "*.foo.com", "/")]);
+        var ingressOnly = table.With(hosts, ["*.foo.com"]);
+
+        Assert.Null(Match(ingressOnly, "a.b.foo.com", "/"));
+        Assert.Equal("ingress", Match(ingressOnly, "b.foo.com", "/"));
+    }
+
+    [Fact]
+    public void With_HostRemovedThenAddedBack_ServedAgain()
+    {
+        var hosts = Hosts([Route("a", "a.test", "/"), Route("b", "b.test", "/")]);
+        var table = MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys);
+
+        var removed = table.With(new Dictionary<string, HostRoutes>(hosts).Where(h => h.Key != "a.test").ToDictionary(), ["a.test"]);
+        var back = removed.With(hosts, ["a.test"]);
+
+        Assert.Null(Match(removed, "a.test", "/"));
+        Assert.Equal("a", Match(back, "a.test", "/"));
+        Assert.Equal(2, back.HostCount);
     }
 
     [Fact]

@@ -67,6 +67,22 @@ public sealed class RouteTableCacheTests
         Assert.Empty(yarp.GetConfig().Clusters);
     }
 
+    [Fact]
+    public async Task ApplyAsync_HostChangedBackAndForth_ValidatesEachNewConfigOnce()
+    {
+        var (cache, validator, yarp) = NewCache();
+        var backends = ImmutableDictionary<string, BackendSpec>.Empty.Add("ns/web:80", new BackendSpec("ns/web:80", 1, [new DestinationSpec("d", "http://127.0.0.1:1")]));
+        var hosts = ImmutableDictionary<string, HostRoutes>.Empty.Add("a.test", Host("a.test", 1)).Add("b.test", Host("b.test", 1));
+        await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 1 }, hosts, backends));
+        var b = yarp.GetConfig().Routes.Single(r => r.RouteId == "ns/b.test#0.0");
+
+        await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 2 }, hosts.SetItem("a.test", Host("a.test", 2)), backends));
+        await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 3 }, hosts.Remove("a.test"), backends));
+
+        Assert.Equal(3, validator.Routes);
+        Assert.Same(b, yarp.GetConfig().Routes.Single());
+    }
+
     private static HostRoutes Host(string host, long version) =>
         new(host, version, [new RouteSpec($"ns/{host}#0.0", host, "/", PathMatchKind.Prefix, [], [], "ns/web:80", $"Ingress ns/{host}")]);
 
@@ -76,11 +92,11 @@ public sealed class RouteTableCacheTests
         var validator = new CountingValidator();
         var options = Options.Create(new EdgeOptions { Id = "edge-under-test" });
         var matcher = new RouteMatcher(Options.Create(new MatchingOptions()), NullLogger<RouteMatcher>.Instance);
-        var cache = new RouteTableCache(yarp, matcher, validator, new FakeTimeProvider(), new ProxyMetrics(new NoMeters()), new EdgeIdentity(options), NullLogger<RouteTableCache>.Instance);
+        var cache = new RouteTableCache(yarp, matcher, new ConfigValidationCache(validator), new FakeTimeProvider(), new ProxyMetrics(new NoMeters()), new EdgeIdentity(options), NullLogger<RouteTableCache>.Instance);
         return (cache, validator, yarp);
     }
 
-    private sealed class CountingValidator : IConfigValidator
+    internal sealed class CountingValidator : IConfigValidator
     {
         public int Routes { get; private set; }
 
