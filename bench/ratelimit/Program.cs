@@ -138,6 +138,7 @@ static async Task KeysModeAsync(string routes, Args options)
             var plainAfter = await KeysRunAsync(row, "warm-up.bench", new KeyPool(variant.Header, values), heavyValues, options);
             await curve.MarkAsync("unlimited load stopped");
             await curve.WaitForIdleAsync(TimeSpan.FromSeconds(60));
+            await curve.MarkAfterFullCollectionAsync();
             var idle = await CallsAsync(row);
 
             var random = keyed.Random.Snapshot();
@@ -181,7 +182,7 @@ static async Task<KeysRun> KeysRunAsync(IReadOnlyList<Edge> row, string host, Ke
 static async Task SweepAsync(string routes, Args options)
 {
     Console.WriteLine($"edges x silos: {options.Partitions} keys (header:X-Api-Key, limit {options.KeyLimit} rps each), requests paced at {options.Rate} and {2 * options.Rate} req/s over the row's edges, key at random");
-    Console.WriteLine($"({options.Rate / (double)options.Partitions:F0} and {2 * options.Rate / (double)options.Partitions:F0} rps per key: under the limit, busy enough to need leases); {Args.SettleSeconds}s to settle in, then {options.Seconds}s measured per row;");
+    Console.WriteLine($"({options.Rate / (double)options.Partitions:F0} and {2 * options.Rate / (double)options.Partitions:F0} rps per key: under the limit, busy enough to need leases); {Args.SettleSeconds}s to settle in ({Args.FirstSettleSeconds}s for the first row), then {options.Seconds}s measured per row;");
     Console.WriteLine("edge i connects to silo i mod silos; silos are processes of their own; 0 edges: the silos with no load (membership, timers), for reference");
     Console.WriteLine("silo CPU: CPU time of the silo processes (all of them) over the window, in % of one core; bench CPU: the process with the edges, the backend and the load");
     Console.WriteLine();
@@ -208,10 +209,12 @@ static async Task SweepAsync(string routes, Args options)
 
             foreach (var rate in new[] { options.Rate, 2 * options.Rate })
             {
+                // The first row also warms the silos up (the bucket grains' code is compiled on first use).
+                var settle = n == 1 && rate == options.Rate ? Args.FirstSettleSeconds : Args.SettleSeconds;
                 using var stop = new CancellationTokenSource();
                 var counts = new Counts();
                 var load = Load.PacedAsync(row, "keys.bench", keys, rate, Args.PacedWorkers, counts, stop.Token);
-                await Task.Delay(TimeSpan.FromSeconds(Args.SettleSeconds));
+                await Task.Delay(TimeSpan.FromSeconds(settle));
                 var (calls0, silo0, bench0, requests0) = (await CallsAsync(row), fleet.Cluster.Cpu, Process.GetCurrentProcess().TotalProcessorTime, counts.Snapshot());
                 var clock = Stopwatch.StartNew();
                 await Task.Delay(TimeSpan.FromSeconds(options.Seconds));
@@ -336,6 +339,7 @@ internal sealed record Args(int Limit, int Burst, int Seconds, int Workers, int 
     public const int HeavyWorkers = 4;
 
     public const int SettleSeconds = 2;
+    public const int FirstSettleSeconds = 8;
 
     /// <summary>Enough paced workers that answers slowed by a loaded machine do not lower the rate sent.</summary>
     public const int PacedWorkers = 64;
@@ -510,6 +514,14 @@ internal sealed class MemoryCurve : IAsyncDisposable
 
     public async Task MarkAsync(string label) => _marks.Add((label, await SampleAsync()));
 
+    /// <summary>What each process still holds once garbage is collected: RSS alone stays up after a peak (the GC keeps memory it may need again).</summary>
+    public async Task MarkAfterFullCollectionAsync()
+    {
+        var siloHeap = await _fleet.Cluster.CollectAsync();
+        var benchHeap = GC.GetTotalMemory(forceFullCollection: true);
+        _marks.Add(("after a full GC in each process", await SampleAsync() with { GcHeap = benchHeap, SiloHeap = siloHeap }));
+    }
+
     /// <summary>Until the edges hold no partition and the silos no bucket grain, or <paramref name="limit"/>.</summary>
     public async Task WaitForIdleAsync(TimeSpan limit)
     {
@@ -542,18 +554,18 @@ internal sealed class MemoryCurve : IAsyncDisposable
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"{title}:");
         text.AppendLine();
-        text.AppendLine("| point | s | bench RSS MB | bench GC heap MB | silo RSS MB | partitions per edge | bucket grains |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| point | s | bench RSS MB | bench GC heap MB | silo RSS MB | silo GC heap MB | partitions per edge | bucket grains |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (label, s) in _marks)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {s.Seconds:F0} | {Mb(s.BenchRss)} | {Mb(s.GcHeap)} | {Mb(s.SiloRss)} | {string.Join(" / ", s.Partitions)} | {s.BucketGrains} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {s.Seconds:F0} | {Mb(s.BenchRss)} | {Mb(s.GcHeap)} | {Mb(s.SiloRss)} | {(s.SiloHeap is { } heap ? Mb(heap) : "-")} | {string.Join(" / ", s.Partitions)} | {s.BucketGrains} |");
         }
 
         lock (_samples)
         {
             var all = _samples.Concat(_marks.Select(m => m.Sample)).ToList();
             var peakPartitions = Enumerable.Range(0, _row.Count).Select(i => all.Max(s => s.Partitions[i]));
-            text.AppendLine(CultureInfo.InvariantCulture, $"| peak (each column) | | {Mb(all.Max(s => s.BenchRss))} | {Mb(all.Max(s => s.GcHeap))} | {Mb(all.Max(s => s.SiloRss))} | {string.Join(" / ", peakPartitions)} | {all.Max(s => s.BucketGrains)} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| peak (each column) | | {Mb(all.Max(s => s.BenchRss))} | {Mb(all.Max(s => s.GcHeap))} | {Mb(all.Max(s => s.SiloRss))} | - | {string.Join(" / ", peakPartitions)} | {all.Max(s => s.BucketGrains)} |");
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"bench RSS / silo RSS MB every 2 s: {string.Join(' ', _samples.Where((_, i) => i % 2 == 0).Select(s => $"{Mb(s.BenchRss)}/{Mb(s.SiloRss)}"))}");
@@ -606,7 +618,7 @@ internal sealed class MemoryCurve : IAsyncDisposable
         _sampling.Dispose();
     }
 
-    private sealed record Sample(double Seconds, long BenchRss, long GcHeap, long SiloRss, int[] Partitions, int BucketGrains);
+    private sealed record Sample(double Seconds, long BenchRss, long GcHeap, long SiloRss, int[] Partitions, int BucketGrains, long? SiloHeap = null);
 }
 
 /// <summary>An edge as an Orleans client of the silo, on its own loopback listeners.</summary>

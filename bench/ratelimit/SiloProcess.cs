@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Threading.Channels;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,22 +9,32 @@ using Orleans.Proxy.Silo.Hosting;
 /// <summary>
 /// A silo in a process of its own (this executable, started with <see cref="Flag"/>), so its CPU time
 /// and memory are its own and not the edges'. It stops when the bench closes its standard input,
-/// which also happens when the bench dies.
+/// which also happens when the bench dies; a "gc" line asks it for its heap after a full collection.
 /// </summary>
 internal sealed class SiloProcess : IAsyncDisposable
 {
     public const string Flag = "--silo-process";
 
     private readonly Process _process;
-    private readonly Task _drain;
+    private readonly Channel<long> _heaps = Channel.CreateUnbounded<long>();
+    private readonly Task _reader;
 
     private SiloProcess(Process process, int siloPort, int gatewayPort)
     {
         _process = process;
         SiloPort = siloPort;
         GatewayPort = gatewayPort;
-        // Nothing is printed after "ready", but an unread pipe must never block the silo.
-        _drain = process.StandardOutput.ReadToEndAsync();
+        // Every line is read, so an unread pipe never blocks the silo; only the answers to "gc" count.
+        _reader = Task.Run(async () =>
+        {
+            while (await process.StandardOutput.ReadLineAsync() is { } line)
+            {
+                if (line.StartsWith("heap ", StringComparison.Ordinal))
+                {
+                    _heaps.Writer.TryWrite(long.Parse(line.AsSpan(5), CultureInfo.InvariantCulture));
+                }
+            }
+        });
     }
 
     public int SiloPort { get; }
@@ -46,6 +57,15 @@ internal sealed class SiloProcess : IAsyncDisposable
             _process.Refresh();
             return _process.WorkingSet64;
         }
+    }
+
+    /// <summary>The silo's GC heap after a full, compacting collection: what it still holds.</summary>
+    public async Task<long> CollectAsync()
+    {
+        await _process.StandardInput.WriteLineAsync("gc");
+        await _process.StandardInput.FlushAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        return await _heaps.Reader.ReadAsync(timeout.Token);
     }
 
     /// <summary>Starts a silo of its own cluster, or one joining the silo at <paramref name="primarySiloPort"/>, and waits until it has started.</summary>
@@ -97,7 +117,14 @@ internal sealed class SiloProcess : IAsyncDisposable
         using var host = builder.Build();
         await host.StartAsync();
         Console.WriteLine("ready");
-        await Console.In.ReadToEndAsync();
+        while (await Console.In.ReadLineAsync() is { } line)
+        {
+            if (line == "gc")
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"heap {GC.GetTotalMemory(forceFullCollection: true)}"));
+            }
+        }
+
         await host.StopAsync();
     }
 
@@ -114,7 +141,7 @@ internal sealed class SiloProcess : IAsyncDisposable
             _process.Kill(entireProcessTree: true);
         }
 
-        await _drain;
+        await _reader;
         _process.Dispose();
     }
 }
@@ -129,6 +156,8 @@ internal sealed class SiloCluster : IAsyncDisposable
     public TimeSpan Cpu => Silos.Aggregate(TimeSpan.Zero, (sum, s) => sum + s.Cpu);
 
     public long Rss => Silos.Sum(s => s.Rss);
+
+    public async Task<long> CollectAsync() => (await Task.WhenAll(Silos.Select(s => s.CollectAsync()))).Sum();
 
     public static async Task<SiloCluster> StartAsync(string routes, int count)
     {
