@@ -193,13 +193,18 @@ internal sealed class LeaseAccount
             return Unsettled + _allowanceLeft;
         }
 
+        var projected = _grainTokensLeft + (Seconds(_grantedAt, now) * _spec.RatePerSecond);
         if (now >= _creditUntil)
         {
-            return 0;
+            // The grant lapsed (the key went quieter than its validity): the bucket keeps nothing for
+            // this edge any more, but what it held at the last grant (debts included) plus the refill
+            // since is there unless others took it, so the edge admits as a new partition would, at
+            // most its allowance unreported: refusing under the limit for a call not yet made is worse,
+            // and an edge cannot take it twice before its report is debited.
+            return (int)Math.Clamp(Math.Floor(projected), 0, Allowance);
         }
 
-        var projected = _share * (_grainTokensLeft + (Seconds(_grantedAt, now) * _spec.RatePerSecond));
-        return (int)Math.Clamp(Math.Floor(projected), 0, _creditCap);
+        return (int)Math.Clamp(Math.Floor(_share * projected), 0, _creditCap);
     }
 
     /// <summary>The call to make now, if one is due; it is then in flight until <see cref="Granted"/> or <see cref="Failed"/>.</summary>
