@@ -25,6 +25,8 @@ public sealed class LeaseAccountTests
         var call = account.CallDue(Ms(10));
         Assert.NotNull(call);
         Assert.Equal(10, call.Owed);
+        // Since the first of them, so the bucket can tell what its refill covered meanwhile.
+        Assert.Equal(TimeSpan.FromMilliseconds(10), call.OwedOver);
         account.Granted(new LeaseGrant(granted, TimeSpan.FromSeconds(2), TimeSpan.Zero, 2, tokensLeft, share), Ms(12));
         return account;
     }

@@ -119,6 +119,29 @@ public sealed class LeaseBucketTests
     }
 
     [Fact]
+    public void Settle_OwedOverTimeWhileTheBucketWasFull_NotADebtAndTheLostRefillPaysOnce()
+    {
+        var bucket = new LeaseBucket(T0);
+        // 60 requests admitted over the last second: the new bucket stands for a full one, whose
+        // refill of 100 a second could not be held, so they are no debt.
+        bucket.Settle(Ask("a", 0, 0) with { Owed = 60, OwedOver = TimeSpan.FromSeconds(1) }, T0);
+        Assert.Equal(50, bucket.TokensLeft(T0), 6);
+
+        // Another edge's 60 over the same second: 40 of that second's refill are left to pay for them.
+        bucket.Settle(Ask("b", 0, 0) with { Owed = 60, OwedOver = TimeSpan.FromSeconds(1) }, T0);
+        Assert.Equal(30, bucket.TokensLeft(T0), 6);
+        Assert.Equal(120, bucket.TotalOwed);
+
+        // Not full: all of it is a debt (and none of the earlier lost refill comes back).
+        bucket.Settle(Ask("a", 0, 0) with { Owed = 10, OwedOver = TimeSpan.FromSeconds(5) }, T0);
+        Assert.Equal(20, bucket.TokensLeft(T0), 6);
+        // Full again 0.3 s later: only what was lost since then pays.
+        var later = T0 + TimeSpan.FromSeconds(0.4);
+        bucket.Settle(Ask("a", 0, 0) with { Owed = 30, OwedOver = TimeSpan.FromSeconds(5) }, later);
+        Assert.Equal(30, bucket.TokensLeft(later), 6);
+    }
+
+    [Fact]
     public void Settle_NothingOwedToFreshBucket_LeavesItInactive()
     {
         var bucket = new LeaseBucket(T0);
