@@ -27,8 +27,9 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
     private int _capacity;
     private DateTimeOffset _refilledAt;
 
-    // Since when the bucket has been full (meaningful only while it is): refill after that was lost.
+    // The last time the bucket sat full (until now while it is): the refill over it was lost.
     private DateTimeOffset _fullSince;
+    private DateTimeOffset _fullUntil;
 
     public long TotalGranted { get; private set; }
 
@@ -69,7 +70,7 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         var others = active.Where(e => e != edge).ToList();
         var reserved = others.Sum(e => e.Credit(now, _rate));
         var granted = (int)Math.Min(wanted, Math.Floor(Math.Max(0, _tokens - reserved)));
-        _tokens -= granted;
+        Take(granted, now);
         TotalGranted += granted;
         edge.Granted += granted;
         var validFor = request.LeaseLength * 2;
@@ -162,7 +163,7 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
 
         if (owed > 0)
         {
-            _tokens -= owed - CoveredByLostRefill(owed, owedOver, now);
+            Take(owed - CoveredByLostRefill(owed, owedOver, now), now);
             TotalOwed += owed;
             if (edge is not null)
             {
@@ -213,26 +214,39 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
 
     /// <summary>
     /// Of requests admitted over the last <paramref name="owedOver"/>, how many the refill paid while
-    /// the bucket was full and could not hold it: admitted at a pace the refill kept up with, they are
-    /// no debt, and a key under its limit is not refused later to repay them. Each second of lost refill
-    /// pays once (another edge's report draws on what is left), so the token bucket's bound holds.
+    /// the bucket was full and could not hold it (its last full stretch, which a small grant since
+    /// ended): admitted at a pace the refill kept up with, they are no debt, and a key under its limit
+    /// is not refused later to repay them. Each second of lost refill pays once (another edge's report
+    /// draws on what is left), so the token bucket's bound holds.
     /// </summary>
     private int CoveredByLostRefill(int owed, TimeSpan owedOver, DateTimeOffset now)
     {
-        if (_tokens < _capacity || _rate <= 0 || owedOver <= TimeSpan.Zero)
+        // Compared as spans first: an edge's figure, however large, never leaves the calendar.
+        var since = owedOver >= now - _fullSince ? _fullSince : now - owedOver;
+        var until = _tokens >= _capacity ? now : _fullUntil;
+        if (_rate <= 0 || owedOver <= TimeSpan.Zero || until <= since)
         {
             return 0;
         }
 
-        var from = now - owedOver > _fullSince ? now - owedOver : _fullSince;
-        var covered = (int)Math.Min(owed, Math.Floor((now - from).TotalSeconds * _rate));
+        var covered = (int)Math.Min(owed, Math.Floor((until - since).TotalSeconds * _rate));
         if (covered <= 0)
         {
             return 0;
         }
 
-        _fullSince = from + TimeSpan.FromSeconds(covered / _rate);
+        _fullSince = since + TimeSpan.FromSeconds(covered / _rate);
         return covered;
+    }
+
+    private void Take(double tokens, DateTimeOffset now)
+    {
+        if (tokens > 0 && _tokens >= _capacity)
+        {
+            _fullUntil = now;
+        }
+
+        _tokens -= tokens;
     }
 
     private List<Edge> Active(DateTimeOffset now)
