@@ -15,7 +15,7 @@ internal enum Admission
 }
 
 /// <summary>A call to the partition's grain: decided under the limiter's lock, made outside it.</summary>
-internal sealed record LeaseCall(int Requested, double RecentRate, int Returned, int Owed, int CreditCap = 0, TimeSpan OwedOver = default);
+internal sealed record LeaseCall(int Requested, double RecentRate, int Returned, int Owed, int CreditCap = 0);
 
 /// <summary>
 /// The decisions and arithmetic of one partition on one edge, with no I/O and no clock of its own:
@@ -48,7 +48,6 @@ internal sealed class LeaseAccount
 
     // Local credit: requests admitted and not yet reported to the grain, and what the last grant said.
     private int _owed;
-    private long _owedSince;
     private int _allowanceLeft;
     private bool _leased;
     private long _grantedAt;
@@ -157,7 +156,7 @@ internal sealed class LeaseAccount
             if (_leased ? Unsettled + permits <= Credit(now) : _allowanceLeft >= permits)
             {
                 _allowanceLeft -= _leased ? 0 : permits;
-                Owe(permits, now);
+                _owed += permits;
                 return Admission.Local;
             }
         }
@@ -194,18 +193,13 @@ internal sealed class LeaseAccount
             return Unsettled + _allowanceLeft;
         }
 
-        var projected = _grainTokensLeft + (Seconds(_grantedAt, now) * _spec.RatePerSecond);
         if (now >= _creditUntil)
         {
-            // The grant lapsed (the key went quieter than its validity): the bucket keeps nothing for
-            // this edge any more, but what it held at the last grant (debts included) plus the refill
-            // since is there unless others took it, so the edge admits as a new partition would, at
-            // most its allowance unreported: refusing under the limit for a call not yet made is worse,
-            // and an edge cannot take it twice before its report is debited.
-            return (int)Math.Clamp(Math.Floor(projected), 0, Allowance);
+            return 0;
         }
 
-        return (int)Math.Clamp(Math.Floor(_share * projected), 0, _creditCap);
+        var projected = _share * (_grainTokensLeft + (Seconds(_grantedAt, now) * _spec.RatePerSecond));
+        return (int)Math.Clamp(Math.Floor(projected), 0, _creditCap);
     }
 
     /// <summary>The call to make now, if one is due; it is then in flight until <see cref="Granted"/> or <see cref="Failed"/>.</summary>
@@ -254,7 +248,7 @@ internal sealed class LeaseAccount
         }
 
         var requested = (int)Math.Max(1, Math.Ceiling(target - _tokens));
-        _inFlight = new LeaseCall(requested, Math.Max(_recentRate, 1), _expiredUnused, _owed, Math.Max(Allowance, CallCover), OwedOver(now));
+        _inFlight = new LeaseCall(requested, Math.Max(_recentRate, 1), _expiredUnused, _owed, Math.Max(Allowance, CallCover));
         _callStartedAt = now;
         _expiredUnused = 0;
         _owed = 0;
@@ -298,11 +292,7 @@ internal sealed class LeaseAccount
         _inFlight = null;
         // Returned tokens are not sent again (the bucket may have taken them; counting them twice
         // would let it grant more than it refilled). Owed requests are (counted twice they only limit more).
-        if (call is not null)
-        {
-            Owe(call.Owed, _callStartedAt - Ticks(call.OwedOver));
-        }
-
+        _owed += call?.Owed ?? 0;
         _nextCallAt = now + Ticks(_leaseLength);
         if (_fallback)
         {
@@ -326,11 +316,10 @@ internal sealed class LeaseAccount
         Expire(now);
         var returned = _tokens + _expiredUnused;
         var owed = _owed;
-        var owedOver = OwedOver(now);
         _tokens = 0;
         _expiredUnused = 0;
         _owed = 0;
-        return returned > 0 || owed > 0 ? new LeaseCall(0, 0, returned, owed, 0, owedOver) : null;
+        return returned > 0 || owed > 0 ? new LeaseCall(0, 0, returned, owed) : null;
     }
 
     /// <summary>Tokens this edge can admit now without asking anyone (lease, credit, fallback).</summary>
@@ -352,20 +341,6 @@ internal sealed class LeaseAccount
             ? TimeSpan.FromSeconds(Seconds(now, _nextCallAt))
             : TimeSpan.FromSeconds(permits / Math.Max(_spec.RatePerSecond * _share, 1e-9));
     }
-
-    /// <summary>Counts requests admitted locally at <paramref name="since"/> or later, keeping when the oldest unreported one was.</summary>
-    private void Owe(int permits, long since)
-    {
-        if (permits <= 0)
-        {
-            return;
-        }
-
-        _owedSince = _owed > 0 ? Math.Min(_owedSince, since) : since;
-        _owed += permits;
-    }
-
-    private TimeSpan OwedOver(long now) => _owed > 0 ? TimeSpan.FromSeconds(Math.Max(0, Seconds(_owedSince, now))) : TimeSpan.Zero;
 
     /// <summary>Drops the tokens of an expired lease, counting them to give back with the next call.</summary>
     private void Expire(long now)

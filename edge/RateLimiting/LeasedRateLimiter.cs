@@ -105,11 +105,15 @@ internal sealed class LeasedRateLimiter : RateLimiter
     private RateLimitLease Acquire(int permitCount, bool countDemand)
     {
         Admission admission;
-        LeaseCall? call = null;
-        LeaseCall? settle = null;
+        LeaseCall? call;
         var retryAfter = TimeSpan.Zero;
         lock (_lock)
         {
+            if (_disposed)
+            {
+                return new RejectedLease(Spec, _leases.Options.LeaseLength);
+            }
+
             var now = _time.GetTimestamp();
             if (countDemand)
             {
@@ -117,18 +121,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
             }
 
             admission = _account.Take(permitCount, now, countDemand);
-            if (_disposed)
-            {
-                // ASP.NET Core disposed this idle partition between the request finding it and acquiring
-                // from it: refusing would turn away a client under its limit. Its state is that of an
-                // idle partition, so it decides as usual and reports what it admits at once, as Dispose did.
-                settle = _account.Close(now);
-            }
-            else
-            {
-                call = _account.CallDue(now);
-            }
-
+            call = _account.CallDue(now);
             if (admission == Admission.Rejected)
             {
                 retryAfter = _account.RetryAfter(now, permitCount);
@@ -138,11 +131,6 @@ internal sealed class LeasedRateLimiter : RateLimiter
         if (call is not null)
         {
             Send(call);
-        }
-
-        if (settle is not null)
-        {
-            Settle(settle);
         }
 
         switch (admission)
@@ -243,7 +231,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
     }
 
     private LeaseRequest Request(LeaseCall call) => new(
-        _leases.EdgeId, Spec.RatePerSecond, Spec.Capacity, call.Requested, call.RecentRate, _leases.Options.LeaseLength, call.Returned, call.Owed, call.CreditCap, call.OwedOver);
+        _leases.EdgeId, Spec.RatePerSecond, Spec.Capacity, call.Requested, call.RecentRate, _leases.Options.LeaseLength, call.Returned, call.Owed, call.CreditCap);
 
     private void Settle(LeaseCall call)
     {

@@ -27,10 +27,6 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
     private int _capacity;
     private DateTimeOffset _refilledAt;
 
-    // The last time the bucket sat full (until now while it is): the refill over it was lost.
-    private DateTimeOffset _fullSince;
-    private DateTimeOffset _fullUntil;
-
     public long TotalGranted { get; private set; }
 
     public long TotalReturned { get; private set; }
@@ -55,7 +51,7 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         // The edge may go on spending its credit until this answer reaches it; whatever it spends
         // then is paid from this grant, so the grant covers the credit the bucket kept for it.
         var creditInFlight = (int)Math.Ceiling(Math.Max(0, edge.Credit(now, _rate) - Math.Max(0, request.Owed)));
-        Settle(request.EdgeId, request.Returned, request.Owed, request.OwedOver, now);
+        Settle(request.EdgeId, request.Returned, request.Owed, now);
 
         edge.RecentRate = Math.Max(0, request.RecentRate);
         edge.LastSeen = now;
@@ -70,7 +66,7 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         var others = active.Where(e => e != edge).ToList();
         var reserved = others.Sum(e => e.Credit(now, _rate));
         var granted = (int)Math.Min(wanted, Math.Floor(Math.Max(0, _tokens - reserved)));
-        Take(granted, now);
+        _tokens -= granted;
         TotalGranted += granted;
         edge.Granted += granted;
         var validFor = request.LeaseLength * 2;
@@ -109,7 +105,7 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         // Tokens returned to a bucket that never granted them (it was lost with a silo) are not taken back.
         var returned = double.IsNaN(_tokens) ? 0 : request.Returned;
         Configure(request, now);
-        Settle(request.EdgeId, returned, request.Owed, request.OwedOver, now);
+        Settle(request.EdgeId, returned, request.Owed, now);
     }
 
     /// <summary>The first call sets the parameters and fills the bucket; later calls apply a changed policy.</summary>
@@ -125,33 +121,21 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         _capacity = Math.Max(1, request.Capacity);
         if (double.IsNaN(_tokens))
         {
-            // A new bucket stands for one that was full for as long as anyone admitted without it.
             _tokens = _capacity;
-            _fullSince = DateTimeOffset.MinValue;
         }
 
-        if (_tokens > _capacity)
-        {
-            _tokens = _capacity;
-            _fullSince = now;
-        }
+        _tokens = Math.Min(_tokens, _capacity);
     }
 
     /// <summary>
     /// Takes back unused tokens (never above capacity) and debits requests an edge admitted
-    /// without a lease (below zero if need be: they were admitted, so they count), but for those the
-    /// refill paid while the bucket sat full.
+    /// without a lease (below zero if need be: they were admitted, so they count).
     /// </summary>
-    private void Settle(string edgeId, int returned, int owed, TimeSpan owedOver, DateTimeOffset now)
+    private void Settle(string edgeId, int returned, int owed, DateTimeOffset now)
     {
         _edges.TryGetValue(edgeId, out var edge);
         if (returned > 0)
         {
-            if (_tokens < _capacity && _tokens + returned >= _capacity)
-            {
-                _fullSince = now;
-            }
-
             _tokens = Math.Min(_capacity, _tokens + returned);
             TotalReturned += returned;
             if (edge is not null)
@@ -163,7 +147,7 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
 
         if (owed > 0)
         {
-            Take(owed - CoveredByLostRefill(owed, owedOver, now), now);
+            _tokens -= owed;
             TotalOwed += owed;
             if (edge is not null)
             {
@@ -212,43 +196,6 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
             TotalOwed);
     }
 
-    /// <summary>
-    /// Of requests admitted over the last <paramref name="owedOver"/>, how many the refill paid while
-    /// the bucket was full and could not hold it (its last full stretch, which a small grant since
-    /// ended): admitted at a pace the refill kept up with, they are no debt, and a key under its limit
-    /// is not refused later to repay them. Each second of lost refill pays once (another edge's report
-    /// draws on what is left), so the token bucket's bound holds.
-    /// </summary>
-    private int CoveredByLostRefill(int owed, TimeSpan owedOver, DateTimeOffset now)
-    {
-        // Compared as spans first: an edge's figure, however large, never leaves the calendar.
-        var since = owedOver >= now - _fullSince ? _fullSince : now - owedOver;
-        var until = _tokens >= _capacity ? now : _fullUntil;
-        if (_rate <= 0 || owedOver <= TimeSpan.Zero || until <= since)
-        {
-            return 0;
-        }
-
-        var covered = (int)Math.Min(owed, Math.Floor((until - since).TotalSeconds * _rate));
-        if (covered <= 0)
-        {
-            return 0;
-        }
-
-        _fullSince = since + TimeSpan.FromSeconds(covered / _rate);
-        return covered;
-    }
-
-    private void Take(double tokens, DateTimeOffset now)
-    {
-        if (tokens > 0 && _tokens >= _capacity)
-        {
-            _fullUntil = now;
-        }
-
-        _tokens -= tokens;
-    }
-
     private List<Edge> Active(DateTimeOffset now)
     {
         foreach (var stale in _edges.Where(e => now - e.Value.LastSeen > ActiveWindow * 6).Select(e => e.Key).ToList())
@@ -263,13 +210,7 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
     {
         if (!double.IsNaN(_tokens) && now > _refilledAt)
         {
-            var refilled = _tokens + ((now - _refilledAt).TotalSeconds * _rate);
-            if (_tokens < _capacity && refilled >= _capacity)
-            {
-                _fullSince = _refilledAt + TimeSpan.FromSeconds((_capacity - _tokens) / _rate);
-            }
-
-            _tokens = Math.Min(_capacity, refilled);
+            _tokens = Math.Min(_capacity, _tokens + ((now - _refilledAt).TotalSeconds * _rate));
         }
 
         if (now > _refilledAt)

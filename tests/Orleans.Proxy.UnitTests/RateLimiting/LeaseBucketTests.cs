@@ -119,43 +119,6 @@ public sealed class LeaseBucketTests
     }
 
     [Fact]
-    public void Settle_OwedOverTimeWhileTheBucketWasFull_NotADebtAndTheLostRefillPaysOnce()
-    {
-        var bucket = new LeaseBucket(T0);
-        // 60 requests admitted over the last second: the new bucket stands for a full one, whose
-        // refill of 100 a second could not be held, so they are no debt.
-        bucket.Settle(Ask("a", 0, 0) with { Owed = 60, OwedOver = TimeSpan.FromSeconds(1) }, T0);
-        Assert.Equal(50, bucket.TokensLeft(T0), 6);
-
-        // Another edge's 60 over the same second: 40 of that second's refill are left to pay for them.
-        bucket.Settle(Ask("b", 0, 0) with { Owed = 60, OwedOver = TimeSpan.FromSeconds(1) }, T0);
-        Assert.Equal(30, bucket.TokensLeft(T0), 6);
-        Assert.Equal(120, bucket.TotalOwed);
-
-        // Not full: the lost refill is spent, so all of it is a debt.
-        bucket.Settle(Ask("a", 0, 0) with { Owed = 10, OwedOver = TimeSpan.FromSeconds(5) }, T0);
-        Assert.Equal(20, bucket.TokensLeft(T0), 6);
-        // Full again 0.3 s later: only what was lost since then pays.
-        var later = T0 + TimeSpan.FromSeconds(0.4);
-        bucket.Settle(Ask("a", 0, 0) with { Owed = 30, OwedOver = TimeSpan.FromSeconds(5) }, later);
-        Assert.Equal(30, bucket.TokensLeft(later), 6);
-
-        // Full for a second, then a grant: the refill lost over that second still pays for requests
-        // admitted during it.
-        var granted = new LeaseBucket(T0);
-        granted.Grant(Ask("a", 10, 10), T0);
-        var second = T0 + TimeSpan.FromSeconds(1.1);
-        granted.Grant(Ask("a", 10, 10), second);
-        granted.Settle(Ask("b", 0, 0) with { Owed = 30, OwedOver = TimeSpan.FromSeconds(1) }, second);
-        Assert.Equal(40, granted.TokensLeft(second), 6);
-
-        // An edge's span reaching before the calendar begins counts as long as the bucket was full.
-        var fresh = new LeaseBucket(T0);
-        fresh.Settle(Ask("a", 0, 0) with { Owed = 10, OwedOver = TimeSpan.MaxValue }, T0);
-        Assert.Equal(50, fresh.TokensLeft(T0), 6);
-    }
-
-    [Fact]
     public void Settle_NothingOwedToFreshBucket_LeavesItInactive()
     {
         var bucket = new LeaseBucket(T0);
