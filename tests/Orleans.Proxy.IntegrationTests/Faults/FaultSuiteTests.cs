@@ -187,7 +187,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
                 }
 
                 await Until(() => Task.FromResult(cluster.Rows().Count(r => r.Status == Orleans.Runtime.SiloStatus.Active) == 3), "the silos are back", TimeSpan.FromSeconds(120));
-                await Until(async () => (await Task.WhenAll(edges.Select(e => e!.ConnectedAsync()))).All(c => c), "every edge is connected again", TimeSpan.FromSeconds(120));
+                await Until(async () => (await Task.WhenAll(edges.Select(e => e!.ConnectedAsync()))).All(c => c), "every edge is connected again", TimeSpan.FromSeconds(120), [.. edges.Select(e => e!.Process)]);
             }, crash: true, partitionedEdges: 3));
 
             await load.CancelAsync();
