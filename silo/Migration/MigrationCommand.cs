@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using k8s;
 using k8s.Models;
 using Orleans.Proxy.Routing;
+using Orleans.Proxy.Silo.RouteSources.Files;
 using Orleans.Proxy.Translation.Files;
 using Orleans.Proxy.Translation.Ingress;
 using Orleans.Proxy.Translation.Migration;
@@ -26,8 +27,6 @@ internal static class MigrationCommand
         supported yet, then a summary. Exit code: 0 when nothing would be lost, 1 when something would
         (refused, not yet, rejected), 2 on a usage error, 3 when the input cannot be read.
         """;
-
-    private static readonly string[] Patterns = ["*.yaml", "*.yml", "*.json"];
 
     public static bool IsCommand(string[] args) => args is ["migrate", ..];
 
@@ -90,9 +89,7 @@ internal static class MigrationCommand
             throw new DirectoryNotFoundException($"no folder {directory}");
         }
 
-        var results = Patterns
-            .SelectMany(p => Directory.EnumerateFiles(directory, p, SearchOption.AllDirectories))
-            .Order(StringComparer.Ordinal)
+        var results = RouteFiles.Find(directory)
             .Select(file => KubernetesYamlReader.Read(Path.GetRelativePath(directory, file), File.ReadAllText(file)))
             .ToList();
         return (ClusterObjects.Combine(results.Select(r => r.Objects)), [.. results.SelectMany(r => r.Rejections)]);

@@ -23,7 +23,6 @@ internal sealed partial class FileRouteSource(
     IOptions<RoutesOptions> options,
     ILogger<FileRouteSource> logger) : BackgroundService
 {
-    private static readonly string[] Patterns = ["*.yaml", "*.yml", "*.json"];
     private readonly Dictionary<string, ClusterObjects> _lastGood = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (byte[] Hash, KubernetesYamlReader.Result Result)> _parsed = new(StringComparer.Ordinal);
     private readonly LastGoodVersions _versions = new();
@@ -62,10 +61,7 @@ internal sealed partial class FileRouteSource(
     {
         var rejections = ImmutableArray.CreateBuilder<Rejection>();
         var unreadable = new List<string>();
-        var files = Patterns
-            .SelectMany(p => Directory.EnumerateFiles(directory, p, SearchOption.AllDirectories))
-            .Order(StringComparer.Ordinal)
-            .ToList();
+        var files = RouteFiles.Find(directory);
 
         foreach (var gone in _lastGood.Keys.Except(files).ToList())
         {
