@@ -48,6 +48,8 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
     private readonly ConcurrentQueue<Sample> _samples = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly StringBuilder _report = new();
+    private readonly StringBuilder _timeline = new();
+    private readonly ConcurrentBag<(string Name, HostProcess Process)> _processes = [];
 
     [FaultsFact]
     public async Task Faults_SilosEdgesNetworkAndBackendFailUnderLoad_NoFailuresBoundHeldAffinityKept()
@@ -91,7 +93,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         gatewayRelay.Start();
         siloRelay.Start();
         var listen = new Dictionary<string, string> { ["Cluster__ListenAddress"] = behind.ToString() };
-        HostProcess StartSilo(int i) => cluster.Start($"silo-{i}", routes, work.Path, siloTls, siloPorts[i], i == Relayed ? listen : null);
+        HostProcess StartSilo(int i) => Started($"silo-{i}", cluster.Start($"silo-{i}", routes, work.Path, siloTls, siloPorts[i], i == Relayed ? listen : null));
         var silos = new HostProcess?[3];
         for (var i = 0; i < 3; i++)
         {
@@ -104,22 +106,22 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         try
         {
             await Until(() => Task.FromResult(cluster.Rows().Count(r => r.Status == Orleans.Runtime.SiloStatus.Active) == 3), "three silos are Active", TimeSpan.FromSeconds(90));
-            edges[0] = EdgeProcess.Start(0, work.Path, KubernetesClustering(server, cluster, edgeTls));
-            edges[1] = EdgeProcess.Start(1, work.Path, KubernetesClustering(server, cluster, edgeTls));
+            edges[0] = Started(EdgeProcess.Start(0, work.Path, KubernetesClustering(server, cluster, edgeTls)));
+            edges[1] = Started(EdgeProcess.Start(1, work.Path, KubernetesClustering(server, cluster, edgeTls)));
             await Until(() => edges[0]!.ServesAsync(App), "edge-0 serves", TimeSpan.FromSeconds(60));
             await Until(() => edges[1]!.ServesAsync(App), "edge-1 serves", TimeSpan.FromSeconds(60));
 
             // The bucket's silo, from the cluster view.
             await edges[0]!.GetAsync(Limited, "/");
             var victim = await BucketSiloAsync(edges[0]!, siloPorts);
-            edges[2] = EdgeProcess.Start(2, work.Path, new Dictionary<string, string>
+            edges[2] = Started(EdgeProcess.Start(2, work.Path, new Dictionary<string, string>
             {
                 ["Cluster__Clustering"] = "Localhost",
                 ["Cluster__GatewayPort"] = $"{siloPorts[Relayed].Gateway}",
                 ["Cluster__ClusterId"] = cluster.ClusterId,
                 ["Cluster__ServiceId"] = cluster.ServiceId,
                 ["Cluster__Tls__Directory"] = edgeTls,
-            });
+            }));
             await Until(() => edges[2]!.ServesAsync(App), "edge-2 serves", TimeSpan.FromSeconds(60), edges[2]!.Process, silos[Relayed]!);
 
             using var load = new CancellationTokenSource();
@@ -148,7 +150,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
                 edges[1]!.Process.Kill();
                 await Task.Delay(TimeSpan.FromSeconds(5));
                 await edges[1]!.DisposeAsync();
-                edges[1] = EdgeProcess.Start(1, work.Path, KubernetesClustering(server, cluster, edgeTls), edges[1]!.Port, edges[1]!.DiagnosticsPort);
+                edges[1] = Started(EdgeProcess.Start(1, work.Path, KubernetesClustering(server, cluster, edgeTls), edges[1]!.Port, edges[1]!.DiagnosticsPort));
                 await Until(() => edges[1]!.ServesAsync(App), "edge-1 serves again", TimeSpan.FromSeconds(60));
             }, crash: false));
 
@@ -200,6 +202,9 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             }
 
             _report.AppendLine();
+            _report.AppendLine("events (the processes' logs, beside this report, are in UTC too):");
+            _report.Append(_timeline);
+            _report.AppendLine();
             _report.AppendLine("peak RSS (MB): " + string.Join(", ", peaks.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value:0}")));
             if (Environment.GetEnvironmentVariable("FAULTS_REPORT") is { Length: > 0 } file)
             {
@@ -211,6 +216,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         finally
         {
             output.WriteLine(_report.ToString());
+            WriteOutputs();
             foreach (var edge in edges)
             {
                 if (edge is not null)
@@ -231,6 +237,35 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             {
                 await backend.DisposeAsync();
             }
+        }
+    }
+
+    private HostProcess Started(string name, HostProcess process)
+    {
+        _processes.Add((name, process));
+        return process;
+    }
+
+    private EdgeProcess Started(EdgeProcess edge)
+    {
+        Started(edge.Name, edge.Process);
+        return edge;
+    }
+
+    /// <summary>
+    /// Every process's output beside the report (report.md: report-edge-0.log, …; a restarted process's
+    /// runs one after the other), with the events' times in the report, for a failure read after the run.
+    /// </summary>
+    private void WriteOutputs()
+    {
+        if (Environment.GetEnvironmentVariable("FAULTS_REPORT") is not { Length: > 0 } report)
+        {
+            return;
+        }
+
+        foreach (var runs in _processes.GroupBy(p => p.Name))
+        {
+            File.WriteAllText(Path.ChangeExtension(report, null) + $"-{runs.Key}.log", string.Join("\n--- process restarted ---\n", runs.Select(r => r.Process.Output)));
         }
     }
 
@@ -316,8 +351,10 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
     private async Task<EventResult> MeasureAsync(string name, EdgeProcess?[] edges, int? excludedEdge, string? sickBackend, Func<Task> happen, bool crash, int partitionedEdges = 0)
     {
         var start = _clock.Elapsed;
+        var startedAt = DateTime.UtcNow;
         await happen();
         var healed = _clock.Elapsed;
+        _timeline.AppendLine(CultureInfo.InvariantCulture, $"- {name}: {startedAt:HH:mm:ss.fff} to {DateTime.UtcNow:HH:mm:ss.fff} UTC");
         var converged = await SameGenerationAsync(edges);
         await Task.Delay(Settle);
         var end = _clock.Elapsed;
@@ -407,14 +444,17 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
     {
         private readonly HttpClient _diagnostics;
 
-        private EdgeProcess(HostProcess process, int port, int diagnosticsPort)
+        private EdgeProcess(string name, HostProcess process, int port, int diagnosticsPort)
         {
+            Name = name;
             Process = process;
             Port = port;
             DiagnosticsPort = diagnosticsPort;
             Client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             _diagnostics = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{diagnosticsPort}"), Timeout = TimeSpan.FromSeconds(5) };
         }
+
+        public string Name { get; }
 
         public HostProcess Process { get; }
 
@@ -439,7 +479,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
                 ["AccessLog__Enabled"] = "false",
                 ["Logging__LogLevel__Orleans"] = "Warning",
             };
-            return new EdgeProcess(HostProcess.Start(Path.Combine(AppContext.BaseDirectory, "Orleans.Proxy.Edge.dll"), workingDirectory, environment), publicPort, diag);
+            return new EdgeProcess($"edge-{index}", HostProcess.Start(Path.Combine(AppContext.BaseDirectory, "Orleans.Proxy.Edge.dll"), workingDirectory, environment), publicPort, diag);
         }
 
         public async Task<HttpResponseMessage> GetAsync(string host, string path)
