@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Orleans.Proxy.Hosting;
 
@@ -6,6 +8,23 @@ namespace Orleans.Proxy.Hosting;
 public sealed class ProxyClusterOptions
 {
     public const string Section = "Cluster";
+
+    /// <summary>
+    /// The section, checked before anything starts (Orleans is configured from it before options
+    /// validation runs): every error at once, each naming its key.
+    /// </summary>
+    public static ProxyClusterOptions Read(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(Section).Get<ProxyClusterOptions>() ?? new ProxyClusterOptions();
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(options, new(options), results, validateAllProperties: true))
+        {
+            throw new OptionsValidationException(Section, typeof(ProxyClusterOptions),
+                results.Select(r => $"{Section}:{string.Join(',', r.MemberNames)}: {r.ErrorMessage}"));
+        }
+
+        return options;
+    }
 
     /// <summary>Localhost: one machine, development clustering. Kubernetes: membership over the Kubernetes API.</summary>
     public ClusteringMode Clustering { get; set; } = ClusteringMode.Localhost;
@@ -33,6 +52,23 @@ public sealed class ProxyClusterOptions
     /// </summary>
     [RegularExpression(@"^[0-9a-fA-F:.]+$", ErrorMessage = "must be an IP address")]
     public string? ListenAddress { get; set; }
+
+    /// <summary>
+    /// Silos: how long a gateway keeps an edge whose connection dropped (Orleans' ClientDropTimeout, a
+    /// minute by default). Meanwhile every silo may route that edge's responses and pushes through this
+    /// gateway, where they wait for a reconnection: with the default, an edge that lost one of several
+    /// gateways saw a third of its grain calls time out for one to two minutes.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ClientDropTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Edges: how often the list of gateways is read again, and how long a gateway that failed is left
+    /// out (Orleans' GatewayListRefreshPeriod, a minute by default): a gateway back from a partition is
+    /// used again after at most twice this.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan GatewayRefreshPeriod { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 public enum ClusteringMode

@@ -157,7 +157,7 @@ public static partial class EdgeHostingExtensions
 
     private static void AddClusterClient(WebApplicationBuilder builder)
     {
-        var cluster = builder.Configuration.GetSection(ProxyClusterOptions.Section).Get<ProxyClusterOptions>() ?? new ProxyClusterOptions();
+        var cluster = ProxyClusterOptions.Read(builder.Configuration);
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o =>
@@ -175,6 +175,7 @@ public static partial class EdgeHostingExtensions
             }
 
             client.UseClusterTls(builder.Configuration, cluster.Clustering);
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = cluster.GatewayRefreshPeriod);
 
             // Keep trying at start: an edge that comes up before the silos waits for them, unready.
             client.UseConnectionRetryFilter(async (exception, cancellationToken) =>

@@ -26,8 +26,7 @@ public static class SiloHostingExtensions
     /// <summary>Hosts the Orleans silo with the proxy's grains and route sources (silo process and embedded edge).</summary>
     public static IHostApplicationBuilder AddOrleansProxySilo(this IHostApplicationBuilder builder)
     {
-        var cluster = builder.Configuration.GetSection(ProxyClusterOptions.Section).Get<ProxyClusterOptions>() ?? new ProxyClusterOptions();
-        ValidateNow(cluster);
+        var cluster = ProxyClusterOptions.Read(builder.Configuration);
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -45,6 +44,7 @@ public static class SiloHostingExtensions
             }
 
             silo.UseClusterTls(builder.Configuration, cluster.Clustering);
+            silo.Configure<SiloMessagingOptions>(o => o.ClientDropTimeout = cluster.ClientDropTimeout);
 
             if (builder.Configuration.GetValue($"{DiagnosticsOptions.Section}:{nameof(DiagnosticsOptions.Dashboard)}", true))
             {
@@ -85,16 +85,6 @@ public static class SiloHostingExtensions
         }
 
         return services;
-    }
-
-    private static void ValidateNow(ProxyClusterOptions options)
-    {
-        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
-        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), results, validateAllProperties: true))
-        {
-            throw new OptionsValidationException(ProxyClusterOptions.Section, typeof(ProxyClusterOptions),
-                results.Select(r => $"{ProxyClusterOptions.Section}:{string.Join(',', r.MemberNames)}: {r.ErrorMessage}"));
-        }
     }
 
     /// <summary>The Orleans dashboard on the diagnostics listener, behind its token, where a silo runs.</summary>
