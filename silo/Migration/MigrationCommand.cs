@@ -90,7 +90,7 @@ internal static class MigrationCommand
         }
 
         var results = RouteFiles.Find(directory)
-            .Select(file => KubernetesYamlReader.Read(Path.GetRelativePath(directory, file), File.ReadAllText(file)))
+            .Select(file => KubernetesYamlReader.Read(Path.GetRelativePath(directory, file), RouteFiles.Read(file)))
             .ToList();
         return (ClusterObjects.Combine(results.Select(r => r.Objects)), [.. results.SelectMany(r => r.Rejections)]);
     }

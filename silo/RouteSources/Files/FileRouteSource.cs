@@ -79,10 +79,7 @@ internal sealed partial class FileRouteSource(
             byte[] content;
             try
             {
-                // An oversized file is refused by the reader; do not read all of it first.
-                using var stream = File.OpenRead(file);
-                content = new byte[Math.Min(stream.Length, KubernetesYamlReader.MaxInputLength + 1L)];
-                stream.ReadExactly(content);
+                content = RouteFiles.Read(file);
             }
             catch (IOException e)
             {

@@ -66,6 +66,26 @@ public sealed class MigrationReportTests
         Assert.EndsWith("Summary: 2 Ingresses, 2 carry over (1 with differences), 0 objects lose something; annotations and keys: 0 carry over, 2 differ, 1 no effect, 0 refused, 0 not yet, 0 rejected\n", output.ToString().ReplaceLineEndings("\n"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Migrate_FileNotUtf8_ReportedByItsByteAsTheFileSourceWould()
+    {
+        var folder = Directory.CreateTempSubdirectory("migrate-");
+        try
+        {
+            File.WriteAllBytes(Path.Combine(folder.FullName, "bad.yaml"), [.. "kind: Ingress\nmetadata:\n  name: caf"u8, 0xE9, .. "\n"u8]);
+            using var output = new StringWriter();
+
+            var exit = await MigrationCommand.RunAsync([folder.FullName], output);
+
+            Assert.Equal(1, exit);
+            Assert.Contains("input bad.yaml: byte 35: the input is not valid UTF-8", output.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData(2, new string[0])]
     [InlineData(2, new[] { "a", "b" })]
