@@ -8,6 +8,8 @@ namespace Orleans.Proxy.Translation.Files;
 /// YamlDotNet keeps an alias as a reference to its anchor's node, but the reader writes each object out again to
 /// deserialize it, which expands every alias: a "billion laughs" of a few hundred bytes would expand to gigabytes.
 /// Building nodes also recurses once per nesting level, so depth is bounded before it can exhaust the stack.
+/// An alias counts as the node its anchor names, so one that no earlier node of its document anchors is refused: YamlDotNet
+/// resolves forward aliases (YAML does not allow them, nor does kubectl), and counted as one node they would let a bomb past.
 /// </summary>
 internal static class YamlLimits
 {
@@ -18,7 +20,7 @@ internal static class YamlLimits
             return ("size", $"the input is larger than the {KubernetesYamlReader.MaxInputLength} characters read");
         }
 
-        // Per anchor: the nodes and the depth its alias adds where it is expanded.
+        // Per anchor of the current document (YamlDotNet resolves an alias within its document): the nodes and the depth its alias adds where it is expanded.
         var anchors = new Dictionary<AnchorName, (long Nodes, int Depth)>();
         // Per open collection: its anchor, its first node, its level, and the deepest level reached before it.
         var open = new Stack<(AnchorName Anchor, long FirstNode, int Depth, int Deepest)>();
@@ -31,7 +33,13 @@ internal static class YamlLimits
             var at = parser.Current!.Start;
             switch (parser.Current)
             {
+                case DocumentStart:
+                    anchors.Clear();
+                    break;
+                case AnchorAlias alias when !anchors.ContainsKey(alias.Value) && !open.Any(o => o.Anchor == alias.Value):
+                    return ($"line {at.Line}, column {at.Column}", $"alias *{alias.Value} does not follow its anchor in its document (a forward alias, or one to another document)");
                 case AnchorAlias alias:
+                    // An alias inside the node it names (recursive) counts as one node: the object holding it is refused when read.
                     var expanded = anchors.GetValueOrDefault(alias.Value, (1, 0));
                     nodes += expanded.Nodes;
                     deepest = Math.Max(deepest, open.Count + expanded.Depth);

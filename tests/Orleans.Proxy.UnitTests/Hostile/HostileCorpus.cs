@@ -99,6 +99,12 @@ internal static class HostileCorpus
             }
         }
 
+        // Forward alias bombs: every alias before its anchor (YamlDotNet resolves them), so no level is counted when it is expanded.
+        foreach (var (width, levels) in new[] { (10, 7), (10, 9), (2, 30) })
+        {
+            yield return FileLevel($"alias-bomb-forward-{width}x{levels}", AliasBomb(width, levels, "spec", forward: true));
+        }
+
         // Invalid UTF-8 in a name, a host, a path and an annotation value.
         byte[][] invalid = [[0xC3, 0x28], [0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE2, 0x82], [0xF8, 0x88, 0x80, 0x80, 0x80], [0xFE, 0xFF]];
         for (var i = 0; i < invalid.Length; i++)
@@ -357,14 +363,15 @@ internal static class HostileCorpus
 
         """;
 
-    private static string AliasBomb(int width, int levels, string place)
+    private static string AliasBomb(int width, int levels, string place, bool forward = false)
     {
-        var bomb = new StringBuilder();
-        bomb.Append("    l0: &l0 [\"lol\"]\n");
+        var lines = new List<string> { "    l0: &l0 [\"lol\"]\n" };
         for (var level = 1; level <= levels; level++)
         {
-            bomb.Append(CultureInfo.InvariantCulture, $"    l{level}: &l{level} [{string.Join(",", Enumerable.Repeat($"*l{level - 1}", width))}]\n");
+            lines.Add($"    l{level}: &l{level} [{string.Join(",", Enumerable.Repeat($"*l{level - 1}", width))}]\n");
         }
+
+        var bomb = new StringBuilder(string.Concat(forward ? Enumerable.Reverse(lines) : lines));
 
         return place == "spec"
             ? IngressYaml("bomb", extraSpec: "  bomb:\n" + bomb)

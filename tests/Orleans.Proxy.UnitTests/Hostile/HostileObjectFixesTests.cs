@@ -39,6 +39,28 @@ public sealed class HostileObjectFixesTests
     }
 
     [Fact]
+    public void Read_ForwardAliasBomb_RefusedBeforeAnyAliasIsExpanded()
+    {
+        var bomb = new StringBuilder();
+        for (var i = 9; i >= 1; i--)
+        {
+            bomb.Append($"a{i}: &a{i} [{string.Join(",", Enumerable.Repeat($"*a{i - 1}", 10))}]\n");
+        }
+
+        var read = KubernetesYamlReader.Read("bomb.yaml", bomb.Append("a0: &a0 [x]\n").ToString());
+
+        Assert.Equal(new Rejection("bomb.yaml", "line 1, column 10", "alias *a8 does not follow its anchor in its document (a forward alias, or one to another document)"), Assert.Single(read.Rejections));
+    }
+
+    [Fact]
+    public void Read_AliasToAnotherDocument_Refused()
+    {
+        var read = KubernetesYamlReader.Read("two.yaml", "a: &a [x]\n---\nb: *a\n");
+
+        Assert.Equal(new Rejection("two.yaml", "line 3, column 4", "alias *a does not follow its anchor in its document (a forward alias, or one to another document)"), Assert.Single(read.Rejections));
+    }
+
+    [Fact]
     public void Read_DeepNestingThroughAnAlias_Refused()
     {
         var deep = "d: &d " + new string('[', 40) + new string(']', 40) + "\ne: " + new string('[', 30) + "*d" + new string(']', 30) + "\n";
