@@ -28,7 +28,7 @@ internal static class YamlLimits
         long nodes = 0;
         // The deepest level reached inside the innermost open collection.
         var deepest = 0;
-        while (parser.MoveNext())
+        while (MoveNext(parser))
         {
             var at = parser.Current!.Start;
             switch (parser.Current)
@@ -83,5 +83,23 @@ internal static class YamlLimits
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// YamlDotNet throws a bare InvalidOperationException, not a YamlException, when a flow collection runs on to a line less
+    /// indented than its block ("a: [b" then "c: d": a bracket not closed, as a half-written save leaves it). It is refused
+    /// as YAML that does not parse, after the last event read, rather than escaping the reader.
+    /// </summary>
+    private static bool MoveNext(Parser parser)
+    {
+        var last = parser.Current?.End ?? Mark.Empty;
+        try
+        {
+            return parser.MoveNext();
+        }
+        catch (InvalidOperationException)
+        {
+            throw new SyntaxErrorException(last, last, "YamlDotNet's parser stopped after this point (a flow collection, [ or {, not closed before a less indented line?).");
+        }
     }
 }

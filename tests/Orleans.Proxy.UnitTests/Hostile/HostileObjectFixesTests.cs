@@ -61,6 +61,16 @@ public sealed class HostileObjectFixesTests
     }
 
     [Fact]
+    public void Read_FlowCollectionRunningOnToALessIndentedLine_RefusedAsYamlThatDoesNotParse()
+    {
+        var read = KubernetesYamlReader.Read("half.yaml", "a: [b\nc: d\n");
+
+        var rejection = Assert.Single(read.Rejections);
+        Assert.Equal(("half.yaml", "line 1, column 4"), (rejection.Object, rejection.Field));
+        Assert.StartsWith("YAML does not parse: ", rejection.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Read_DeepNestingThroughAnAlias_Refused()
     {
         var deep = "d: &d " + new string('[', 40) + new string(']', 40) + "\ne: " + new string('[', 30) + "*d" + new string(']', 30) + "\n";
