@@ -37,44 +37,89 @@ public static class KubernetesYamlReader
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Reads a file's bytes: invalid UTF-8 refuses the file, naming the first bad byte, rather than reading U+FFFD into names and hosts.</summary>
-    public static Result Read(string sourceName, byte[] content)
+    public static Result Read(string sourceName, byte[] content) => Decode(content) switch
+    {
+        (_, { } refusal) => Refuse(sourceName, refusal),
+        var (text, _) => Read(sourceName, text!),
+    };
+
+    public static Result Read(string sourceName, string yaml) => ReadText(yaml) switch
+    {
+        (_, { } refusal) => Refuse(sourceName, refusal),
+        var (reading, _) => Assemble(sourceName, [(reading!, 0)]),
+    };
+
+    /// <summary>What a text's parser events tell before any node is built: its nodes (aliases expanded), the first limit it exceeds, and <see cref="DocumentTexts.Separability"/>.</summary>
+    internal sealed record Scanned(long Nodes, (string Field, string Reason)? Exceeded, bool MayContinue, bool DependsOnPrevious);
+
+    /// <summary>What one YAML text holds, read alone: its objects in order, each at its line in the text.</summary>
+    internal sealed record Reading(Scanned Scanned, ImmutableArray<Found> Objects);
+
+    /// <summary>An object of a text, read (<paramref name="Value"/>) or refused whole (<paramref name="Refusal"/>), named as rejections name it.</summary>
+    internal sealed record Found(long Line, string? Name, object? Value, (string Field, string Reason)? Refusal);
+
+    /// <summary>A file's text, or why it is refused: too large, or not UTF-8 (naming the first bad byte in the file). A UTF-8 byte order mark is dropped.</summary>
+    internal static (string? Text, (string Field, string Reason)? Refusal) Decode(byte[] content)
     {
         if (content.Length > MaxInputLength)
         {
-            return Refuse(sourceName, "size", $"the input is larger than the {MaxInputLength} bytes read");
+            return (null, ("size", $"the input is larger than the {MaxInputLength} bytes read"));
         }
 
-        string text;
         try
         {
             var bom = content.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : 0;
-            text = StrictUtf8.GetString(content, bom, content.Length - bom);
+            return (StrictUtf8.GetString(content, bom, content.Length - bom), null);
         }
         catch (DecoderFallbackException e)
         {
-            return Refuse(sourceName, $"byte {e.Index}", "the input is not valid UTF-8");
+            return (null, ($"byte {e.Index}", "the input is not valid UTF-8"));
         }
-
-        return Read(sourceName, text);
     }
 
-    public static Result Read(string sourceName, string yaml)
+    /// <summary>Reads a text whole: its objects, or why it is refused whole (a limit exceeded, YAML that does not parse).</summary>
+    internal static (Reading? Reading, (string Field, string Reason)? Refusal) ReadText(string yaml)
     {
-        var stream = new YamlStream();
         try
         {
-            if (YamlLimits.Check(yaml) is { } exceeded)
-            {
-                return Refuse(sourceName, exceeded.Field, exceeded.Reason);
-            }
-
-            stream.Load(new StringReader(yaml));
+            var scanned = Scan(yaml);
+            return scanned.Exceeded is { } exceeded ? (null, exceeded) : (Build(yaml, scanned), null);
         }
         catch (YamlException e)
         {
-            return Refuse(sourceName, $"line {e.Start.Line}, column {e.Start.Column}", $"YAML does not parse: {e.InnerException?.Message ?? e.Message}");
+            return (null, ($"line {e.Start.Line}, column {e.Start.Column}", $"YAML does not parse: {e.InnerException?.Message ?? e.Message}"));
+        }
+    }
+
+    /// <exception cref="YamlException">The text does not parse.</exception>
+    internal static Scanned Scan(string yaml)
+    {
+        var separability = new DocumentTexts.Separability();
+        var (nodes, exceeded) = YamlLimits.Check(yaml, separability.Observe);
+        return new Scanned(nodes, exceeded, separability.MayContinue, separability.DependsOnPrevious);
+    }
+
+    /// <summary>Builds the objects of a text <see cref="Scan"/> found within the limits.</summary>
+    /// <exception cref="YamlException">The text does not load (a duplicate key).</exception>
+    internal static Reading Build(string yaml, Scanned scanned)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        var objects = ImmutableArray.CreateBuilder<Found>();
+        foreach (var node in stream.Documents.SelectMany(d => Flatten(d.RootNode)))
+        {
+            if (Find(node) is { } found)
+            {
+                objects.Add(found);
+            }
         }
 
+        return new Reading(scanned, objects.ToImmutable());
+    }
+
+    /// <summary>The objects of a stream's texts as one reading of <paramref name="sourceName"/>, each text given with the number of lines before it in the stream.</summary>
+    internal static Result Assemble(string sourceName, IEnumerable<(Reading Reading, long LinesBefore)> texts)
+    {
         var ingresses = ImmutableArray.CreateBuilder<V1Ingress>();
         var services = ImmutableArray.CreateBuilder<V1Service>();
         var slices = ImmutableArray.CreateBuilder<V1EndpointSlice>();
@@ -88,76 +133,58 @@ public static class KubernetesYamlReader
         var rejections = ImmutableArray.CreateBuilder<Rejection>();
         var refused = ImmutableArray.CreateBuilder<string>();
 
-        foreach (var node in stream.Documents.SelectMany(d => Flatten(d.RootNode)))
+        foreach (var (reading, linesBefore) in texts)
         {
-            var apiVersion = Scalar(node, "apiVersion");
-            var kind = Scalar(node, "kind");
-            var name = ObjectName(node, kind);
-            var where = name is null ? $"{sourceName} (line {node.Start.Line})" : $"{name} ({sourceName}, line {node.Start.Line})";
-            var rejected = rejections.Count;
-            try
+            foreach (var found in reading.Objects)
             {
-                switch (kind, apiVersion)
+                if (found.Refusal is { } refusal)
                 {
-                    case ("Ingress", "networking.k8s.io/v1"):
-                        ingresses.Add(Deserialize<V1Ingress>(node));
+                    var line = linesBefore + found.Line;
+                    var where = found.Name is null ? $"{sourceName} (line {line})" : $"{found.Name} ({sourceName}, line {line})";
+                    rejections.Add(new Rejection(where, refusal.Field, refusal.Reason));
+                    if (found.Name is not null)
+                    {
+                        refused.Add(found.Name);
+                    }
+
+                    continue;
+                }
+
+                switch (found.Value)
+                {
+                    case V1Ingress ingress:
+                        ingresses.Add(ingress);
                         break;
-                    case ("Service", "v1"):
-                        services.Add(Deserialize<V1Service>(node));
+                    case V1Service service:
+                        services.Add(service);
                         break;
-                    case ("EndpointSlice", "discovery.k8s.io/v1"):
-                        slices.Add(Deserialize<V1EndpointSlice>(node));
+                    case V1EndpointSlice slice:
+                        slices.Add(slice);
                         break;
-                    case ("Secret", "v1"):
-                        secrets.Add(Deserialize<V1Secret>(node));
+                    case V1Secret secret:
+                        secrets.Add(secret);
                         break;
-                    case ("ConfigMap", "v1"):
-                        configMaps.Add(Deserialize<V1ConfigMap>(node));
+                    case V1ConfigMap configMap:
+                        configMaps.Add(configMap);
                         break;
-                    case ("Namespace", "v1"):
-                        namespaces.Add(Deserialize<V1Namespace>(node));
+                    case V1Namespace ns:
+                        namespaces.Add(ns);
                         break;
-                    case ("GatewayClass", GatewayApiGroup.V1 or GatewayApiGroup.V1Beta1):
-                        AddStrict(classes, node, where, kind, rejections);
+                    case GatewayClass gatewayClass:
+                        classes.Add(gatewayClass);
                         break;
-                    case ("Gateway", GatewayApiGroup.V1 or GatewayApiGroup.V1Beta1):
-                        AddStrict(gateways, node, where, kind, rejections);
+                    case Gateway gateway:
+                        gateways.Add(gateway);
                         break;
-                    case (HttpRoute.KindName, GatewayApiGroup.V1 or GatewayApiGroup.V1Beta1):
-                        AddStrict(httpRoutes, node, where, kind, rejections);
+                    case HttpRoute httpRoute:
+                        httpRoutes.Add(httpRoute);
                         break;
-                    case ("ReferenceGrant", GatewayApiGroup.V1 or GatewayApiGroup.V1Beta1):
-                        AddStrict(grants, node, where, kind, rejections);
-                        break;
-                    case ("GatewayClass" or "Gateway" or HttpRoute.KindName or "ReferenceGrant", _):
-                        rejections.Add(new Rejection(where, "apiVersion",
-                            $"{kind} apiVersion '{apiVersion}' is not supported; use {GatewayApiGroup.V1} (or {GatewayApiGroup.V1Beta1})"));
-                        break;
-                    case ("Ingress" or "EndpointSlice", _):
-                        rejections.Add(new Rejection(where, "apiVersion",
-                            $"{kind} apiVersion '{apiVersion}' is not supported; use {(kind == "Ingress" ? "networking.k8s.io/v1" : "discovery.k8s.io/v1")}"));
-                        break;
-                    case (null, _):
-                        rejections.Add(new Rejection(where, "kind", "the document has no 'kind'"));
+                    case ReferenceGrant grant:
+                        grants.Add(grant);
                         break;
                     default:
-                        break;
+                        throw new InvalidOperationException($"{found.Value?.GetType()} is not a kind the reader reads");
                 }
-            }
-            catch (YamlException e)
-            {
-                rejections.Add(new Rejection(where, $"line {e.Start.Line}, column {e.Start.Column}",
-                    $"{kind} does not match the Kubernetes schema: {e.InnerException?.Message ?? e.Message}"));
-            }
-            catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or InvalidOperationException or System.Text.Json.JsonException)
-            {
-                // A value of the wrong shape for its field (a port beyond Int32, a malformed date) refuses this object, not the input.
-                rejections.Add(new Rejection(where, "(schema)", $"{kind} does not match the Kubernetes schema: {e.Message}"));
-            }
-
-            if (rejections.Count > rejected && name is not null)
-            {
-                refused.Add(name);
             }
         }
 
@@ -175,6 +202,57 @@ public static class KubernetesYamlReader
         };
     }
 
+    internal static Result Refuse(string sourceName, (string Field, string Reason) refusal) =>
+        new(ClusterObjects.Empty, PrintableRejections.Of([new Rejection(sourceName, refusal.Field, refusal.Reason)]));
+
+    /// <summary>The object a document (or List item) holds, its refusal, or null for a kind the proxy does not read.</summary>
+    private static Found? Find(YamlMappingNode node)
+    {
+        var apiVersion = Scalar(node, "apiVersion");
+        var kind = Scalar(node, "kind");
+        var name = ObjectName(node, kind);
+        try
+        {
+            return (kind, apiVersion) switch
+            {
+                ("Ingress", "networking.k8s.io/v1") => Accepted(Deserialize<V1Ingress>(node)),
+                ("Service", "v1") => Accepted(Deserialize<V1Service>(node)),
+                ("EndpointSlice", "discovery.k8s.io/v1") => Accepted(Deserialize<V1EndpointSlice>(node)),
+                ("Secret", "v1") => Accepted(Deserialize<V1Secret>(node)),
+                ("ConfigMap", "v1") => Accepted(Deserialize<V1ConfigMap>(node)),
+                ("Namespace", "v1") => Accepted(Deserialize<V1Namespace>(node)),
+                ("GatewayClass", GatewayApiGroup.V1 or GatewayApiGroup.V1Beta1) => Strict<GatewayClass>(),
+                ("Gateway", GatewayApiGroup.V1 or GatewayApiGroup.V1Beta1) => Strict<Gateway>(),
+                (HttpRoute.KindName, GatewayApiGroup.V1 or GatewayApiGroup.V1Beta1) => Strict<HttpRoute>(),
+                ("ReferenceGrant", GatewayApiGroup.V1 or GatewayApiGroup.V1Beta1) => Strict<ReferenceGrant>(),
+                ("GatewayClass" or "Gateway" or HttpRoute.KindName or "ReferenceGrant", _) => Refused("apiVersion",
+                    $"{kind} apiVersion '{apiVersion}' is not supported; use {GatewayApiGroup.V1} (or {GatewayApiGroup.V1Beta1})"),
+                ("Ingress" or "EndpointSlice", _) => Refused("apiVersion",
+                    $"{kind} apiVersion '{apiVersion}' is not supported; use {(kind == "Ingress" ? "networking.k8s.io/v1" : "discovery.k8s.io/v1")}"),
+                (null, _) => Refused("kind", "the document has no 'kind'"),
+                _ => null,
+            };
+        }
+        catch (YamlException e)
+        {
+            return Refused($"line {e.Start.Line}, column {e.Start.Column}", $"{kind} does not match the Kubernetes schema: {e.InnerException?.Message ?? e.Message}");
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or InvalidOperationException or System.Text.Json.JsonException)
+        {
+            // A value of the wrong shape for its field (a port beyond Int32, a malformed date) refuses this object, not the input.
+            return Refused("(schema)", $"{kind} does not match the Kubernetes schema: {e.Message}");
+        }
+
+        Found Accepted(object value) => new(node.Start.Line, name, value, null);
+
+        Found Refused(string field, string reason) => new(node.Start.Line, name, null, (field, reason));
+
+        // A Gateway API object with a field its schema does not know is refused whole, naming the field.
+        Found Strict<T>() => StrictFields.FirstUnknown(node, typeof(T)) is { } unknown
+            ? Refused(unknown, $"{kind} has a field its schema does not know (a typo?); the object is ignored")
+            : Accepted(Deserialize<T>(node)!);
+    }
+
     /// <summary>"Ingress shop/web" from the raw metadata, readable even when the object is not; null without a kind or name.</summary>
     private static string? ObjectName(YamlMappingNode node, string? kind) =>
         kind is not null
@@ -183,21 +261,6 @@ public static class KubernetesYamlReader
         && Scalar(fields, "name") is { Length: > 0 } name
             ? $"{kind} {Scalar(fields, "namespace") ?? "default"}/{name}"
             : null;
-
-    private static Result Refuse(string sourceName, string field, string reason) =>
-        new(ClusterObjects.Empty, PrintableRejections.Of([new Rejection(sourceName, field, reason)]));
-
-    /// <summary>Adds a Gateway API object unless it has a field its schema does not (then it is refused whole, naming the field).</summary>
-    private static void AddStrict<T>(ImmutableArray<T>.Builder objects, YamlMappingNode node, string where, string? kind, ImmutableArray<Rejection>.Builder rejections)
-    {
-        if (StrictFields.FirstUnknown(node, typeof(T)) is { } unknown)
-        {
-            rejections.Add(new Rejection(where, unknown, $"{kind} has a field its schema does not know (a typo?); the object is ignored"));
-            return;
-        }
-
-        objects.Add(Deserialize<T>(node));
-    }
 
     private static IEnumerable<YamlMappingNode> Flatten(YamlNode node)
     {

@@ -13,11 +13,13 @@ namespace Orleans.Proxy.Translation.Files;
 /// </summary>
 internal static class YamlLimits
 {
-    public static (string Field, string Reason)? Check(string yaml)
+    /// <summary>The nodes of an input, aliases counted as often as they are expanded, and the first limit it exceeds.</summary>
+    /// <param name="observe">Given each parser event with the number of collections open around it, for what else the caller reads from them.</param>
+    public static (long Nodes, (string Field, string Reason)? Exceeded) Check(string yaml, Action<ParsingEvent, int>? observe = null)
     {
         if (yaml.Length > KubernetesYamlReader.MaxInputLength)
         {
-            return ("size", $"the input is larger than the {KubernetesYamlReader.MaxInputLength} characters read");
+            return (0, ("size", $"the input is larger than the {KubernetesYamlReader.MaxInputLength} characters read"));
         }
 
         // Per anchor of the current document (YamlDotNet resolves an alias within its document): the nodes and the depth its alias adds where it is expanded.
@@ -31,13 +33,14 @@ internal static class YamlLimits
         while (MoveNext(parser))
         {
             var at = parser.Current!.Start;
+            observe?.Invoke(parser.Current, open.Count);
             switch (parser.Current)
             {
                 case DocumentStart:
                     anchors.Clear();
                     break;
                 case AnchorAlias alias when !anchors.ContainsKey(alias.Value) && !open.Any(o => o.Anchor == alias.Value):
-                    return ($"line {at.Line}, column {at.Column}", $"alias *{alias.Value} does not follow its anchor in its document (a forward alias, or one to another document)");
+                    return (nodes, ($"line {at.Line}, column {at.Column}", $"alias *{alias.Value} does not follow its anchor in its document (a forward alias, or one to another document)"));
                 case AnchorAlias alias:
                     // An alias inside the node it names (recursive) counts as one node: the object holding it is refused when read.
                     var expanded = anchors.GetValueOrDefault(alias.Value, (1, 0));
@@ -73,16 +76,16 @@ internal static class YamlLimits
 
             if (deepest > KubernetesYamlReader.MaxDepth)
             {
-                return ($"line {at.Line}, column {at.Column}", $"YAML nests deeper than {KubernetesYamlReader.MaxDepth} levels (aliases expanded)");
+                return (nodes, ($"line {at.Line}, column {at.Column}", $"YAML nests deeper than {KubernetesYamlReader.MaxDepth} levels (aliases expanded)"));
             }
 
             if (nodes > KubernetesYamlReader.MaxNodes)
             {
-                return ($"line {at.Line}, column {at.Column}", $"YAML has more than {KubernetesYamlReader.MaxNodes} nodes (aliases counted each time they are expanded): an alias bomb or an input too large");
+                return (nodes, ($"line {at.Line}, column {at.Column}", $"YAML has more than {KubernetesYamlReader.MaxNodes} nodes (aliases counted each time they are expanded): an alias bomb or an input too large"));
             }
         }
 
-        return null;
+        return (nodes, null);
     }
 
     /// <summary>
