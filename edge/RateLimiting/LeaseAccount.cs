@@ -29,7 +29,8 @@ internal sealed record LeaseCall(int Requested, double RecentRate, int Returned,
 /// partition may admit up to its <see cref="Allowance"/> before it has heard from the grain, and a
 /// partition whose lease ran dry may admit its share of what the last grant said the bucket held plus
 /// the refill since, never more than the allowance unreported at a time; the bucket keeps that credit
-/// for the edge (see <see cref="LeaseGrant"/>).
+/// for the edge (see <see cref="LeaseGrant"/>). Once the grant has lapsed, the partition admits as a new
+/// one would.
 /// </para>
 /// </summary>
 internal sealed class LeaseAccount
@@ -180,6 +181,7 @@ internal sealed class LeaseAccount
     /// (less what it keeps for other edges) plus of its refill since, capped by the allowance or <see cref="CallCover"/> announced. A sudden jump in load is then admitted rather than refused before
     /// the next lease lands, and a late call does not leave the limit unused. The bucket holds the same
     /// credit for this edge, computed from its own (earlier) grant time, so it is never granted twice.
+    /// Once the grant has lapsed, all of what the bucket held plus its refill, at most the allowance.
     /// </summary>
     public int Credit(long now)
     {
@@ -193,13 +195,18 @@ internal sealed class LeaseAccount
             return Unsettled + _allowanceLeft;
         }
 
+        var projected = _grainTokensLeft + (Seconds(_grantedAt, now) * _spec.RatePerSecond);
         if (now >= _creditUntil)
         {
-            return 0;
+            // The grant lapsed (the key went quieter than its validity): the bucket keeps nothing for
+            // this edge any more, but what it held at the last grant (debts included) plus the refill
+            // since is there unless others took it, so the edge admits as a new partition would, at
+            // most its allowance unreported: refusing under the limit for a call not yet made is worse,
+            // and an edge cannot take it twice before its report is debited.
+            return (int)Math.Clamp(Math.Floor(projected), 0, Allowance);
         }
 
-        var projected = _share * (_grainTokensLeft + (Seconds(_grantedAt, now) * _spec.RatePerSecond));
-        return (int)Math.Clamp(Math.Floor(projected), 0, _creditCap);
+        return (int)Math.Clamp(Math.Floor(_share * projected), 0, _creditCap);
     }
 
     /// <summary>The call to make now, if one is due; it is then in flight until <see cref="Granted"/> or <see cref="Failed"/>.</summary>

@@ -73,8 +73,35 @@ public sealed class LeaseAccountTests
         Assert.Equal(Admission.Rejected, account.Take(1, Ms(13)));
         // 100 tokens a second, half of them this edge's: 5 after 100 ms.
         Assert.Equal(5, account.Credit(Ms(112)));
-        // The credit lapses with the grant (2 s from when the call was made), as the bucket stops keeping it.
-        Assert.Equal(0, account.Credit(Ms(2010)));
+    }
+
+    [Fact]
+    public void Credit_GrantLapsed_WhatTheBucketHeldPlusItsRefillAtMostTheAllowance()
+    {
+        var account = Leased(granted: 0, tokensLeft: 0, share: 0.1);
+        // While the grant holds: a tenth of 100 a second.
+        Assert.Equal(4, account.Credit(Ms(500)));
+
+        // A key that went quiet for longer than its grant (2 s from the call): what the bucket held then
+        // plus the refill since is there, so the next requests are admitted, up to the allowance (20 / 2 edges).
+        Assert.Equal(10, account.Credit(Ms(2010)));
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(Admission.Local, account.Take(1, Ms(2010)));
+        }
+
+        Assert.Equal(Admission.Rejected, account.Take(1, Ms(2010)));
+    }
+
+    [Fact]
+    public void Credit_GrantLapsedWithTheBucketInDebt_OnlyOnceTheRefillHasRepaidIt()
+    {
+        var account = Leased(granted: 0, tokensLeft: -250, share: 1);
+
+        // 250 owed at 100 a second: nothing until 2.5 s after the grant, then the refill beyond it.
+        Assert.Equal(0, account.Credit(Ms(2400)));
+        Assert.Equal(Admission.Rejected, account.Take(1, Ms(2400)));
+        Assert.Equal(3, account.Credit(Ms(2545)));
     }
 
     [Fact]
