@@ -105,15 +105,11 @@ internal sealed class LeasedRateLimiter : RateLimiter
     private RateLimitLease Acquire(int permitCount, bool countDemand)
     {
         Admission admission;
-        LeaseCall? call;
+        LeaseCall? call = null;
+        LeaseCall? settle = null;
         var retryAfter = TimeSpan.Zero;
         lock (_lock)
         {
-            if (_disposed)
-            {
-                return new RejectedLease(Spec, _leases.Options.LeaseLength);
-            }
-
             var now = _time.GetTimestamp();
             if (countDemand)
             {
@@ -121,7 +117,18 @@ internal sealed class LeasedRateLimiter : RateLimiter
             }
 
             admission = _account.Take(permitCount, now, countDemand);
-            call = _account.CallDue(now);
+            if (_disposed)
+            {
+                // ASP.NET Core disposed this idle partition between the request finding it and acquiring
+                // from it: refusing would turn away a client under its limit. Its state is that of an
+                // idle partition, so it decides as usual and reports what it admits at once, as Dispose did.
+                settle = _account.Close(now);
+            }
+            else
+            {
+                call = _account.CallDue(now);
+            }
+
             if (admission == Admission.Rejected)
             {
                 retryAfter = _account.RetryAfter(now, permitCount);
@@ -131,6 +138,11 @@ internal sealed class LeasedRateLimiter : RateLimiter
         if (call is not null)
         {
             Send(call);
+        }
+
+        if (settle is not null)
+        {
+            Settle(settle);
         }
 
         switch (admission)

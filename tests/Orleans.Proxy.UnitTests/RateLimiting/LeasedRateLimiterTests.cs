@@ -240,7 +240,31 @@ public sealed class LeasedRateLimiterTests
         Assert.Equal(1, cluster.SettleCalls);
         Assert.Equal((int)held.Tokens, settle.Returned);
         Assert.Equal(held.Unsettled, settle.Owed);
-        Assert.False(limiter.AttemptAcquire().IsAcquired);
+    }
+
+    [Fact]
+    public void AttemptAcquire_PartitionDisposedWhileARequestHoldsIt_AdmitsAndReportsAtOnce()
+    {
+        var time = new FakeTimeProvider();
+        var cluster = new FakeRateLimitCluster(time);
+        var leases = cluster.Edge("edge-a");
+        var fresh = new LeasedRateLimiter(Spec(100, 100), "key-1", leases);
+        var leased = new LeasedRateLimiter(Spec(100, 100), "key-2", leases);
+        Assert.Equal(1, Admit(fresh, 1));
+        Assert.Equal(60, Admit(leased, 60));
+        Assert.True(leased.Snapshot().Tokens > 0);
+        time.Advance(TimeSpan.FromSeconds(20));
+
+        // ASP.NET Core disposes the idle partitions between a request finding them and acquiring from them.
+        fresh.Dispose();
+        leased.Dispose();
+        Assert.Equal(2, cluster.SettleCalls);
+
+        Assert.Equal(1, Admit(fresh, 1));
+        Assert.Equal(1, Admit(leased, 1));
+        Assert.Equal(0, fresh.Unsettled + leased.Unsettled);
+        Assert.Equal(4, cluster.SettleCalls);
+        Assert.Equal(2, cluster.Bucket(fresh.GrainKey).TotalOwed);
     }
 
     [Theory]
