@@ -30,7 +30,7 @@ internal sealed record LeaseCall(int Requested, double RecentRate, int Returned,
 /// partition whose lease ran dry may admit its share of what the last grant said the bucket held plus
 /// the refill since, never more than the allowance unreported at a time; the bucket keeps that credit
 /// for the edge (see <see cref="LeaseGrant"/>). Once the grant has lapsed, the partition admits as a new
-/// one would.
+/// one would and reports at once.
 /// </para>
 /// </summary>
 internal sealed class LeaseAccount
@@ -243,7 +243,9 @@ internal sealed class LeaseAccount
         else
         {
             var credit = Credit(now);
-            var settle = _owed > 0 && _owed >= Math.Max(1, credit / 2);
+            // Once the grant has lapsed the bucket keeps nothing for this edge: what it admits on its own
+            // is reported at once, before other edges' grants take the same tokens.
+            var settle = _owed > 0 && (now >= _creditUntil || _owed >= Math.Max(1, credit / 2));
             // The lease runs low and the credit would not cover the coming demand.
             var refill = _tokens <= Math.Max(1, target * 0.3) && target > credit - _owed;
             due = settle || refill;

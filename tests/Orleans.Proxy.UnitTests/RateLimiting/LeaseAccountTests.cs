@@ -105,6 +105,20 @@ public sealed class LeaseAccountTests
     }
 
     [Fact]
+    public void CallDue_GrantLapsed_ReportsWhatItAdmitsAtOnce()
+    {
+        var account = Leased(granted: 0, tokensLeft: 50);
+
+        // A quiet key (11 requests in 5 s) whose grant lapsed: the bucket keeps nothing for this edge
+        // any more, so the request it admits on its own is reported now, not once half its credit is spent.
+        Assert.Equal(Admission.Local, account.Take(1, Ms(5000)));
+        var call = account.CallDue(Ms(5000));
+
+        Assert.NotNull(call);
+        Assert.Equal(1, call.Owed);
+    }
+
+    [Fact]
     public void Granted_CreditSpentWhileCallInFlight_PaidFromTheNewLease()
     {
         var account = Leased(granted: 0, tokensLeft: 40, share: 1);
