@@ -102,10 +102,8 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
             return;
         }
 
-        // Tokens returned to a bucket that never granted them (it was lost with a silo) are not taken back.
-        var returned = double.IsNaN(_tokens) ? 0 : request.Returned;
         Configure(request, now);
-        Settle(request.EdgeId, returned, request.Owed, now);
+        Settle(request.EdgeId, request.Returned, request.Owed, now);
     }
 
     /// <summary>The first call sets the parameters and fills the bucket; later calls apply a changed policy.</summary>
@@ -134,6 +132,9 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
     private void Settle(string edgeId, int returned, int owed, DateTimeOffset now)
     {
         _edges.TryGetValue(edgeId, out var edge);
+        // Only tokens this bucket granted the edge and has not had back: a lease from a bucket lost with
+        // a silo, returned to the new one, would be refill it never had.
+        returned = (int)Math.Clamp(returned, 0, edge is null ? 0 : edge.Granted - edge.Returned);
         if (returned > 0)
         {
             _tokens = Math.Min(_capacity, _tokens + returned);

@@ -119,6 +119,26 @@ public sealed class LeaseBucketTests
     }
 
     [Fact]
+    public void Settle_TokensThisBucketNeverGranted_NotTakenBack()
+    {
+        // The bucket came back new on another silo; edge b's call activated it and took 40.
+        var bucket = new LeaseBucket(T0);
+        Assert.Equal(40, bucket.Grant(Ask("b", 40, 100), T0).Granted);
+
+        // Edge a's lease came from the bucket that was lost: its expired tokens are not this one's to take back.
+        bucket.Settle(Ask("a", 0, 0) with { Returned = 20 }, T0);
+        Assert.Equal(10, bucket.TokensLeft(T0), 6);
+
+        // Edge b gives back at most the 40 it was granted here, however it reports them.
+        bucket.Settle(Ask("b", 0, 0) with { Returned = 30 }, T0);
+        Assert.Equal(40, bucket.TokensLeft(T0), 6);
+        bucket.Settle(Ask("b", 0, 0) with { Returned = 30 }, T0);
+        bucket.Settle(Ask("b", 0, 0) with { Returned = 5 }, T0);
+        Assert.Equal(40, bucket.TotalReturned);
+        Assert.Equal(50, bucket.TokensLeft(T0), 6);
+    }
+
+    [Fact]
     public void Settle_NothingOwedToFreshBucket_LeavesItInactive()
     {
         var bucket = new LeaseBucket(T0);
