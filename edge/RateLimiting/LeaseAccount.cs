@@ -30,7 +30,8 @@ internal sealed record LeaseCall(int Requested, double RecentRate, int Returned,
 /// partition whose lease ran dry may admit its share of what the last grant said the bucket held plus
 /// the refill since, never more than the allowance unreported at a time; the bucket keeps that credit
 /// for the edge (see <see cref="LeaseGrant"/>). Once the grant has lapsed, the partition admits as a new
-/// one would and reports at once.
+/// one would and reports at once. Tokens of a lease that expired unused, and requests not yet reported,
+/// go back to the bucket when the lease expires (<see cref="SettlementDue"/>), not with the next call.
 /// </para>
 /// </summary>
 internal sealed class LeaseAccount
@@ -63,6 +64,12 @@ internal sealed class LeaseAccount
     private long _callStartedAt;
     private long _nextCallAt;
     private double _callSeconds;
+
+    // Expiry settlements: at most one in flight, and one per grant validity; owed requests they reported
+    // that landed after the lease call in flight was made (its grant may not have seen them).
+    private LeaseCall? _settling;
+    private long _nextSettleAt;
+    private int _settledDuringCall;
 
     // Fallback bucket, used only while the cluster does not answer.
     private bool _fallback;
@@ -99,8 +106,14 @@ internal sealed class LeaseAccount
 
     public bool CallInFlight => _inFlight is not null;
 
-    /// <summary>Requests admitted locally and not yet debited by the grain (including those reported by the call in flight).</summary>
-    public int Unsettled => _owed + (_inFlight?.Owed ?? 0);
+    /// <summary>Requests admitted locally and not yet debited by the grain (including those reported by the calls in flight).</summary>
+    public int Unsettled => _owed + (_inFlight?.Owed ?? 0) + (_settling?.Owed ?? 0);
+
+    /// <summary>
+    /// When an expiry settlement may be due (<see cref="SettlementDue"/>): once the lease has expired
+    /// and the last one is a grant validity old; null while there is no grant to settle.
+    /// </summary>
+    public long? SettlementAt => _leased && !_fallback ? Math.Max(_expiresAt, _nextSettleAt) : null;
 
     public double RecentRate => _recentRate;
 
@@ -259,9 +272,61 @@ internal sealed class LeaseAccount
         var requested = (int)Math.Max(1, Math.Ceiling(target - _tokens));
         _inFlight = new LeaseCall(requested, Math.Max(_recentRate, 1), _expiredUnused, _owed, Math.Max(Allowance, CallCover));
         _callStartedAt = now;
+        _settledDuringCall = 0;
         _expiredUnused = 0;
         _owed = 0;
         return _inFlight;
+    }
+
+    /// <summary>
+    /// The settlement to make now, if the lease has expired with tokens unused or requests unreported:
+    /// they go back to the bucket when they stop being of use here, not with the next call, however
+    /// late. Until then the bucket reads lower than it is (each edge's expired lease still debited), and
+    /// the grants other edges get, and the credit they compute from them, say so. None while a lease
+    /// call is in flight (its grant comes first) and at most one per grant validity; it is then in
+    /// flight until <see cref="Settled"/>.
+    /// </summary>
+    public LeaseCall? SettlementDue(long now)
+    {
+        if (SettlementAt is not { } due || now < due || _inFlight is not null || _settling is not null)
+        {
+            return null;
+        }
+
+        Expire(now);
+        if (_expiredUnused == 0 && _owed == 0)
+        {
+            return null;
+        }
+
+        _settling = new LeaseCall(0, 0, _expiredUnused, _owed);
+        _expiredUnused = 0;
+        _owed = 0;
+        _nextSettleAt = now + Ticks(2 * _leaseLength);
+        return _settling;
+    }
+
+    /// <summary>An expiry settlement landed or failed.</summary>
+    public void Settled(bool succeeded)
+    {
+        var call = _settling;
+        _settling = null;
+        if (call is null)
+        {
+            return;
+        }
+
+        // A lease call made while this one was in flight may have been answered before it was debited.
+        // A failed one is reported again (counted twice it only limits more); its returned tokens are
+        // not (counted twice they would let the bucket grant more than it refilled).
+        if (!succeeded)
+        {
+            _owed += call.Owed;
+        }
+        else if (_inFlight is not null)
+        {
+            _settledDuringCall += call.Owed;
+        }
     }
 
     /// <summary>Applies a grant; true when it ends the fallback.</summary>
@@ -284,7 +349,8 @@ internal sealed class LeaseAccount
         _owed -= pay;
         _nextCallAt = now + Ticks(grant.RetryAfter > MinCallInterval ? grant.RetryAfter : MinCallInterval);
         _grantedAt = now;
-        _grainTokensLeft = grant.TokensLeft;
+        // Owed requests of a settlement this grant may not have seen count as debited: counted twice they only limit more.
+        _grainTokensLeft = grant.TokensLeft - _settledDuringCall - (_settling?.Owed ?? 0);
         _share = Math.Clamp(grant.Share, 0, 1);
         _edges = Math.Max(1, grant.EdgesSharing);
         Allowance = AllowanceFor(_spec, _edges);

@@ -119,6 +119,105 @@ public sealed class LeaseAccountTests
     }
 
     [Fact]
+    public void SettlementDue_LeaseExpiredWithTokensLeft_GivesThemBackWhenItExpires()
+    {
+        var account = Leased(granted: 6, tokensLeft: 10);
+        Assert.Equal(Admission.Lease, account.Take(2, Ms(100)));
+
+        // The lease is valid for 2 s from when the grant landed.
+        Assert.Equal(Ms(2012), account.SettlementAt);
+        Assert.Null(account.SettlementDue(Ms(2000)));
+        var settle = account.SettlementDue(Ms(2012));
+
+        Assert.NotNull(settle);
+        Assert.Equal(4, settle.Returned);
+        Assert.Equal(0, settle.Owed);
+        Assert.Equal(0, settle.Requested);
+        account.Settled(succeeded: true);
+
+        // Given back once: the next call does not return them again...
+        Assert.Equal(Admission.Local, account.Take(1, Ms(2100)));
+        // ...and no second settlement within a grant's validity of the first.
+        Assert.Null(account.SettlementDue(Ms(3000)));
+        Assert.Equal(Ms(4012), account.SettlementAt);
+        var call = account.CallDue(Ms(2100));
+        Assert.NotNull(call);
+        Assert.Equal(0, call.Returned);
+        Assert.Equal(1, call.Owed);
+    }
+
+    [Fact]
+    public void SettlementDue_NothingToGiveBackOrReport_NoCall()
+    {
+        var account = Leased(granted: 2, tokensLeft: 10);
+        Assert.Equal(Admission.Lease, account.Take(2, Ms(100)));
+
+        Assert.Null(account.SettlementDue(Ms(2012)));
+    }
+
+    [Fact]
+    public void SettlementDue_LeaseCallInFlight_LeftToItsGrant()
+    {
+        var account = Leased(granted: 6, tokensLeft: 0);
+        Assert.Equal(Admission.Lease, account.Take(5, Ms(100)));
+        Assert.NotNull(account.CallDue(Ms(100)));
+
+        // The lease expires while the call is out: its grant comes first, the token goes with the next call.
+        Assert.Null(account.SettlementDue(Ms(2012)));
+        account.Granted(new LeaseGrant(0, TimeSpan.FromSeconds(2), TimeSpan.Zero, 2, 0, 1), Ms(2020));
+        Assert.Null(account.SettlementDue(Ms(2020)));
+        Assert.Equal(Ms(4020), account.SettlementAt);
+        var settle = account.SettlementDue(Ms(4020));
+        Assert.NotNull(settle);
+        Assert.Equal(1, settle.Returned);
+    }
+
+    [Fact]
+    public void Settled_Failed_OwedReportedAgainTokensNot()
+    {
+        var account = Leased(granted: 6, tokensLeft: 40);
+        Assert.Equal(Admission.Lease, account.Take(6, Ms(100)));
+        Assert.Equal(Admission.Local, account.Take(2, Ms(100)));
+        var settle = account.SettlementDue(Ms(2012));
+        Assert.NotNull(settle);
+        Assert.Equal(2, settle.Owed);
+        Assert.Equal(2, account.Unsettled);
+
+        account.Settled(succeeded: false);
+
+        // Counted twice they only limit more.
+        Assert.Equal(2, account.Unsettled);
+        Assert.Equal(2, account.CallDue(Ms(2012))?.Owed);
+
+        var returning = Leased(granted: 8, tokensLeft: 40);
+        Assert.Equal(Admission.Lease, returning.Take(6, Ms(100)));
+        Assert.Equal(2, returning.SettlementDue(Ms(2012))?.Returned);
+        returning.Settled(succeeded: false);
+        // The bucket may have taken them back: sent again they would be counted twice.
+        Assert.Equal(Admission.Local, returning.Take(1, Ms(2100)));
+        Assert.Equal(0, returning.CallDue(Ms(2100))?.Returned);
+    }
+
+    [Fact]
+    public void Granted_SettlementLandedWhileTheCallWasOut_ItsOwedCountAsDebited()
+    {
+        var account = Leased(granted: 6, tokensLeft: 40);
+        Assert.Equal(Admission.Lease, account.Take(6, Ms(100)));
+        Assert.Equal(Admission.Local, account.Take(3, Ms(100)));
+        Assert.Equal(3, account.SettlementDue(Ms(2012))?.Owed);
+        Assert.Equal(Admission.Local, account.Take(1, Ms(2020)));
+        Assert.NotNull(account.CallDue(Ms(2020)));
+
+        // The settlement lands first, but the grain may have answered the lease call before it debited it.
+        account.Settled(succeeded: true);
+        Assert.Equal(1, account.Unsettled);
+        account.Granted(new LeaseGrant(5, TimeSpan.FromSeconds(2), TimeSpan.Zero, 2, 20, 1), Ms(2030));
+
+        Assert.Equal(17, account.GrainTokensLeft);
+        Assert.Equal(0, account.Unsettled);
+    }
+
+    [Fact]
     public void Granted_CreditSpentWhileCallInFlight_PaidFromTheNewLease()
     {
         var account = Leased(granted: 0, tokensLeft: 40, share: 1);

@@ -243,6 +243,33 @@ public sealed class LeasedRateLimiterTests
     }
 
     [Fact]
+    public void AttemptAcquire_LeaseExpiresUnused_ItsTokensGoBackWhenItExpires()
+    {
+        var time = new FakeTimeProvider();
+        var cluster = new FakeRateLimitCluster(time);
+        var leases = cluster.Edge("edge-a");
+        using var limiter = new LeasedRateLimiter(Spec(100, 100), "key-1", leases);
+        Admit(limiter, 60);
+        var held = limiter.Snapshot();
+        Assert.True(held.Tokens > 0);
+        Assert.Equal(0, cluster.SettleCalls);
+
+        // The key goes quiet: the lease expires 2 s after it landed, and its tokens go back then, in
+        // the background, not with the next call however late.
+        cluster.Advance(TimeSpan.FromSeconds(2.1));
+
+        Assert.Equal(1, cluster.SettleCalls);
+        Assert.Equal(1, leases.ExpirySettlements);
+        Assert.Equal((int)held.Tokens, cluster.Requests.Last().Returned);
+        Assert.Equal((int)held.Tokens, cluster.Bucket(limiter.GrainKey).TotalReturned);
+        Assert.Equal(0, limiter.Snapshot().Tokens);
+
+        // Once: nothing is left to give back.
+        cluster.Advance(TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10));
+        Assert.Equal(1, cluster.SettleCalls);
+    }
+
+    [Fact]
     public void AttemptAcquire_PartitionDisposedWhileARequestHoldsIt_AdmitsAndReportsAtOnce()
     {
         var time = new FakeTimeProvider();
