@@ -56,8 +56,8 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         edge.RecentRate = Math.Max(0, request.RecentRate);
         edge.LastSeen = now;
         var active = Active(now);
-        var totalWeight = active.Sum(e => Math.Max(MinWeight, e.RecentRate));
-        var share = Math.Max(MinWeight, edge.RecentRate) / totalWeight;
+        var weight = Math.Max(MinWeight, edge.RecentRate);
+        var share = weight / (weight + active.Where(e => e != edge).Sum(e => e.Weight(now)));
 
         // One edge takes at most its share of the capacity at a time, so a busy edge cannot starve the
         // others, and never the credit the others may be spending (their share of the tokens left at
@@ -246,6 +246,14 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         public double Share { get; set; }
 
         public int CreditCap { get; set; }
+
+        /// <summary>
+        /// Its claim on shares: its recent rate while its grant holds. An edge that has not called again
+        /// within its grant's validity is not taking tokens at the rate it reported (its lease would have
+        /// run low): a clump of requests measured as a high rate must not shrink the others' shares for
+        /// the seconds it still counts as sharing.
+        /// </summary>
+        public double Weight(DateTimeOffset now) => now < HeldUntil ? Math.Max(MinWeight, RecentRate) : MinWeight;
 
         /// <summary>
         /// What the edge may have admitted on credit since its last grant (it computes the same from a

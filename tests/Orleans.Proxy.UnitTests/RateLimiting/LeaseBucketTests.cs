@@ -87,6 +87,19 @@ public sealed class LeaseBucketTests
     }
 
     [Fact]
+    public void Grant_EdgeSilentPastItsGrant_ItsRateNoLongerShrinksTheOthersShares()
+    {
+        var bucket = new LeaseBucket(T0);
+        // Edge a measured a clump as 390 requests a second, and went quiet.
+        bucket.Grant(Ask("a", 1, 390), T0);
+
+        // While its grant holds (2 s), the rate it reported counts...
+        Assert.Equal(10 / 400.0, bucket.Grant(Ask("b", 1, 10), T0.AddSeconds(1)).Share, 6);
+        // ...after, it is a quiet edge: had it been taking tokens at that rate, it would have called again.
+        Assert.Equal(10 / 10.5, bucket.Grant(Ask("b", 1, 10), T0.AddSeconds(3)).Share, 6);
+    }
+
+    [Fact]
     public void Grant_OwedMoreThanLeft_DebitsBelowZeroAndGrantsNothingUntilRepaid()
     {
         var bucket = new LeaseBucket(T0);
