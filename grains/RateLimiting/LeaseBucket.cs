@@ -59,10 +59,11 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         var weight = Math.Max(MinWeight, edge.RecentRate);
         var share = weight / (weight + active.Where(e => e != edge).Sum(e => e.Weight(now)));
 
-        // One edge takes at most its share of the capacity at a time, so a busy edge cannot starve the
-        // others, and never the credit the others may be spending (their share of the tokens left at
-        // their last grant plus of the refill since): what they report later is then already here.
-        var wanted = Math.Max(creditInFlight, request.Requested <= 0 ? 0 : Math.Min(request.Requested, Math.Max(1, (int)(_capacity * share))));
+        // One edge takes at most its share of the capacity at a time (never less than capacity / edges:
+        // a quiet edge asks for little anyway), so a busy edge cannot starve the others, and never the
+        // credit the others may be spending (their share of the tokens left at their last grant plus of
+        // the refill since): what they report later is then already here.
+        var wanted = Math.Max(creditInFlight, request.Requested <= 0 ? 0 : Math.Min(request.Requested, Math.Max(1, (int)(_capacity * Math.Max(share, 1.0 / active.Count)))));
         var others = active.Where(e => e != edge).ToList();
         var reserved = others.Sum(e => e.Credit(now, _rate));
         var granted = (int)Math.Min(wanted, Math.Floor(Math.Max(0, _tokens - reserved)));

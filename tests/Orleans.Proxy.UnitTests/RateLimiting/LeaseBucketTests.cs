@@ -100,6 +100,18 @@ public sealed class LeaseBucketTests
     }
 
     [Fact]
+    public void Grant_QuietEdgeBesideABusyOne_LeasesUpToCapacityOverEdges()
+    {
+        var bucket = new LeaseBucket(T0);
+        bucket.Grant(Ask("busy", 1, 400), T0);
+
+        // Its share by rate is 1/200 of the bucket, a quarter of a token; it asks for 20 of the 49 left.
+        var quiet = bucket.Grant(Ask("quiet", 20, 2), T0);
+
+        Assert.Equal(20, quiet.Granted);
+    }
+
+    [Fact]
     public void Grant_OwedMoreThanLeft_DebitsBelowZeroAndGrantsNothingUntilRepaid()
     {
         var bucket = new LeaseBucket(T0);
