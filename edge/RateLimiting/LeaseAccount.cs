@@ -430,13 +430,22 @@ internal sealed class LeaseAccount
     private void UpdateRate(long now)
     {
         var elapsed = Seconds(_rateSince, now);
-        // Enough time or enough requests for a usable sample; a busy new partition learns its rate fast.
+        if (!_leased)
+        {
+            // Until the first grant, the requests since the partition appeared, over at least a lease
+            // length: one short gap between two requests is not a rate (the first call would report it to
+            // the bucket, and size a lease by it), and a busy new partition still asks for a large lease.
+            _recentRate = _attempts / Math.Max(elapsed, _leaseLength.TotalSeconds);
+            return;
+        }
+
+        // Enough time or enough requests for a usable sample.
         if (elapsed >= 0.05 || (_attempts >= 16 && elapsed > 0))
         {
             // Weight the newest sample by how much of a lease it covers.
             var sample = _attempts / elapsed;
             var weight = Math.Min(1, elapsed / _leaseLength.TotalSeconds);
-            _recentRate = _leased ? (weight * sample) + ((1 - weight) * _recentRate) : sample;
+            _recentRate = (weight * sample) + ((1 - weight) * _recentRate);
             _attempts = 0;
             _rateSince = now;
         }

@@ -119,6 +119,23 @@ public sealed class LeaseAccountTests
     }
 
     [Fact]
+    public void CallDue_NewPartition_ReportsItsRequestsSinceItAppearedOverAtLeastALease()
+    {
+        var account = new LeaseAccount(Spec, TimeSpan.FromSeconds(1), knownEdges: 2, now: 0, Frequency);
+        // Five requests 60 ms apart: half the allowance (20 / 2 edges).
+        LeaseCall? call = null;
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(Admission.Local, account.Take(1, Ms(60 * i)));
+            call = account.CallDue(Ms(60 * i));
+        }
+
+        // Five requests so far, not one over the last 60 ms (16.7 a second).
+        Assert.NotNull(call);
+        Assert.Equal(5, call.RecentRate, 6);
+    }
+
+    [Fact]
     public void SettlementDue_LeaseExpiredWithTokensLeft_GivesThemBackWhenItExpires()
     {
         var account = Leased(granted: 6, tokensLeft: 10);
