@@ -50,6 +50,7 @@ internal sealed class LeaseAccount
 
     // Local credit: requests admitted and not yet reported to the grain, and what the last grant said.
     private int _owed;
+    private long _firstOwedAt;
     private int _allowanceLeft;
     private bool _leased;
     private long _grantedAt;
@@ -170,6 +171,7 @@ internal sealed class LeaseAccount
             if (_leased ? Unsettled + permits <= Credit(now) : _allowanceLeft >= permits)
             {
                 _allowanceLeft -= _leased ? 0 : permits;
+                _firstOwedAt = _owed == 0 ? now : _firstOwedAt;
                 _owed += permits;
                 return Admission.Local;
             }
@@ -250,8 +252,11 @@ internal sealed class LeaseAccount
         else if (!_leased)
         {
             // A new partition settles once it has spent half its allowance: a key that sees a few
-            // requests never calls at all until it goes idle.
-            due = _owed >= Math.Max(1, (Allowance + 1) / 2);
+            // requests never calls at all until it goes idle. One that keeps coming back (three requests
+            // over more than a lease) settles then: other edges may be seeing it too, and an edge that
+            // has not learned how many share it (a fleet just started, or one whose other keys are each
+            // on one edge) would admit up to the whole burst first, which the others then repay by refusing.
+            due = _owed >= Math.Max(1, (Allowance + 1) / 2) || (_owed >= 3 && Seconds(_firstOwedAt, now) >= _leaseLength.TotalSeconds);
         }
         else
         {

@@ -119,6 +119,24 @@ public sealed class LeaseAccountTests
     }
 
     [Fact]
+    public void CallDue_NewPartitionThatKeepsComingBack_SettlesBeforeHalfItsAllowance()
+    {
+        // One edge known: an allowance of the whole burst (20), a call once 10 are spent.
+        var account = new LeaseAccount(Spec, TimeSpan.FromSeconds(1), knownEdges: 1, now: 0, Frequency);
+        Assert.Equal(Admission.Local, account.Take(1, 0));
+        Assert.Null(account.CallDue(0));
+        Assert.Equal(Admission.Local, account.Take(1, Ms(1500)));
+        Assert.Null(account.CallDue(Ms(1500)));
+
+        // A third request, more than a lease length after the first: the key recurs, so it reports.
+        Assert.Equal(Admission.Local, account.Take(1, Ms(1600)));
+        var call = account.CallDue(Ms(1600));
+
+        Assert.NotNull(call);
+        Assert.Equal(3, call.Owed);
+    }
+
+    [Fact]
     public void CallDue_NewPartition_ReportsItsRequestsSinceItAppearedOverAtLeastALease()
     {
         var account = new LeaseAccount(Spec, TimeSpan.FromSeconds(1), knownEdges: 2, now: 0, Frequency);
