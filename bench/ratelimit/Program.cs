@@ -104,9 +104,9 @@ static async Task KeysModeAsync(string routes, Args options)
     Console.WriteLine($"{options.Heavy} heavy hitters, each paced at {heavyRate} rps ({Args.HeavyFactor} x its limit) over the row's edges; {options.Seconds}s per run; one silo process");
     Console.WriteLine("unlimited: the same load on a host without a limit, before and after the limited run; failed: answers neither 200 nor 429, and connection errors");
     Console.WriteLine("refused under the limit: 429s to the random keys (none comes near its limit); heavy hitters: admitted / (limit x seconds + burst), the token bucket's own bound");
-    Console.WriteLine("grain calls: lease calls during the limited run; settlements by the end of the row (a key's partition reports what it admitted when it goes away: about one per distinct key and edge, in the background)");
+    Console.WriteLine("grain calls: lease calls during the limited run, and in brackets the settlements of leases that expired unused; settlements by the end of the row (a key's partition reports what it admitted when it goes away: about one per distinct key and edge, in the background)");
     Console.WriteLine();
-    Console.WriteLine("| key | edges | unlimited req/s | limited req/s | limited / unlimited | requests | failed | refused under the limit | lease calls / 1,000 requests | settlements / 1,000 requests (distinct keys / 1,000) | request-path grain calls | heavy hitters offered / limit | heavy hitters admitted / allowed | load average (1 min) |");
+    Console.WriteLine("| key | edges | unlimited req/s | limited req/s | limited / unlimited | requests | failed | refused under the limit | lease calls (expiry settlements) / 1,000 requests | settlements / 1,000 requests (distinct keys / 1,000) | request-path grain calls | heavy hitters offered / limit | heavy hitters admitted / allowed | load average (1 min) |");
     Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     var variants = new (string Name, string Host, string Header, Func<int, string> Key, Func<int, string> Heavy)[]
     {
@@ -145,7 +145,8 @@ static async Task KeysModeAsync(string routes, Args options)
             var heavy = keyed.Heavy.Select(h => h.Snapshot()).ToArray();
             var requests = random.Total + heavy.Sum(h => h.Total);
             var failed = random.Failed + heavy.Sum(h => h.Failed);
-            var leaseCalls = after.Calls - before.Calls - (after.Settlements - before.Settlements);
+            var expiry = after.Expiry - before.Expiry;
+            var leaseCalls = after.Calls - before.Calls - (after.Settlements - before.Settlements) - expiry;
             var settlements = idle.Settlements - before.Settlements;
             var plain = (plainBefore.Requests + plainAfter.Requests) / (plainBefore.Seconds + plainAfter.Seconds);
             var limited = requests / keyed.Seconds;
@@ -153,7 +154,7 @@ static async Task KeysModeAsync(string routes, Args options)
             var offered = heavy.Length == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{heavy.Min(h => h.Total) / keyed.Seconds / options.KeyLimit:F2}");
             var share = heavy.Length == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{heavy.Min(h => h.Admitted) / allowed:F3} - {heavy.Max(h => h.Admitted) / allowed:F3}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {variant.Name} | {n} | {plain:F0} | {limited:F0} | {limited / plain:F2} | {requests} | {failed} | {random.Rejected} | {leaseCalls * 1000.0 / Math.Max(1, requests):F2} | {settlements * 1000.0 / Math.Max(1, requests):F0} ({pool.Distinct * 1000.0 / Math.Max(1, requests):F0}) | {after.RequestPath - before.RequestPath} | {offered} | {share} | {LoadAverage1()} |"));
+                $"| {variant.Name} | {n} | {plain:F0} | {limited:F0} | {limited / plain:F2} | {requests} | {failed} | {random.Rejected} | {leaseCalls * 1000.0 / Math.Max(1, requests):F2} ({expiry * 1000.0 / Math.Max(1, requests):F2}) | {settlements * 1000.0 / Math.Max(1, requests):F0} ({pool.Distinct * 1000.0 / Math.Max(1, requests):F0}) | {after.RequestPath - before.RequestPath} | {offered} | {share} | {LoadAverage1()} |"));
             curves.AppendLine().Append(curve.Render($"{variant.Name}, {n} edge{(n == 1 ? "" : "s")}"));
         }
     }
@@ -248,18 +249,19 @@ static async Task<double> UnspentAsync(IReadOnlyList<Edge> edges, string partiti
     return unspent;
 }
 
-static async Task<(long Calls, long RequestPath, long Settlements)> CallsAsync(IEnumerable<Edge> edges)
+static async Task<(long Calls, long RequestPath, long Settlements, long Expiry)> CallsAsync(IEnumerable<Edge> edges)
 {
-    long calls = 0, requestPath = 0, settlements = 0;
+    long calls = 0, requestPath = 0, settlements = 0, expiry = 0;
     foreach (var edge in edges)
     {
         var diag = await edge.Diagnostics.GetFromJsonAsync<JsonElement>("/diag/ratelimits");
         calls += diag.GetProperty("grainCalls").GetInt64();
         requestPath += diag.GetProperty("requestPathGrainCalls").GetInt64();
         settlements += diag.GetProperty("settlements").GetInt64();
+        expiry += diag.GetProperty("expirySettlements").GetInt64();
     }
 
-    return (calls, requestPath, settlements);
+    return (calls, requestPath, settlements, expiry);
 }
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";

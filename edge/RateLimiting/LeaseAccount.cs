@@ -29,7 +29,9 @@ internal sealed record LeaseCall(int Requested, double RecentRate, int Returned,
 /// partition may admit up to its <see cref="Allowance"/> before it has heard from the grain, and a
 /// partition whose lease ran dry may admit its share of what the last grant said the bucket held plus
 /// the refill since, never more than the allowance unreported at a time; the bucket keeps that credit
-/// for the edge (see <see cref="LeaseGrant"/>).
+/// for the edge (see <see cref="LeaseGrant"/>). Once the grant has lapsed, the partition admits as a new
+/// one would and reports at once. Tokens of a lease that expired unused, and requests not yet reported,
+/// go back to the bucket when the lease expires (<see cref="SettlementDue"/>), not with the next call.
 /// </para>
 /// </summary>
 internal sealed class LeaseAccount
@@ -48,6 +50,7 @@ internal sealed class LeaseAccount
 
     // Local credit: requests admitted and not yet reported to the grain, and what the last grant said.
     private int _owed;
+    private long _firstOwedAt;
     private int _allowanceLeft;
     private bool _leased;
     private long _grantedAt;
@@ -62,6 +65,12 @@ internal sealed class LeaseAccount
     private long _callStartedAt;
     private long _nextCallAt;
     private double _callSeconds;
+
+    // Expiry settlements: at most one in flight, and one per grant validity; owed requests they reported
+    // that landed after the lease call in flight was made (its grant may not have seen them).
+    private LeaseCall? _settling;
+    private long _nextSettleAt;
+    private int _settledDuringCall;
 
     // Fallback bucket, used only while the cluster does not answer.
     private bool _fallback;
@@ -98,8 +107,14 @@ internal sealed class LeaseAccount
 
     public bool CallInFlight => _inFlight is not null;
 
-    /// <summary>Requests admitted locally and not yet debited by the grain (including those reported by the call in flight).</summary>
-    public int Unsettled => _owed + (_inFlight?.Owed ?? 0);
+    /// <summary>Requests admitted locally and not yet debited by the grain (including those reported by the calls in flight).</summary>
+    public int Unsettled => _owed + (_inFlight?.Owed ?? 0) + (_settling?.Owed ?? 0);
+
+    /// <summary>
+    /// When an expiry settlement may be due (<see cref="SettlementDue"/>): once the lease has expired
+    /// and the last one is a grant validity old; null while there is no grant to settle.
+    /// </summary>
+    public long? SettlementAt => _leased && !_fallback ? Math.Max(_expiresAt, _nextSettleAt) : null;
 
     public double RecentRate => _recentRate;
 
@@ -156,6 +171,7 @@ internal sealed class LeaseAccount
             if (_leased ? Unsettled + permits <= Credit(now) : _allowanceLeft >= permits)
             {
                 _allowanceLeft -= _leased ? 0 : permits;
+                _firstOwedAt = _owed == 0 ? now : _firstOwedAt;
                 _owed += permits;
                 return Admission.Local;
             }
@@ -180,6 +196,7 @@ internal sealed class LeaseAccount
     /// (less what it keeps for other edges) plus of its refill since, capped by the allowance or <see cref="CallCover"/> announced. A sudden jump in load is then admitted rather than refused before
     /// the next lease lands, and a late call does not leave the limit unused. The bucket holds the same
     /// credit for this edge, computed from its own (earlier) grant time, so it is never granted twice.
+    /// Once the grant has lapsed, all of what the bucket held plus its refill, at most the allowance.
     /// </summary>
     public int Credit(long now)
     {
@@ -193,13 +210,18 @@ internal sealed class LeaseAccount
             return Unsettled + _allowanceLeft;
         }
 
+        var projected = _grainTokensLeft + (Seconds(_grantedAt, now) * _spec.RatePerSecond);
         if (now >= _creditUntil)
         {
-            return 0;
+            // The grant lapsed (the key went quieter than its validity): the bucket keeps nothing for
+            // this edge any more, but what it held at the last grant (debts included) plus the refill
+            // since is there unless others took it, so the edge admits as a new partition would, at
+            // most its allowance unreported: refusing under the limit for a call not yet made is worse,
+            // and an edge cannot take it twice before its report is debited.
+            return (int)Math.Clamp(Math.Floor(projected), 0, Allowance);
         }
 
-        var projected = _share * (_grainTokensLeft + (Seconds(_grantedAt, now) * _spec.RatePerSecond));
-        return (int)Math.Clamp(Math.Floor(projected), 0, _creditCap);
+        return (int)Math.Clamp(Math.Floor(_share * projected), 0, _creditCap);
     }
 
     /// <summary>The call to make now, if one is due; it is then in flight until <see cref="Granted"/> or <see cref="Failed"/>.</summary>
@@ -230,13 +252,18 @@ internal sealed class LeaseAccount
         else if (!_leased)
         {
             // A new partition settles once it has spent half its allowance: a key that sees a few
-            // requests never calls at all until it goes idle.
-            due = _owed >= Math.Max(1, (Allowance + 1) / 2);
+            // requests never calls at all until it goes idle. One that keeps coming back (three requests
+            // over more than a lease) settles then: other edges may be seeing it too, and an edge that
+            // has not learned how many share it (a fleet just started, or one whose other keys are each
+            // on one edge) would admit up to the whole burst first, which the others then repay by refusing.
+            due = _owed >= Math.Max(1, (Allowance + 1) / 2) || (_owed >= 3 && Seconds(_firstOwedAt, now) >= _leaseLength.TotalSeconds);
         }
         else
         {
             var credit = Credit(now);
-            var settle = _owed > 0 && _owed >= Math.Max(1, credit / 2);
+            // Once the grant has lapsed the bucket keeps nothing for this edge: what it admits on its own
+            // is reported at once, before other edges' grants take the same tokens.
+            var settle = _owed > 0 && (now >= _creditUntil || _owed >= Math.Max(1, credit / 2));
             // The lease runs low and the credit would not cover the coming demand.
             var refill = _tokens <= Math.Max(1, target * 0.3) && target > credit - _owed;
             due = settle || refill;
@@ -250,9 +277,61 @@ internal sealed class LeaseAccount
         var requested = (int)Math.Max(1, Math.Ceiling(target - _tokens));
         _inFlight = new LeaseCall(requested, Math.Max(_recentRate, 1), _expiredUnused, _owed, Math.Max(Allowance, CallCover));
         _callStartedAt = now;
+        _settledDuringCall = 0;
         _expiredUnused = 0;
         _owed = 0;
         return _inFlight;
+    }
+
+    /// <summary>
+    /// The settlement to make now, if the lease has expired with tokens unused or requests unreported:
+    /// they go back to the bucket when they stop being of use here, not with the next call, however
+    /// late. Until then the bucket reads lower than it is (each edge's expired lease still debited), and
+    /// the grants other edges get, and the credit they compute from them, say so. None while a lease
+    /// call is in flight (its grant comes first) and at most one per grant validity; it is then in
+    /// flight until <see cref="Settled"/>.
+    /// </summary>
+    public LeaseCall? SettlementDue(long now)
+    {
+        if (SettlementAt is not { } due || now < due || _inFlight is not null || _settling is not null)
+        {
+            return null;
+        }
+
+        Expire(now);
+        if (_expiredUnused == 0 && _owed == 0)
+        {
+            return null;
+        }
+
+        _settling = new LeaseCall(0, 0, _expiredUnused, _owed);
+        _expiredUnused = 0;
+        _owed = 0;
+        _nextSettleAt = now + Ticks(2 * _leaseLength);
+        return _settling;
+    }
+
+    /// <summary>An expiry settlement landed or failed.</summary>
+    public void Settled(bool succeeded)
+    {
+        var call = _settling;
+        _settling = null;
+        if (call is null)
+        {
+            return;
+        }
+
+        // A lease call made while this one was in flight may have been answered before it was debited.
+        // A failed one is reported again (counted twice it only limits more); its returned tokens are
+        // not (counted twice they would let the bucket grant more than it refilled).
+        if (!succeeded)
+        {
+            _owed += call.Owed;
+        }
+        else if (_inFlight is not null)
+        {
+            _settledDuringCall += call.Owed;
+        }
     }
 
     /// <summary>Applies a grant; true when it ends the fallback.</summary>
@@ -275,7 +354,8 @@ internal sealed class LeaseAccount
         _owed -= pay;
         _nextCallAt = now + Ticks(grant.RetryAfter > MinCallInterval ? grant.RetryAfter : MinCallInterval);
         _grantedAt = now;
-        _grainTokensLeft = grant.TokensLeft;
+        // Owed requests of a settlement this grant may not have seen count as debited: counted twice they only limit more.
+        _grainTokensLeft = grant.TokensLeft - _settledDuringCall - (_settling?.Owed ?? 0);
         _share = Math.Clamp(grant.Share, 0, 1);
         _edges = Math.Max(1, grant.EdgesSharing);
         Allowance = AllowanceFor(_spec, _edges);
@@ -355,13 +435,22 @@ internal sealed class LeaseAccount
     private void UpdateRate(long now)
     {
         var elapsed = Seconds(_rateSince, now);
-        // Enough time or enough requests for a usable sample; a busy new partition learns its rate fast.
+        if (!_leased)
+        {
+            // Until the first grant, the requests since the partition appeared, over at least a lease
+            // length: one short gap between two requests is not a rate (the first call would report it to
+            // the bucket, and size a lease by it), and a busy new partition still asks for a large lease.
+            _recentRate = _attempts / Math.Max(elapsed, _leaseLength.TotalSeconds);
+            return;
+        }
+
+        // Enough time or enough requests for a usable sample.
         if (elapsed >= 0.05 || (_attempts >= 16 && elapsed > 0))
         {
             // Weight the newest sample by how much of a lease it covers.
             var sample = _attempts / elapsed;
             var weight = Math.Min(1, elapsed / _leaseLength.TotalSeconds);
-            _recentRate = _leased ? (weight * sample) + ((1 - weight) * _recentRate) : sample;
+            _recentRate = (weight * sample) + ((1 - weight) * _recentRate);
             _attempts = 0;
             _rateSince = now;
         }

@@ -24,6 +24,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
     private readonly TimeSpan _keepIdle;
     private long _lastUsed;
     private bool _disposed;
+    private ITimer? _expiry;
 
     public LeasedRateLimiter(RateLimitSpec spec, string partitionKey, RateLimitLeases leases)
     {
@@ -105,15 +106,11 @@ internal sealed class LeasedRateLimiter : RateLimiter
     private RateLimitLease Acquire(int permitCount, bool countDemand)
     {
         Admission admission;
-        LeaseCall? call;
+        LeaseCall? call = null;
+        LeaseCall? settle = null;
         var retryAfter = TimeSpan.Zero;
         lock (_lock)
         {
-            if (_disposed)
-            {
-                return new RejectedLease(Spec, _leases.Options.LeaseLength);
-            }
-
             var now = _time.GetTimestamp();
             if (countDemand)
             {
@@ -121,7 +118,18 @@ internal sealed class LeasedRateLimiter : RateLimiter
             }
 
             admission = _account.Take(permitCount, now, countDemand);
-            call = _account.CallDue(now);
+            if (_disposed)
+            {
+                // ASP.NET Core disposed this idle partition between the request finding it and acquiring
+                // from it: refusing would turn away a client under its limit. Its state is that of an
+                // idle partition, so it decides as usual and reports what it admits at once, as Dispose did.
+                settle = _account.Close(now);
+            }
+            else
+            {
+                call = _account.CallDue(now);
+            }
+
             if (admission == Admission.Rejected)
             {
                 retryAfter = _account.RetryAfter(now, permitCount);
@@ -131,6 +139,11 @@ internal sealed class LeasedRateLimiter : RateLimiter
         if (call is not null)
         {
             Send(call);
+        }
+
+        if (settle is not null)
+        {
+            Settle(settle);
         }
 
         switch (admission)
@@ -158,7 +171,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
 
     private void Send(LeaseCall call)
     {
-        _leases.CountBackgroundCall(settlement: false);
+        _leases.CountBackgroundCall(RateLimitCall.Lease);
         var request = Request(call);
         Task<LeaseGrant> pending;
         try
@@ -207,6 +220,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
         _leases.ObserveEdges(grant.EdgesSharing);
         bool left;
         LeaseCall? settle = null;
+        long? settleAt = null;
         lock (_lock)
         {
             var now = _time.GetTimestamp();
@@ -217,11 +231,20 @@ internal sealed class LeasedRateLimiter : RateLimiter
                 // Gone while the call was in flight: its tokens go straight back.
                 settle = _account.Close(now);
             }
+            else
+            {
+                settleAt = _account.SettlementAt;
+            }
         }
 
         if (left)
         {
             _leases.LeaveFallback();
+        }
+
+        if (settleAt is { } at)
+        {
+            ArmExpiry(at);
         }
 
         if (settle is not null)
@@ -230,13 +253,76 @@ internal sealed class LeasedRateLimiter : RateLimiter
         }
     }
 
+    /// <summary>Looks for an expiry settlement at <paramref name="at"/> (a timestamp): one timer per partition, moved by each grant.</summary>
+    private void ArmExpiry(long at)
+    {
+        var due = TimeSpan.FromSeconds(Math.Max(0, at - _time.GetTimestamp()) / (double)_time.TimestampFrequency);
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _expiry ??= _time.CreateTimer(static state => ((LeasedRateLimiter)state!).SettleExpired(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+
+        _expiry.Change(due, Timeout.InfiniteTimeSpan);
+    }
+
+    private void SettleExpired()
+    {
+        LeaseCall? call;
+        long? later = null;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            var now = _time.GetTimestamp();
+            call = _account.SettlementDue(now);
+            // A timer armed for an earlier grant fires before the lease it should settle has expired.
+            if (call is null && _account.SettlementAt is { } at && at > now)
+            {
+                later = at;
+            }
+        }
+
+        if (later is { } next)
+        {
+            ArmExpiry(next);
+        }
+
+        if (call is null)
+        {
+            return;
+        }
+
+        _leases.CountBackgroundCall(RateLimitCall.Expiry);
+        _ = _leases.Settle(GrainKey, Request(call)).ContinueWith(
+            static (settled, state) =>
+            {
+                var limiter = (LeasedRateLimiter)state!;
+                lock (limiter._lock)
+                {
+                    limiter._account.Settled(settled.IsCompletedSuccessfully);
+                }
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
     private LeaseRequest Request(LeaseCall call) => new(
         _leases.EdgeId, Spec.RatePerSecond, Spec.Capacity, call.Requested, call.RecentRate, _leases.Options.LeaseLength, call.Returned, call.Owed, call.CreditCap);
 
     private void Settle(LeaseCall call)
     {
-        _leases.CountBackgroundCall(settlement: true);
-        _leases.Settle(GrainKey, Request(call));
+        _leases.CountBackgroundCall(RateLimitCall.Settle);
+        _ = _leases.Settle(GrainKey, Request(call));
     }
 
     protected override void Dispose(bool disposing)
@@ -251,6 +337,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
             }
 
             _disposed = true;
+            _expiry?.Dispose();
             wasInFallback = _account.Fallback;
             // Unused tokens go back and local admissions are reported (a call in flight settles its own when it lands).
             settle = _account.Close(_time.GetTimestamp());

@@ -8,6 +8,17 @@ using Orleans.Proxy.RateLimiting;
 
 namespace Orleans.Proxy.Edge.RateLimiting;
 
+/// <summary>The background calls a partition makes to its bucket.</summary>
+internal enum RateLimitCall
+{
+    /// <summary>Settles what the edge admitted on its own and takes a lease.</summary>
+    Lease = 0,
+    /// <summary>The partition went away: unused tokens back, local admissions reported.</summary>
+    Settle = 1,
+    /// <summary>Its lease expired: unused tokens back, local admissions reported, the partition stays.</summary>
+    Expiry = 2,
+}
+
 /// <summary>
 /// What every partition limiter of this edge shares: where leases come from, the counters, the edge
 /// count last learned from the buckets (for allowances and the fallback share), and the edge-wide
@@ -24,6 +35,7 @@ internal sealed partial class RateLimitLeases
     private readonly ProxyMetrics _metrics;
     private long _grainCallCount;
     private long _settlements;
+    private long _expirySettlements;
     private long _fallbackAdmitted;
     private long _localAdmitted;
     private long _leaseAdmitted;
@@ -40,7 +52,7 @@ internal sealed partial class RateLimitLeases
         Options = options.Value;
         Time = time;
         var meter = meters.Create(MeterName);
-        _grainCalls = meter.CreateCounter<long>("orleans_proxy.rate_limit.grain_calls", description: "Calls to rate-limit grains, all made in the background: call=lease, or call=settle when a partition goes away");
+        _grainCalls = meter.CreateCounter<long>("orleans_proxy.rate_limit.grain_calls", description: "Calls to rate-limit grains, all made in the background: call=lease, call=expiry when a lease expired unused, or call=settle when a partition goes away");
         meter.CreateObservableGauge("orleans_proxy.rate_limit.fallback_partitions", () => Volatile.Read(ref _inFallback),
             description: "Partitions limited by the local fallback bucket because the cluster did not answer");
         Decisions = meter.CreateHistogram<double>("orleans_proxy.rate_limit.decision.duration", unit: "s",
@@ -62,6 +74,9 @@ internal sealed partial class RateLimitLeases
 
     /// <summary>Of those, the settlements of partitions that went away (idle keys): one each at most.</summary>
     public long Settlements => Interlocked.Read(ref _settlements);
+
+    /// <summary>Of those, the settlements of leases that expired with tokens unused or requests unreported.</summary>
+    public long ExpirySettlements => Interlocked.Read(ref _expirySettlements);
 
     public long FallbackAdmitted => Interlocked.Read(ref _fallbackAdmitted);
 
@@ -86,16 +101,24 @@ internal sealed partial class RateLimitLeases
 
     public void Unregister(LeasedRateLimiter limiter) => _live.TryRemove(limiter, out _);
 
-    /// <param name="settlement">True for the call a partition makes when it goes away (unused tokens, local admissions).</param>
-    public void CountBackgroundCall(bool settlement)
+    public void CountBackgroundCall(RateLimitCall call)
     {
         Interlocked.Increment(ref _grainCallCount);
-        if (settlement)
+        if (call == RateLimitCall.Settle)
         {
             Interlocked.Increment(ref _settlements);
         }
+        else if (call == RateLimitCall.Expiry)
+        {
+            Interlocked.Increment(ref _expirySettlements);
+        }
 
-        _grainCalls.Add(1, new KeyValuePair<string, object?>("call", settlement ? "settle" : "lease"));
+        _grainCalls.Add(1, new KeyValuePair<string, object?>("call", call switch
+        {
+            RateLimitCall.Settle => "settle",
+            RateLimitCall.Expiry => "expiry",
+            _ => "lease",
+        }));
     }
 
     public void LeaseRefilled(string policy, TimeSpan duration, bool succeeded) => _metrics.LeaseRefilled(policy, duration, succeeded);
@@ -149,7 +172,7 @@ internal sealed partial class RateLimitLeases
         }
     }
 
-    public void Settle(string key, LeaseRequest request)
+    public Task Settle(string key, LeaseRequest request)
     {
         Task settled;
         try
@@ -161,11 +184,13 @@ internal sealed partial class RateLimitLeases
             settled = Task.FromException(error);
         }
 
-        // Fire and forget: unused tokens then expire, which only limits more; unreported requests
-        // are lost to the bucket (at most one allowance per partition, the documented bound).
+        // Not retried: unused tokens then expire, which only limits more. A partition that went away
+        // loses its unreported requests to the bucket (at most one allowance, the documented bound); a
+        // live one reports them again with its next call.
         _ = settled.ContinueWith(
             t => LogReturnFailed(key, t.Exception?.GetBaseException().Message ?? "cancelled"),
             CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
+        return settled;
     }
 
     public IEnumerable<LeasedRateLimiter> Live => _live.Keys;

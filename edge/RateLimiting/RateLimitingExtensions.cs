@@ -77,6 +77,7 @@ public static class RateLimitingExtensions
             knownEdges = leases.KnownEdges,
             grainCalls = leases.GrainCalls,
             settlements = leases.Settlements,
+            expirySettlements = leases.ExpirySettlements,
             // No request waits on a grain call: a new partition decides on its allowance.
             requestPathGrainCalls = 0,
             leaseAdmitted = leases.LeaseAdmitted,

@@ -56,13 +56,14 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         edge.RecentRate = Math.Max(0, request.RecentRate);
         edge.LastSeen = now;
         var active = Active(now);
-        var totalWeight = active.Sum(e => Math.Max(MinWeight, e.RecentRate));
-        var share = Math.Max(MinWeight, edge.RecentRate) / totalWeight;
+        var weight = Math.Max(MinWeight, edge.RecentRate);
+        var share = weight / (weight + active.Where(e => e != edge).Sum(e => e.Weight(now)));
 
-        // One edge takes at most its share of the capacity at a time, so a busy edge cannot starve the
-        // others, and never the credit the others may be spending (their share of the tokens left at
-        // their last grant plus of the refill since): what they report later is then already here.
-        var wanted = Math.Max(creditInFlight, request.Requested <= 0 ? 0 : Math.Min(request.Requested, Math.Max(1, (int)(_capacity * share))));
+        // One edge takes at most its share of the capacity at a time (never less than capacity / edges:
+        // a quiet edge asks for little anyway), so a busy edge cannot starve the others, and never the
+        // credit the others may be spending (their share of the tokens left at their last grant plus of
+        // the refill since): what they report later is then already here.
+        var wanted = Math.Max(creditInFlight, request.Requested <= 0 ? 0 : Math.Min(request.Requested, Math.Max(1, (int)(_capacity * Math.Max(share, 1.0 / active.Count)))));
         var others = active.Where(e => e != edge).ToList();
         var reserved = others.Sum(e => e.Credit(now, _rate));
         var granted = (int)Math.Min(wanted, Math.Floor(Math.Max(0, _tokens - reserved)));
@@ -102,10 +103,8 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
             return;
         }
 
-        // Tokens returned to a bucket that never granted them (it was lost with a silo) are not taken back.
-        var returned = double.IsNaN(_tokens) ? 0 : request.Returned;
         Configure(request, now);
-        Settle(request.EdgeId, returned, request.Owed, now);
+        Settle(request.EdgeId, request.Returned, request.Owed, now);
     }
 
     /// <summary>The first call sets the parameters and fills the bucket; later calls apply a changed policy.</summary>
@@ -134,6 +133,9 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
     private void Settle(string edgeId, int returned, int owed, DateTimeOffset now)
     {
         _edges.TryGetValue(edgeId, out var edge);
+        // Only tokens this bucket granted the edge and has not had back: a lease from a bucket lost with
+        // a silo, returned to the new one, would be refill it never had.
+        returned = (int)Math.Clamp(returned, 0, edge is null ? 0 : edge.Granted - edge.Returned);
         if (returned > 0)
         {
             _tokens = Math.Min(_capacity, _tokens + returned);
@@ -245,6 +247,14 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         public double Share { get; set; }
 
         public int CreditCap { get; set; }
+
+        /// <summary>
+        /// Its claim on shares: its recent rate while its grant holds. An edge that has not called again
+        /// within its grant's validity is not taking tokens at the rate it reported (its lease would have
+        /// run low): a clump of requests measured as a high rate must not shrink the others' shares for
+        /// the seconds it still counts as sharing.
+        /// </summary>
+        public double Weight(DateTimeOffset now) => now < HeldUntil ? Math.Max(MinWeight, RecentRate) : MinWeight;
 
         /// <summary>
         /// What the edge may have admitted on credit since its last grant (it computes the same from a

@@ -12,13 +12,15 @@ namespace Orleans.Proxy.UnitTests.RateLimiting;
 /// <summary>
 /// The rate-limit grains without Orleans: one <see cref="LeaseBucket"/> per key on a fake clock.
 /// Calls are answered after <see cref="Latency"/> of fake time (at once when zero), or fail while
-/// <see cref="Down"/>; <see cref="Deliver"/> hands out the answers that are due.
+/// <see cref="Down"/>; <see cref="Deliver"/> hands out the answers that are due. <see cref="Crash"/>
+/// loses every bucket, as a silo crash does, and fails the calls in flight.
 /// </summary>
 internal sealed class FakeRateLimitCluster(FakeTimeProvider time)
 {
     private readonly Dictionary<string, LeaseBucket> _buckets = new(StringComparer.Ordinal);
     private readonly List<(DateTimeOffset Due, long Order, Action Answer)> _pending = [];
     private long _order;
+    private int _crashes;
 
     public TimeSpan Latency { get; set; }
 
@@ -36,6 +38,13 @@ internal sealed class FakeRateLimitCluster(FakeTimeProvider time)
     public List<LeaseRequest> Requests { get; } = [];
 
     public LeaseBucket Bucket(string key) => _buckets.TryGetValue(key, out var bucket) ? bucket : _buckets[key] = new LeaseBucket(time.GetUtcNow());
+
+    /// <summary>The silo holding the buckets dies: they come back new (full) on the next call, and calls in flight fail.</summary>
+    public void Crash()
+    {
+        _buckets.Clear();
+        _crashes++;
+    }
 
     public IRateLimitLeaseSource SourceFor() => new Source(this);
 
@@ -91,9 +100,11 @@ internal sealed class FakeRateLimitCluster(FakeTimeProvider time)
         }
 
         var reply = new TaskCompletionSource<T>();
-        _pending.Add((time.GetUtcNow() + (Latency < Timeout ? Latency : Timeout), _order++, () =>
+        var timesOut = Latency >= Timeout;
+        var crashes = _crashes;
+        _pending.Add((time.GetUtcNow() + (timesOut ? Timeout : Latency), _order++, () =>
         {
-            if (Latency >= Timeout)
+            if (timesOut || crashes != _crashes)
             {
                 reply.SetException(new TimeoutException("no answer within the response timeout"));
             }

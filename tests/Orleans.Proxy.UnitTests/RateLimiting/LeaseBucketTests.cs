@@ -87,6 +87,31 @@ public sealed class LeaseBucketTests
     }
 
     [Fact]
+    public void Grant_EdgeSilentPastItsGrant_ItsRateNoLongerShrinksTheOthersShares()
+    {
+        var bucket = new LeaseBucket(T0);
+        // Edge a measured a clump as 390 requests a second, and went quiet.
+        bucket.Grant(Ask("a", 1, 390), T0);
+
+        // While its grant holds (2 s), the rate it reported counts...
+        Assert.Equal(10 / 400.0, bucket.Grant(Ask("b", 1, 10), T0.AddSeconds(1)).Share, 6);
+        // ...after, it is a quiet edge: had it been taking tokens at that rate, it would have called again.
+        Assert.Equal(10 / 10.5, bucket.Grant(Ask("b", 1, 10), T0.AddSeconds(3)).Share, 6);
+    }
+
+    [Fact]
+    public void Grant_QuietEdgeBesideABusyOne_LeasesUpToCapacityOverEdges()
+    {
+        var bucket = new LeaseBucket(T0);
+        bucket.Grant(Ask("busy", 1, 400), T0);
+
+        // Its share by rate is 1/200 of the bucket, a quarter of a token; it asks for 20 of the 49 left.
+        var quiet = bucket.Grant(Ask("quiet", 20, 2), T0);
+
+        Assert.Equal(20, quiet.Granted);
+    }
+
+    [Fact]
     public void Grant_OwedMoreThanLeft_DebitsBelowZeroAndGrantsNothingUntilRepaid()
     {
         var bucket = new LeaseBucket(T0);
@@ -116,6 +141,26 @@ public sealed class LeaseBucketTests
         Assert.Equal(5, state.TotalOwed);
         // Returned tokens were never granted by this bucket: they are not taken back.
         Assert.Equal(0, state.TotalReturned);
+    }
+
+    [Fact]
+    public void Settle_TokensThisBucketNeverGranted_NotTakenBack()
+    {
+        // The bucket came back new on another silo; edge b's call activated it and took 40.
+        var bucket = new LeaseBucket(T0);
+        Assert.Equal(40, bucket.Grant(Ask("b", 40, 100), T0).Granted);
+
+        // Edge a's lease came from the bucket that was lost: its expired tokens are not this one's to take back.
+        bucket.Settle(Ask("a", 0, 0) with { Returned = 20 }, T0);
+        Assert.Equal(10, bucket.TokensLeft(T0), 6);
+
+        // Edge b gives back at most the 40 it was granted here, however it reports them.
+        bucket.Settle(Ask("b", 0, 0) with { Returned = 30 }, T0);
+        Assert.Equal(40, bucket.TokensLeft(T0), 6);
+        bucket.Settle(Ask("b", 0, 0) with { Returned = 30 }, T0);
+        bucket.Settle(Ask("b", 0, 0) with { Returned = 5 }, T0);
+        Assert.Equal(40, bucket.TotalReturned);
+        Assert.Equal(50, bucket.TokensLeft(T0), 6);
     }
 
     [Fact]
