@@ -138,7 +138,7 @@ for (var n = 1; n <= Warmup + changes; n++)
     Collect();
     var match = Measure(() =>
     {
-        GC.KeepAlive(matcher.Table.With(withHost, [HostName(churned)]));
+        GC.KeepAlive(matcher.Table.With(withHost, [HostName(churned)], key => new string?[withHost[key].Routes.Length]));
         return Task.CompletedTask;
     });
     if (n > Warmup)

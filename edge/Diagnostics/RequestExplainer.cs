@@ -115,6 +115,8 @@ internal sealed class RequestExplainer(
                 headers = spec is { Headers.IsDefaultOrEmpty: false } ? spec.Headers.Select(h => $"{h.Name}{(h.Kind == ValueMatchKind.RegularExpression ? "~" : "=")}{h.Value}") : null,
                 query = spec is { Query.IsDefaultOrEmpty: false } ? spec.Query.Select(q => $"{q.Name}{(q.Kind == ValueMatchKind.RegularExpression ? "~" : "=")}{q.Value}") : null,
                 order = RoutePrecedence.Rank(spec),
+                // The YARP route that proxies it, which routes differing only in what they match share.
+                proxyRoute = route.Config.RouteId,
             },
             cluster = route.Config.ClusterId,
             loadBalancing = policyName,
