@@ -106,7 +106,7 @@ await Expect($"/v/{generation - 1}", HostName(churned), served: false);
 // Each stage alone, after a full collection: its own cost, without the collections of earlier garbage.
 var stages = new Dictionary<string, List<Sample>>(StringComparer.Ordinal)
 {
-    ["catalog merge"] = [], ["RouteTableCache.ApplyAsync"] = [], ["  of which MatchTable.With"] = [], ["YARP Update alone"] = [],
+    ["catalog merge"] = [], ["RouteTableCache.ApplyAsync"] = [], ["  of which MatchTable.With"] = [], ["ApplyAsync, own setting"] = [], ["YARP Update alone"] = [],
 };
 var config = yarp.GetConfig();
 var routes = config.Routes.ToList();
@@ -123,7 +123,7 @@ for (var n = 1; n <= Warmup + changes; n++)
     Collect();
     var apply = Measure(() => cache.ApplyAsync(next!));
 
-    // YARP's update alone: the configuration served with one route's metadata changed (the next apply restores it).
+    // YARP's update alone: the configuration served with one route's metadata changed (the apply with a setting of its own, below, restores it).
     var previous = routes[at];
     routes[at] = previous with { Metadata = new Dictionary<string, string>(previous.Metadata ?? new Dictionary<string, string>()) { ["bench"] = $"{n}" } };
     Collect();
@@ -141,11 +141,16 @@ for (var n = 1; n <= Warmup + changes; n++)
         GC.KeepAlive(matcher.Table.With(withHost, [HostName(churned)], key => new string?[withHost[key].Routes.Length]));
         return Task.CompletedTask;
     });
+
+    var withOwnSetting = Merge(ownSetting: true);
+    Collect();
+    var withSetting = Measure(() => cache.ApplyAsync(withOwnSetting));
     if (n > Warmup)
     {
         stages["catalog merge"].Add(merge);
         stages["RouteTableCache.ApplyAsync"].Add(apply);
         stages["  of which MatchTable.With"].Add(match);
+        stages["ApplyAsync, own setting"].Add(withSetting);
         stages["YARP Update alone"].Add(update);
     }
 
@@ -166,7 +171,7 @@ foreach (var (stage, samples) in stages)
     Print(stage, samples);
 }
 
-Console.WriteLine($"after {3 * (Warmup + changes)} changes: RSS {Environment.WorkingSet / 1e6:F0} MB, GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1e6:F0} MB");
+Console.WriteLine($"after {4 * (Warmup + changes)} changes: RSS {Environment.WorkingSet / 1e6:F0} MB, GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1e6:F0} MB");
 await app.StopAsync();
 return 0;
 
