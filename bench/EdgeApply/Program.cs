@@ -21,7 +21,8 @@ using Yarp.ReverseProxy.Health;
 // bench/scale's (hN.scale.local: Prefix /a and Exact /b, a cluster of three destinations), applied
 // through RouteTableCache, YARP and the matcher on a loopback WebApplication; then one host changes
 // again and again (a path /v/N added, the previous one gone, as the churn scenario), and each stage
-// is timed and its allocations counted. Usage: EdgeApply [--hosts 10000] [--changes 200]
+// is timed and its allocations counted; then the same with a setting of its own on the new path (its
+// own body-size limit), a change YARP's configuration must take. Usage: EdgeApply [--hosts 10000] [--changes 200]
 var hostCount = Option("--hosts", 10_000);
 var changes = Option("--changes", 200);
 const int Warmup = 20;
@@ -88,14 +89,28 @@ await Expect($"/v/{generation}", HostName(churned), served: true);
 await Expect($"/v/{generation - 1}", HostName(churned), served: false);
 await Expect("/a", HostName(churned + 1), served: true);
 
+// The same, the new path with a setting no other route has: YARP's configuration changes with each.
+var settingsChanged = new List<Sample>();
+for (var n = 1; n <= Warmup + changes; n++)
+{
+    var sample = Measure(() => cache.ApplyAsync(Merge(ownSetting: true)));
+    if (n > Warmup)
+    {
+        settingsChanged.Add(sample);
+    }
+}
+
+await Expect($"/v/{generation}", HostName(churned), served: true);
+await Expect($"/v/{generation - 1}", HostName(churned), served: false);
+
 // Each stage alone, after a full collection: its own cost, without the collections of earlier garbage.
 var stages = new Dictionary<string, List<Sample>>(StringComparer.Ordinal)
 {
-    ["catalog merge"] = [], ["RouteTableCache.ApplyAsync"] = [], ["  of which YARP Update"] = [], ["  of which MatchTable.With"] = [],
+    ["catalog merge"] = [], ["RouteTableCache.ApplyAsync"] = [], ["  of which MatchTable.With"] = [], ["ApplyAsync, own setting"] = [], ["YARP Update alone"] = [],
 };
 var config = yarp.GetConfig();
 var routes = config.Routes.ToList();
-var at = routes.FindIndex(r => r.RouteId.StartsWith($"bench/{HostName(churned)}#0.v", StringComparison.Ordinal));
+var at = routes.FindIndex(r => r.ClusterId == ClusterId(churned));
 for (var n = 1; n <= Warmup + changes; n++)
 {
     Collect();
@@ -108,7 +123,7 @@ for (var n = 1; n <= Warmup + changes; n++)
     Collect();
     var apply = Measure(() => cache.ApplyAsync(next!));
 
-    // YARP's update alone: the same configuration with one route's metadata changed (the next apply restores it).
+    // YARP's update alone: the configuration served with one route's metadata changed (the apply with a setting of its own, below, restores it).
     var previous = routes[at];
     routes[at] = previous with { Metadata = new Dictionary<string, string>(previous.Metadata ?? new Dictionary<string, string>()) { ["bench"] = $"{n}" } };
     Collect();
@@ -123,43 +138,49 @@ for (var n = 1; n <= Warmup + changes; n++)
     Collect();
     var match = Measure(() =>
     {
-        GC.KeepAlive(matcher.Table.With(withHost, [HostName(churned)]));
+        GC.KeepAlive(matcher.Table.With(withHost, [HostName(churned)], key => new string?[withHost[key].Routes.Length]));
         return Task.CompletedTask;
     });
+
+    var withOwnSetting = Merge(ownSetting: true);
+    Collect();
+    var withSetting = Measure(() => cache.ApplyAsync(withOwnSetting));
     if (n > Warmup)
     {
         stages["catalog merge"].Add(merge);
         stages["RouteTableCache.ApplyAsync"].Add(apply);
-        stages["  of which YARP Update"].Add(update);
         stages["  of which MatchTable.With"].Add(match);
+        stages["ApplyAsync, own setting"].Add(withSetting);
+        stages["YARP Update alone"].Add(update);
     }
 
     // The next change starts from what is served (the table, not YARP's configuration changed above).
     config = yarp.GetConfig();
     routes = [.. config.Routes];
-    at = routes.FindIndex(r => r.RouteId.StartsWith($"bench/{HostName(churned)}#0.v", StringComparison.Ordinal));
+    at = routes.FindIndex(r => r.ClusterId == ClusterId(churned));
 }
 
 Console.WriteLine($"one-host change at {hostCount} hosts, {changes} changes after {Warmup} of warm-up:");
 Console.WriteLine($"{"",-30} {"p50 ms",8} {"p99 ms",8} {"mean ms",8} {"CPU ms",8} {"alloc KB/change",16}");
 Print("as served (GC included)", asServed);
 Console.WriteLine($"  {gen2 * 100.0 / changes:F0} gen2 collections per 100 changes, GC pauses {paused / changes:F1} ms per change, RSS after {Warmup + changes} changes {rss / 1e6:F0} MB");
+Print("with a setting of its own", settingsChanged);
 Console.WriteLine("each stage alone (full collection before):");
 foreach (var (stage, samples) in stages)
 {
     Print(stage, samples);
 }
 
-Console.WriteLine($"after {2 * (Warmup + changes)} changes: RSS {Environment.WorkingSet / 1e6:F0} MB, GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1e6:F0} MB");
+Console.WriteLine($"after {4 * (Warmup + changes)} changes: RSS {Environment.WorkingSet / 1e6:F0} MB, GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1e6:F0} MB");
 await app.StopAsync();
 return 0;
 
 // What CatalogSync does for a push of one host (the delta names it): the stale check, the fetch (here: the new value), the merge.
-RouteTable Merge()
+RouteTable Merge(bool ownSetting = false)
 {
     generation++;
     var key = HostName(churned);
-    var value = Host(churned, generation, (int)generation);
+    var value = Host(churned, generation, (int)generation, ownSetting);
     var next = table.Catalog with { Generation = generation, Hosts = table.Catalog.Hosts.SetItem(key, value.Version) };
     string[] hostsChanged = [key];
     var stale = CatalogSync.Stale(next.Hosts, table.Hosts, h => h.Version, hostsChanged);
@@ -205,15 +226,18 @@ static string HostName(int i) => $"h{i}.scale.local";
 
 static string ClusterId(int i) => $"bench/svc{i}:80";
 
-// The churned host also has Exact /v/N, its id new with each change.
-static HostRoutes Host(int i, long version, int? churn)
+// The churned host also has Exact /v/N, its id new with each change; with its own setting, a body-size limit of N bytes.
+static HostRoutes Host(int i, long version, int? churn, bool ownSetting = false)
 {
     var host = HostName(i);
     var routes = ImmutableArray.Create(
         new RouteSpec($"bench/{host}#0.0", host, "/a", PathMatchKind.Prefix, [], [], ClusterId(i), $"Ingress bench/{host}"),
         new RouteSpec($"bench/{host}#0.1", host, "/b", PathMatchKind.Exact, [], [], ClusterId(i), $"Ingress bench/{host}"));
     return new HostRoutes(host, version, churn is { } n
-        ? routes.Add(new RouteSpec($"bench/{host}#0.v{n}", host, $"/v/{n}", PathMatchKind.Exact, [], [], ClusterId(i), $"Ingress bench/{host}"))
+        ? routes.Add(new RouteSpec($"bench/{host}#0.v{n}", host, $"/v/{n}", PathMatchKind.Exact, [], [], ClusterId(i), $"Ingress bench/{host}")
+        {
+            MaxRequestBodySize = ownSetting ? n : null,
+        })
         : routes);
 }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using Orleans.Proxy.Edge.Matching;
 using Yarp.ReverseProxy.Model;
 
 namespace Orleans.Proxy.Edge.AccessLog;
@@ -8,7 +9,7 @@ namespace Orleans.Proxy.Edge.AccessLog;
 /// <summary>
 /// Wraps every public request (added only when the log is enabled); for the logged ones (all, or a sample) it counts the response bytes
 /// and, when the request is done, queues a line for <see cref="AccessLogWriter"/> without waiting.
-/// Route, cluster and destination come from YARP's own record of the request.
+/// The route is the one the matcher selected (its YARP route may serve others); cluster and destination come from YARP's record of the request.
 /// </summary>
 internal sealed class AccessLogMiddleware(RequestDelegate next, AccessLogWriter writer, TimeProvider time, IOptions<AccessLogOptions> options)
 {
@@ -45,7 +46,7 @@ internal sealed class AccessLogMiddleware(RequestDelegate next, AccessLogWriter 
                 request.Method,
                 request.Host.Value ?? "",
                 request.Path.Value,
-                proxy?.Route.Config.RouteId,
+                context.Features.Get<RouteMatchFeature>()?.Route.RouteId,
                 proxy?.Cluster?.Config.ClusterId,
                 proxy?.ProxiedDestination?.DestinationId,
                 context.Response.StatusCode,

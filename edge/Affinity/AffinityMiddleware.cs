@@ -1,30 +1,27 @@
-using System.Collections.Immutable;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Orleans.Proxy.Affinity;
 using Orleans.Proxy.Edge.Hosting;
-using Orleans.Proxy.Edge.Routing;
+using Orleans.Proxy.Edge.Matching;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
 namespace Orleans.Proxy.Edge.Affinity;
 
 /// <summary>
-/// The proxy pipeline step before load balancing: for a route with affinity, narrows YARP's
-/// available destinations to the key's pinned one. Health has already been applied to that list,
+/// The proxy pipeline step before load balancing: for a route with affinity (the matched route's
+/// own: routes with and without it may share one YARP route), narrows YARP's available destinations to the key's pinned one. Health has already been applied to that list,
 /// so a pin on an unavailable destination is never used: the grain moves it. With
 /// session-cookie-change-on-failure, a request the pinned destination failed answers with a new cookie.
 /// </summary>
-internal sealed class AffinityMiddleware(RouteTableCache routes, AffinityPins pins, ClientIpResolver clientIp)
+internal sealed class AffinityMiddleware(AffinityPins pins, ClientIpResolver clientIp)
 {
     private const int MaxKeyLength = 256;
-
-    private RouteSpecs _specs = new(RouteTable.Empty, ImmutableDictionary<string, AffinitySpec>.Empty);
 
     public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
         var proxy = context.GetReverseProxyFeature();
-        var spec = SpecFor(proxy.Route.Config.RouteId);
+        var spec = context.Features.Get<RouteMatchFeature>()?.Route.Spec.Affinity;
         var candidates = proxy.AvailableDestinations;
         if (spec is not null
             && candidates.Count > 0
@@ -60,24 +57,7 @@ internal sealed class AffinityMiddleware(RouteTableCache routes, AffinityPins pi
         return key;
     }
 
-    private AffinitySpec? SpecFor(string routeId)
-    {
-        var table = routes.Current;
-        var specs = Volatile.Read(ref _specs);
-        if (!ReferenceEquals(specs.Table, table))
-        {
-            specs = new RouteSpecs(table, table.Hosts.Values.SelectMany(h => h.Routes).Where(r => r.Affinity is not null)
-                .ToImmutableDictionary(r => r.RouteId, r => r.Affinity!, StringComparer.Ordinal));
-            Volatile.Write(ref _specs, specs);
-        }
-
-        return specs.ByRoute.GetValueOrDefault(routeId);
-    }
-
     private static string NewKey() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-
-    /// <summary>The affinity of each route of one table, rebuilt when the table changes.</summary>
-    private sealed record RouteSpecs(RouteTable Table, ImmutableDictionary<string, AffinitySpec> ByRoute);
 
     /// <summary>
     /// The key; for cookie affinity a new random one is issued (and set on the response) when the client has none.

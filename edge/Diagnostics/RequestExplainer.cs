@@ -83,7 +83,7 @@ internal sealed class RequestExplainer(
             : policy?.PickDestination(context, cluster, available);
         var why = new List<string>
         {
-            $"route {route.Config.RouteId} ({Rule(spec)}) is the first match among {candidates.Count} candidate routes for this host, in "
+            $"route {spec.RouteId} ({Rule(spec)}) is the first match among {candidates.Count} candidate routes for this host, in "
                 + (spec.HttpRoute is null
                     ? "the Ingress spec's order: exact host, then wildcard, then no host; longest path; Exact before Prefix at equal length; then header and query matches"
                     : "Gateway API's order: most specific hostname; Exact path, then longest prefix; method; most header matches; most query matches; then oldest route, namespace/name, rule and match index"),
@@ -104,7 +104,7 @@ internal sealed class RequestExplainer(
             matched = true,
             route = new
             {
-                routeId = route.Config.RouteId,
+                routeId = spec.RouteId,
                 source = spec.Source,
                 rule = Rule(spec),
                 method = spec.HttpRoute?.Method,
@@ -114,7 +114,9 @@ internal sealed class RequestExplainer(
                 pathMatch = spec.PathMatch.ToString(),
                 headers = spec is { Headers.IsDefaultOrEmpty: false } ? spec.Headers.Select(h => $"{h.Name}{(h.Kind == ValueMatchKind.RegularExpression ? "~" : "=")}{h.Value}") : null,
                 query = spec is { Query.IsDefaultOrEmpty: false } ? spec.Query.Select(q => $"{q.Name}{(q.Kind == ValueMatchKind.RegularExpression ? "~" : "=")}{q.Value}") : null,
-                order = route.Config.Order,
+                order = RoutePrecedence.Rank(spec),
+                // The YARP route that proxies it, which routes differing only in what they match share.
+                proxyRoute = route.Config.RouteId,
             },
             cluster = route.Config.ClusterId,
             loadBalancing = policyName,
@@ -130,7 +132,7 @@ internal sealed class RequestExplainer(
             }),
             why,
             candidates,
-            sections = sections.ToDictionary(s => s.Section, s => s.Explain(context, route.Config.RouteId, route.Config.ClusterId), StringComparer.Ordinal),
+            sections = sections.ToDictionary(s => s.Section, s => s.Explain(context, spec.RouteId, route.Config.ClusterId), StringComparer.Ordinal),
             generation = table.Catalog.Generation,
         };
     }

@@ -37,7 +37,7 @@ internal sealed partial class HttpRouteMiddleware(IProxyStateLookup proxyState, 
         if (clusterId.Length == 0)
         {
             // The spec's answer for a request that would go to an invalid backend.
-            LogNoBackend(route.Config.RouteId);
+            LogNoBackend(match.Route.RouteId);
             context.Response.StatusCode = StatusCodes.Status500InternalServerError;
             return;
         }
@@ -46,7 +46,7 @@ internal sealed partial class HttpRouteMiddleware(IProxyStateLookup proxyState, 
         {
             if (!proxyState.TryGetCluster(clusterId, out var cluster))
             {
-                LogNoBackend(route.Config.RouteId);
+                LogNoBackend(match.Route.RouteId);
                 context.Response.StatusCode = StatusCodes.Status500InternalServerError;
                 return;
             }

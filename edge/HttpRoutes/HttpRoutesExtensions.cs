@@ -28,7 +28,11 @@ internal static class HttpRoutesExtensions
         return proxy;
     }
 
-    /// <summary>The route's HTTPRoute filters in its metadata; a route without a valid backend names the no-backend cluster.</summary>
+    /// <summary>
+    /// The route's HTTPRoute filters in its metadata; a route without a valid backend names the no-backend cluster.
+    /// Without what only selects requests (method, listener, precedence order: the matcher reads them from the
+    /// route itself), so the matches of one rule share one YARP route.
+    /// </summary>
     public static RouteConfig WithHttpRoute(this RouteConfig config, RouteSpec route)
     {
         if (!HttpRouteFilters.Needed(route))
@@ -36,9 +40,10 @@ internal static class HttpRoutesExtensions
             return config;
         }
 
+        var rule = route.HttpRoute! with { Method = null, Order = 0, Listeners = RouteListeners.Both };
         var metadata = new Dictionary<string, string>(config.Metadata ?? ImmutableDictionary<string, string>.Empty, StringComparer.Ordinal)
         {
-            [HttpRouteFilters.MetadataKey] = JsonSerializer.Serialize(new HttpRouteFilters(route.ClusterId, route.HttpRoute!)),
+            [HttpRouteFilters.MetadataKey] = JsonSerializer.Serialize(new HttpRouteFilters(route.ClusterId, rule)),
         };
         return config with
         {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Proxy.Edge.Matching;
 using Orleans.Proxy.Routing;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
@@ -55,7 +56,7 @@ internal sealed partial class RequestMirror(
                 bodyRead = true;
                 if (!TryBody(context, out var length))
                 {
-                    LogBodyNotMirrored(route.Config.RouteId, _options.MirrorBodyLimit);
+                    LogBodyNotMirrored(MatchedRouteId(context), _options.MirrorBodyLimit);
                     return;
                 }
 
@@ -66,7 +67,7 @@ internal sealed partial class RequestMirror(
                 catch (Exception e) when (e is IOException or OperationCanceledException)
                 {
                     // A body cut short: nothing to mirror; forwarding meets the same end and answers as it always does.
-                    LogBodyNotMirrored(route.Config.RouteId, _options.MirrorBodyLimit);
+                    LogBodyNotMirrored(MatchedRouteId(context), _options.MirrorBodyLimit);
                     return;
                 }
             }
@@ -93,6 +94,9 @@ internal sealed partial class RequestMirror(
             _ = SendAsync(client, message, mirror.ClusterId);
         }
     }
+
+    /// <summary>The route's own id (its YARP route may serve others), for the log.</summary>
+    private static string MatchedRouteId(HttpContext context) => context.Features.GetRequiredFeature<RouteMatchFeature>().Route.RouteId;
 
     /// <summary>A body the copies can carry: none, or one of known length up to the limit (read into memory).</summary>
     private bool TryBody(HttpContext context, out long length)

@@ -10,9 +10,11 @@ internal sealed class CompiledRoute
 {
     private static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(100);
 
-    public CompiledRoute(RouteSpec spec, MatchingOptions options)
+    /// <param name="proxyRouteId">The YARP route that proxies it (see <see cref="ProxyRouteId"/>).</param>
+    public CompiledRoute(RouteSpec spec, string? proxyRouteId, MatchingOptions options)
     {
         Spec = spec;
+        ProxyRouteId = proxyRouteId;
         var normalized = PathNormalizer.Normalize(spec.Path, options);
         // A rule path that does not normalize (a stray '%') is compared as written: it matches only itself.
         var path = normalized.IsValid ? normalized.MatchPath : spec.Path;
@@ -49,7 +51,14 @@ internal sealed class CompiledRoute
 
     public RouteSpec Spec { get; }
 
+    /// <summary>The route's own id, the one users see (access log, diagnostics, affinity, rate limits keyed by route).</summary>
     public string RouteId => Spec.RouteId;
+
+    /// <summary>
+    /// The YARP route that proxies it, which routes differing only in what they match share (its id
+    /// names no route of the user's); null when YARP refused the route's settings.
+    /// </summary>
+    public string? ProxyRouteId { get; }
 
     /// <summary>Gateway API HTTPRoute behaviour; null for Ingress routes.</summary>
     public HttpRouteRule? HttpRoute { get; }

@@ -59,7 +59,8 @@ internal sealed class MatchTable
     /// <paramref name="changed"/> (distinct; added, changed or removed) may differ from this table.
     /// A changed key whose routes are the same object keeps its compiled routes.
     /// </summary>
-    public MatchTable With(IReadOnlyDictionary<string, HostRoutes> hosts, IEnumerable<string> changed)
+    /// <param name="proxyRouteIds">For a host key, the YARP route of each of its routes, in their order (null: none).</param>
+    public MatchTable With(IReadOnlyDictionary<string, HostRoutes> hosts, IEnumerable<string> changed, Func<string, IReadOnlyList<string?>> proxyRouteIds)
     {
         var changes = new Dictionary<string, HostEntry?>(_changes, StringComparer.Ordinal);
         var hostCount = HostCount;
@@ -85,7 +86,7 @@ internal sealed class MatchTable
                 continue;
             }
 
-            var entry = new HostEntry(routes, Compile(routes.Routes, Options));
+            var entry = new HostEntry(routes, Compile(routes.Routes, proxyRouteIds(key), Options));
             compiled++;
             Record(changes, key, entry);
             hostCount += had ? 0 : 1;
@@ -133,7 +134,7 @@ internal sealed class MatchTable
     /// </summary>
     /// <param name="host">The Host header (or :authority) as received: any case, with or without a port.</param>
     /// <param name="matchPath">The request path, normalized (<see cref="NormalizedPath.MatchPath"/>).</param>
-    /// <param name="isServed">False for a route the proxy cannot serve yet (not loaded): the next one is tried.</param>
+    /// <param name="isServed">False for a YARP route the proxy cannot serve yet (not loaded): the next route is tried, as is a route without one.</param>
     public CompiledRoute? Match(string? host, string matchPath, HttpRequest request, Func<string, bool>? isServed = null)
     {
         Span<char> buffer = stackalloc char[MaxHostLength + 2];
@@ -212,7 +213,8 @@ internal sealed class MatchTable
     {
         foreach (var route in entry.Routes)
         {
-            if ((!httpRoutesOnly || route.HttpRoute is not null) && route.Matches(matchPath, request) && (isServed is null || isServed(route.RouteId)))
+            if ((!httpRoutesOnly || route.HttpRoute is not null) && route.Matches(matchPath, request)
+                && (isServed is null || (route.ProxyRouteId is { } proxy && isServed(proxy))))
             {
                 return route;
             }
@@ -251,9 +253,14 @@ internal sealed class MatchTable
         return buffer[..length];
     }
 
-    private static CompiledRoute[] Compile(IEnumerable<RouteSpec> routes, MatchingOptions options)
+    private static CompiledRoute[] Compile(IReadOnlyList<RouteSpec> routes, IReadOnlyList<string?> proxyRouteIds, MatchingOptions options)
     {
-        var compiled = routes.Select(r => new CompiledRoute(r, options)).ToArray();
+        var compiled = new CompiledRoute[routes.Count];
+        for (var i = 0; i < compiled.Length; i++)
+        {
+            compiled[i] = new CompiledRoute(routes[i], proxyRouteIds[i], options);
+        }
+
         Array.Sort(compiled, RoutePrecedence.Compare);
         return compiled;
     }

@@ -12,7 +12,8 @@ namespace Orleans.Proxy.Edge.Matching;
 /// <summary>
 /// The one matcher of the edge: it picks the route of every proxied request (and of /diag/explain),
 /// with Kubernetes' semantics, from the current <see cref="MatchTable"/>, and hands YARP the
-/// endpoint of that route. YARP's endpoints are not in ASP.NET Core routing at all (see
+/// endpoint of that route's YARP route (<see cref="CompiledRoute.ProxyRouteId"/>, which routes that
+/// differ only in what they match share). YARP's endpoints are not in ASP.NET Core routing at all (see
 /// <see cref="MatchingExtensions.MapMatchedReverseProxy"/>), so nothing else can select them.
 /// </summary>
 internal sealed partial class RouteMatcher
@@ -21,7 +22,7 @@ internal sealed partial class RouteMatcher
     private readonly Func<string, bool> _isServed;
     private MatchTable _table;
 
-    // YARP's endpoint of each route, updated in place: YARP keeps the endpoint of an unchanged
+    // YARP's endpoint of each YARP route, updated in place: YARP keeps the endpoint of an unchanged
     // route, so a refresh writes only what changed (a copy per change was 20,000 entries at 10,000 hosts).
     private readonly ConcurrentDictionary<string, ServedEndpoint> _endpoints = new(StringComparer.Ordinal);
     private EndpointDataSource? _source;
@@ -39,14 +40,15 @@ internal sealed partial class RouteMatcher
     public MatchingOptions Options => Table.Options;
 
     /// <summary>Serves <paramref name="table"/> from now on; only the hosts in <paramref name="changedHosts"/> (added, changed or removed) are looked at.</summary>
-    public void Apply(RouteTable table, IEnumerable<string> changedHosts)
+    /// <param name="proxyRouteIds">For a changed host, the YARP route of each of its routes, in their order (null: none).</param>
+    public void Apply(RouteTable table, IEnumerable<string> changedHosts, Func<string, IReadOnlyList<string?>> proxyRouteIds)
     {
-        var next = Table.With(table.Hosts, changedHosts);
+        var next = Table.With(table.Hosts, changedHosts, proxyRouteIds);
         Volatile.Write(ref _table, next);
         LogApplied(table.Catalog.Generation, next.HostCount, next.CompiledHosts);
     }
 
-    /// <summary>YARP's endpoints (one per route it accepted), followed as they change.</summary>
+    /// <summary>YARP's endpoints (one per YARP route it accepted), followed as they change.</summary>
     public void UseEndpoints(EndpointDataSource source)
     {
         _source = source;
@@ -71,7 +73,7 @@ internal sealed partial class RouteMatcher
         }
 
         var route = table.Match(host, path.MatchPath, request, _isServed);
-        if (route is null || !_endpoints.TryGetValue(route.RouteId, out var served))
+        if (route?.ProxyRouteId is not { } proxy || !_endpoints.TryGetValue(proxy, out var served))
         {
             return new RouteMatchResult(path, null);
         }
@@ -141,7 +143,11 @@ internal readonly record struct RouteMatchResult(NormalizedPath Path, RouteMatch
     public int StatusCode => Path.IsValid ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest;
 }
 
-/// <summary>The route a request matched and the paths matching read; set on the request for the proxy's later steps.</summary>
+/// <summary>
+/// The route a request matched and the paths matching read; set on the request for the proxy's later
+/// steps. What belongs to the route itself (its id, affinity, rule) is read from here, not from YARP's
+/// route, which routes differing only in what they match share.
+/// </summary>
 /// <param name="Path">The normalized path, which the backend receives (unless a rewrite-target replaces it).</param>
 /// <param name="MatchPath">The path routes were matched against.</param>
 internal sealed record RouteMatchFeature(CompiledRoute Route, Endpoint Endpoint, string Path, string MatchPath)

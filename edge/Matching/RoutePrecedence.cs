@@ -30,7 +30,7 @@ internal static class RoutePrecedence
     public static int HostRank(RouteSpec route) =>
         route.IsDefaultBackend ? 3 : route.Host == "*" ? 2 : route.Host.StartsWith("*.", StringComparison.Ordinal) ? 1 : 0;
 
-    /// <summary>The Ingress order as one number, lower first: YARP's route Order, shown by diagnostics.</summary>
+    /// <summary>The Ingress order as one number, lower first, shown by diagnostics.</summary>
     /// <param name="path">The rule path as matching reads it (normalized); the route's own when not given.</param>
     public static int Rank(RouteSpec route, string? path = null)
     {

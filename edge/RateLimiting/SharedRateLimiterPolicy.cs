@@ -4,8 +4,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.RateLimiting;
 using Orleans.Proxy.Edge.Hosting;
+using Orleans.Proxy.Edge.Matching;
 using Orleans.Proxy.RateLimiting;
 using Yarp.ReverseProxy.Model;
 
@@ -37,7 +39,8 @@ internal sealed class SharedRateLimiterPolicy(RateLimitLeases leases, ClientIpRe
         {
             if (!ClientIpResolver.IsTrusted(address, policy.Whitelist))
             {
-                parts.Add((policy.Spec, PartitionKey(policy.Spec, httpContext, route!.RouteId, address.ToString())));
+                // Keyed by route: the matched route's own id, not its YARP route's, which other routes may share.
+                parts.Add((policy.Spec, PartitionKey(policy.Spec, httpContext, httpContext.Features.GetRequiredFeature<RouteMatchFeature>().Route.RouteId, address.ToString())));
             }
         }
 

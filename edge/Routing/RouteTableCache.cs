@@ -10,8 +10,11 @@ namespace Orleans.Proxy.Edge.Routing;
 
 /// <summary>
 /// The table this edge serves, and the only writer of YARP's configuration and of the matcher's
-/// table. Each swap goes through YARP's in-memory provider, which applies the difference in place:
-/// no reload, open connections and in-flight requests carry on.
+/// table. YARP gets one route per proxy behaviour (<see cref="SharedRoutes"/>), and an update only
+/// when its routes or clusters change: a change that only adds, removes or moves paths and hosts
+/// onto behaviours and backends already served reaches the matcher alone. Each update goes through
+/// YARP's in-memory provider, which applies the difference in place: no reload, open connections
+/// and in-flight requests carry on.
 /// </summary>
 internal sealed partial class RouteTableCache(
     InMemoryConfigProvider yarp,
@@ -22,9 +25,16 @@ internal sealed partial class RouteTableCache(
     EdgeIdentity identity,
     ILogger<RouteTableCache> logger)
 {
-    private readonly Dictionary<string, Built<HostRoutes, RouteConfig>> _hosts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Built<BackendSpec, ClusterConfig>> _backends = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BuiltHost> _hosts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BuiltBackend> _backends = new(StringComparer.Ordinal);
+    private readonly SharedRoutes _shared = new();
     private RouteTable _table = RouteTable.Empty;
+
+    // A backend changed since YARP's last update (its cluster is new, changed or gone).
+    private bool _backendsChanged;
+
+    // What YARP was last given.
+    private (int Routes, int Clusters) _yarpHolds;
 
     public RouteTable Current => Volatile.Read(ref _table);
 
@@ -38,105 +48,112 @@ internal sealed partial class RouteTableCache(
     {
         // Only hosts and backends whose grain value changed are built and validated again: CatalogSync
         // keeps unchanged values by reference, so a change costs what changed, not the table's size.
-        var changedHosts = await RefreshAsync(_hosts, table.Hosts, host => [.. host.Routes.Select(YarpConfigBuilder.ToRoute)], validator.ValidateRouteAsync, r => $"route {r.RouteId}");
-        await RefreshAsync(_backends, table.Backends, backend => [YarpConfigBuilder.ToCluster(backend)], validator.ValidateClusterAsync, c => $"cluster {c.ClusterId}");
-        var validRoutes = new List<RouteConfig>(_hosts.Values.Sum(h => h.Valid.Count));
-        var noBackend = false;
-        foreach (var host in _hosts.Values)
+        var changedHosts = await RefreshAsync(_hosts, table.Hosts, BuildHostAsync, h => h.Source, Release);
+        _backendsChanged |= (await RefreshAsync(_backends, table.Backends, BuildBackendAsync, b => b.Source, Release)).Count > 0;
+
+        var invalid = _hosts.Values.Where(h => h.Invalid.Count > 0).SelectMany(h => h.Invalid)
+            .Concat(_backends.Values.Where(b => b.Invalid is not null).Select(b => b.Invalid!.Value))
+            .ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
+
+        // The table first: diagnostics and pipeline steps (passive health) read a route's settings
+        // from it. The matcher last, once YARP has the endpoints of the new routes (until then, a
+        // route without an endpoint is passed over and the previous table's answer stands); the
+        // routes it no longer names leave YARP with its next update, not before.
+        var previous = Volatile.Read(ref _table);
+        Volatile.Write(ref _table, table);
+        var updated = _shared.Added || _backendsChanged;
+        if (updated)
         {
-            foreach (var route in host.Valid)
+            try
             {
-                var withoutBackend = route.ClusterId == HttpRouteFilters.NoBackendClusterId;
-                if (withoutBackend || _backends.ContainsKey(route.ClusterId!))
-                {
-                    validRoutes.Add(route);
-                    noBackend |= withoutBackend;
-                }
+                UpdateYarp();
+            }
+            catch
+            {
+                Volatile.Write(ref _table, previous);
+                throw;
             }
         }
 
-        var validClusters = new List<ClusterConfig>(_backends.Count + 1);
-        foreach (var backend in _backends.Values)
-        {
-            validClusters.AddRange(backend.Valid);
-        }
-
-        if (noBackend)
-        {
-            validClusters.Add(HttpRouteFilters.NoBackendCluster);
-        }
-
-        var invalid = _hosts.Values.Where(h => h.Invalid.Count > 0).SelectMany(h => h.Invalid)
-            .Concat(_backends.Values.Where(b => b.Invalid.Count > 0).SelectMany(b => b.Invalid))
-            .ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
-
-        // The table first: diagnostics and pipeline steps (affinity, passive health) read a route's
-        // settings from it. The matcher last, once YARP has the endpoints of the new routes (until
-        // then, a route without an endpoint is passed over and the previous table's answer stands).
-        var previous = Volatile.Read(ref _table);
-        Volatile.Write(ref _table, table);
-        try
-        {
-            yarp.Update(validRoutes, validClusters);
-        }
-        catch
-        {
-            Volatile.Write(ref _table, previous);
-            throw;
-        }
-
-        matcher.Apply(table, changedHosts);
+        matcher.Apply(table, changedHosts, host => _hosts.TryGetValue(host, out var built) ? built.ProxyRouteIds : []);
+        _shared.MatcherApplied();
 
         InvalidRoutes = invalid;
         AppliedAt = time.GetUtcNow();
         metrics.ConfigApplied(identity.Id);
-        LogApplied(table.Catalog.Generation, validRoutes.Count, validClusters.Count);
+        if (updated)
+        {
+            LogApplied(table.Catalog.Generation, _yarpHolds.Routes, _yarpHolds.Clusters);
+        }
+        else
+        {
+            LogMatchingOnly(table.Catalog.Generation, _yarpHolds.Routes, _yarpHolds.Clusters);
+        }
+    }
+
+    /// <summary>Hands YARP every shared route whose cluster is served, and every cluster.</summary>
+    private void UpdateYarp()
+    {
+        var routes = new List<RouteConfig>(_shared.Count);
+        var noBackend = false;
+        foreach (var route in _shared.ForUpdate(validator.Forget))
+        {
+            var withoutBackend = route.ClusterId == HttpRouteFilters.NoBackendClusterId;
+            if (withoutBackend || _backends.ContainsKey(route.ClusterId!))
+            {
+                routes.Add(route);
+                noBackend |= withoutBackend;
+            }
+        }
+
+        var clusters = new List<ClusterConfig>(_backends.Count + 1);
+        foreach (var backend in _backends.Values)
+        {
+            if (backend.Valid is { } cluster)
+            {
+                clusters.Add(cluster);
+            }
+        }
+
+        if (noBackend)
+        {
+            clusters.Add(HttpRouteFilters.NoBackendCluster);
+        }
+
+        yarp.Update(routes, clusters);
+        _shared.Updated();
+        _backendsChanged = false;
+        _yarpHolds = (routes.Count, clusters.Count);
     }
 
     /// <summary>
-    /// Builds and validates the entries whose source changed, drops those gone; returns their keys.
-    /// YARP rejects a whole update for one invalid item, so an invalid item is dropped alone (and
-    /// logged once, when built).
+    /// Builds the entries whose source changed, drops those gone; returns their keys. A new entry is
+    /// built before the one it replaces is released, so a route whose behaviour did not change keeps
+    /// its YARP route.
     /// </summary>
-    private async Task<List<string>> RefreshAsync<TSource, TConfig>(
-        Dictionary<string, Built<TSource, TConfig>> built,
+    private static async Task<List<string>> RefreshAsync<TSource, TBuilt>(
+        Dictionary<string, TBuilt> built,
         IReadOnlyDictionary<string, TSource> sources,
-        Func<TSource, List<TConfig>> build,
-        Func<TConfig, ValueTask<IList<Exception>>> validate,
-        Func<TConfig, string> describe)
+        Func<TSource, Task<TBuilt>> build,
+        Func<TBuilt, TSource> sourceOf,
+        Action<TBuilt> release)
         where TSource : class
-        where TConfig : class
     {
         var changed = new List<string>();
         foreach (var (key, source) in sources)
         {
-            if (built.TryGetValue(key, out var current) && ReferenceEquals(current.Source, source))
+            var had = built.TryGetValue(key, out var current);
+            if (had && ReferenceEquals(sourceOf(current!), source))
             {
                 continue;
             }
 
-            var valid = new List<TConfig>();
-            var invalid = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var item in build(source))
+            built[key] = await build(source);
+            if (had)
             {
-                var errors = await validate(item);
-                if (errors.Count == 0)
-                {
-                    valid.Add(item);
-                }
-                else
-                {
-                    invalid[describe(item)] = string.Join("; ", errors.Select(e => e.Message));
-                    LogInvalid(describe(item), invalid[describe(item)]);
-                }
+                release(current!);
             }
 
-            if (current is not null)
-            {
-                Forget(current);
-            }
-
-            built[key] = new Built<TSource, TConfig>(source, valid, invalid);
             changed.Add(key);
         }
 
@@ -146,7 +163,7 @@ internal sealed partial class RouteTableCache(
             foreach (var gone in built.Where(b => !sources.ContainsKey(b.Key)).ToList())
             {
                 built.Remove(gone.Key);
-                Forget(gone.Value);
+                release(gone.Value);
                 changed.Add(gone.Key);
             }
         }
@@ -154,20 +171,87 @@ internal sealed partial class RouteTableCache(
         return changed;
     }
 
-    /// <summary>Lets the validation cache drop what is no longer served.</summary>
-    private void Forget<TSource, TConfig>(Built<TSource, TConfig> entry)
-        where TConfig : class
+    /// <summary>
+    /// Each route's YARP route: the shared one of its behaviour, or a new one YARP's validator accepts.
+    /// YARP rejects a whole update for one invalid route, so an invalid route is left out alone (and
+    /// logged once, when built).
+    /// </summary>
+    private async Task<BuiltHost> BuildHostAsync(HostRoutes host)
     {
-        foreach (var config in entry.Valid)
+        var routes = new SharedRoutes.SharedRoute?[host.Routes.Length];
+        var invalid = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < routes.Length; i++)
         {
-            validator.Forget(config);
+            var spec = host.Routes[i];
+            var behaviour = YarpConfigBuilder.ToRoute(spec);
+            if (_shared.TryUse(behaviour, out var shared))
+            {
+                routes[i] = shared;
+                continue;
+            }
+
+            var config = _shared.WithNewId(behaviour);
+            var errors = await validator.ValidateRouteAsync(config);
+            if (errors.Count == 0)
+            {
+                routes[i] = _shared.Add(config);
+            }
+            else
+            {
+                invalid[$"route {spec.RouteId}"] = Reason(errors);
+                LogInvalid($"route {spec.RouteId}", invalid[$"route {spec.RouteId}"]);
+            }
+        }
+
+        return new BuiltHost(host, routes, [.. routes.Select(r => r?.Config.RouteId)], invalid);
+    }
+
+    private async Task<BuiltBackend> BuildBackendAsync(BackendSpec backend)
+    {
+        var cluster = YarpConfigBuilder.ToCluster(backend);
+        var errors = await validator.ValidateClusterAsync(cluster);
+        if (errors.Count == 0)
+        {
+            return new BuiltBackend(backend, cluster, null);
+        }
+
+        var item = $"cluster {cluster.ClusterId}";
+        LogInvalid(item, Reason(errors));
+        return new BuiltBackend(backend, null, KeyValuePair.Create(item, Reason(errors)));
+    }
+
+    private static string Reason(IList<Exception> errors) => string.Join("; ", errors.Select(e => e.Message));
+
+    private void Release(BuiltHost host)
+    {
+        foreach (var route in host.Routes)
+        {
+            if (route is not null)
+            {
+                _shared.Release(route);
+            }
         }
     }
 
-    private sealed record Built<TSource, TConfig>(TSource Source, List<TConfig> Valid, Dictionary<string, string> Invalid);
+    /// <summary>Lets the validation cache drop a cluster no longer served.</summary>
+    private void Release(BuiltBackend backend)
+    {
+        if (backend.Valid is { } cluster)
+        {
+            validator.Forget(cluster);
+        }
+    }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Serving routing generation {Generation}: {Routes} routes, {Clusters} clusters")]
+    /// <summary>A host's routes and the YARP route of each (null: refused), in the host's order.</summary>
+    private sealed record BuiltHost(HostRoutes Source, SharedRoutes.SharedRoute?[] Routes, string?[] ProxyRouteIds, Dictionary<string, string> Invalid);
+
+    private sealed record BuiltBackend(BackendSpec Source, ClusterConfig? Valid, KeyValuePair<string, string>? Invalid);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Serving routing generation {Generation}: {Routes} YARP routes, {Clusters} clusters")]
     private partial void LogApplied(long generation, int routes, int clusters);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Serving routing generation {Generation}: matching only, YARP's {Routes} routes and {Clusters} clusters unchanged")]
+    private partial void LogMatchingOnly(long generation, int routes, int clusters);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "YARP refused {Item}: {Reason}; it is not served")]
     private partial void LogInvalid(string item, string reason);

@@ -21,17 +21,18 @@ internal static class YarpConfigBuilder
     private const string CatchAll = "{**catch-all}";
 
     /// <summary>
-    /// The route's proxy settings. Its Match is a formality YARP requires: the edge's own matcher
-    /// (<see cref="Matching.RouteMatcher"/>) selects routes, and YARP's endpoints are not in ASP.NET
-    /// Core routing. Order is the matcher's Ingress precedence, for diagnostics (HTTPRoute routes are
-    /// ordered by <see cref="Matching.RoutePrecedence.Compare"/>, which no single number holds).
+    /// The route's proxy behaviour, without a RouteId: routes with equal behaviour share one YARP
+    /// route (<see cref="SharedRoutes"/>). What the pipeline reads from YARP's route must be here; what
+    /// is the route's own and not here (its id, path, affinity, rewrite-target) is read from the matched
+    /// route (<see cref="Matching.RouteMatchFeature"/>); what only selects requests (host, path, headers,
+    /// query, method, listener: the edge's own matcher, <see cref="Matching.RouteMatcher"/>, selects routes)
+    /// stays out, or such routes would not share. Its Match is a formality YARP requires, the same on
+    /// every route; YARP's endpoints are not in ASP.NET Core routing, so it has no Order either.
     /// Backends see the Host the client asked for, as behind ingress-nginx (YARP's default is the destination's).
     /// </summary>
     public static RouteConfig ToRoute(RouteSpec route) => new RouteConfig
     {
-        RouteId = route.RouteId,
         ClusterId = route.ClusterId,
-        Order = Matching.RoutePrecedence.Rank(route),
         Metadata = IngressRouteFeatures.ToMetadata(route),
         Match = new RouteMatch { Path = "/" + CatchAll },
     }.WithTransformUseOriginalHostHeader().WithRateLimits(route).WithCaching(route).WithHttpRoute(route).WithControllerDefaults(route).WithCors(route).WithAuthentication(route).WithNginxRoute(route);

@@ -70,6 +70,18 @@ public sealed class HttpRouteFiltersTests
     }
 
     [Fact]
+    public void ToRoute_MatchesOfOneRuleDifferingInMethodListenerAndOrder_SameBehaviour()
+    {
+        var headers = new HeaderModifier([new HeaderValue("X-Set", "1")], [], []);
+        var get = Route("ns/a:80", new HttpRouteRule { RequestHeaders = headers, Method = "GET", Order = 1, Listeners = RouteListeners.HttpsOnly });
+        var post = Route("ns/a:80", new HttpRouteRule { RequestHeaders = headers, Method = "POST", Order = 2 }) with { RouteId = "ns/web#0.1", Path = "/other" };
+        var otherHeader = Route("ns/a:80", new HttpRouteRule { RequestHeaders = headers with { Remove = ["X-Remove"] }, Method = "GET", Order = 1 });
+
+        Assert.True(RouteBehaviourComparer.Instance.Equals(YarpConfigBuilder.ToRoute(get), YarpConfigBuilder.ToRoute(post)));
+        Assert.False(RouteBehaviourComparer.Instance.Equals(YarpConfigBuilder.ToRoute(get), YarpConfigBuilder.ToRoute(otherHeader)));
+    }
+
+    [Fact]
     public void For_MetadataRoundTrip_EveryFilterKept()
     {
         var rule = new HttpRouteRule

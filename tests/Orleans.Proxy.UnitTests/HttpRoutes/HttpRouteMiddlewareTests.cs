@@ -37,7 +37,7 @@ public sealed class HttpRouteMiddlewareTests
         context.Request.Host = new HostString("gw.test:8080");
         context.Request.Path = path;
         context.Request.QueryString = new QueryString("?q=1");
-        context.Features.Set(new RouteMatchFeature(new CompiledRoute(route, new MatchingOptions()), new Endpoint(null, null, null), path, path));
+        context.Features.Set(new RouteMatchFeature(new CompiledRoute(route, proxyRouteId: null, new MatchingOptions()), new Endpoint(null, null, null), path, path));
         context.Features.Set<IReverseProxyFeature>(new ReverseProxyFeature
         {
             Route = new RouteModel(config, cluster, HttpTransformer.Empty),

@@ -33,7 +33,7 @@ public sealed class HttpRouteTransformProviderTests
         context.Request.Host = new HostString("gw.test");
         context.Request.Path = path;
         context.Request.QueryString = new QueryString("?q=1");
-        context.Features.Set(new RouteMatchFeature(new CompiledRoute(route, new MatchingOptions()), new Endpoint(null, null, null), path, path));
+        context.Features.Set(new RouteMatchFeature(new CompiledRoute(route, proxyRouteId: null, new MatchingOptions()), new Endpoint(null, null, null), path, path));
         return context;
     }
 

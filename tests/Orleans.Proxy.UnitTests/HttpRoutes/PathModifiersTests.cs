@@ -48,7 +48,7 @@ public sealed class PathModifiersTests
         {
             HttpRoute = new HttpRouteRule { Rewrite = new RewriteSpec(null, new PathModifier(PathModifierKind.ReplacePrefixMatch, "/")) },
         };
-        var route = new CompiledRoute(spec, new MatchingOptions());
+        var route = new CompiledRoute(spec, proxyRouteId: null, new MatchingOptions());
 
         Assert.Equal("/bar/baz", route.ForwardedPath("/foo/bar/baz", "/foo/bar/baz"));
         Assert.Equal("/", route.ForwardedPath("/foo", "/foo"));

@@ -16,7 +16,7 @@ public sealed class HttpRouteMatchingTests
     private static MatchTable Table(params RouteSpec[] routes)
     {
         var hosts = routes.GroupBy(r => r.Host).ToDictionary(g => g.Key, g => new HostRoutes(g.Key, 1, [.. g]), StringComparer.Ordinal);
-        return MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys);
+        return MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys, MatchTableTests.OwnProxyRoutes(hosts));
     }
 
     private static string? Match(MatchTable table, string path, Action<HttpRequest>? request = null, string host = "gw.test")

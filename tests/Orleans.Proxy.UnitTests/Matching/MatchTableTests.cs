@@ -14,8 +14,12 @@ public sealed class MatchTableTests
     private static MatchTable Table(params RouteSpec[] routes)
     {
         var hosts = Hosts(routes);
-        return MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys);
+        return MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys, OwnProxyRoutes(hosts));
     }
+
+    /// <summary>Each route its own YARP route, named by the route's id.</summary>
+    internal static Func<string, IReadOnlyList<string?>> OwnProxyRoutes(IReadOnlyDictionary<string, HostRoutes> hosts) =>
+        key => [.. hosts[key].Routes.Select(r => r.RouteId)];
 
     private static Dictionary<string, HostRoutes> Hosts(IEnumerable<RouteSpec> routes) =>
         routes.GroupBy(r => r.Host).ToDictionary(g => g.Key, g => new HostRoutes(g.Key, 1, [.. g]), StringComparer.Ordinal);
@@ -228,11 +232,11 @@ public sealed class MatchTableTests
     public void With_OneHostChanged_OnlyThatHostCompiled()
     {
         var hosts = Hosts([Route("a", "a.test", "/"), Route("b", "b.test", "/"), Route("c", "c.test", "/")]);
-        var first = MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys);
+        var first = MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys, OwnProxyRoutes(hosts));
 
         hosts["b.test"] = new HostRoutes("b.test", 2, [Route("b2", "b.test", "/")]);
         hosts.Remove("c.test");
-        var second = first.With(hosts, ["b.test", "c.test"]);
+        var second = first.With(hosts, ["b.test", "c.test"], OwnProxyRoutes(hosts));
 
         Assert.Equal(3, first.CompiledHosts);
         Assert.Equal(1, second.CompiledHosts);
@@ -248,7 +252,7 @@ public sealed class MatchTableTests
     public void With_ManyHostsChangedOneAtATime_EachServesItsLatestRoutes()
     {
         var hosts = Hosts(Enumerable.Range(0, 1000).Select(i => Route($"r{i}", $"h{i}.test", "/")));
-        var table = MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys);
+        var table = MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys, OwnProxyRoutes(hosts));
         var untouched = table.Candidates("h999.test").Single();
 
         // Far more changes than the table keeps over its base: it is rebuilt on the way, several times.
@@ -264,7 +268,7 @@ public sealed class MatchTableTests
                 hosts[key] = new HostRoutes(key, n + 2, [Route($"r{n % 250}v{n}", key, "/")]);
             }
 
-            table = table.With(hosts, [key]);
+            table = table.With(hosts, [key], OwnProxyRoutes(hosts));
         }
 
         Assert.Equal(hosts.Count, table.HostCount);
@@ -280,11 +284,11 @@ public sealed class MatchTableTests
     public void With_GatewayWildcardHostChangedToIngressOnly_NoLongerCoversSeveralLabels()
     {
         var hosts = Hosts([Route("http-route", "*.foo.com", "/") with { HttpRoute = new HttpRouteRule() }]);
-        var table = MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys);
+        var table = MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys, OwnProxyRoutes(hosts));
         Assert.Equal("http-route", Match(table, "a.b.foo.com", "/"));
 
         hosts["*.foo.com"] = new HostRoutes("*.foo.com", 2, [Route("ingress", "*.foo.com", "/")]);
-        var ingressOnly = table.With(hosts, ["*.foo.com"]);
+        var ingressOnly = table.With(hosts, ["*.foo.com"], OwnProxyRoutes(hosts));
 
         Assert.Null(Match(ingressOnly, "a.b.foo.com", "/"));
         Assert.Equal("ingress", Match(ingressOnly, "b.foo.com", "/"));
@@ -294,10 +298,10 @@ public sealed class MatchTableTests
     public void With_HostRemovedThenAddedBack_ServedAgain()
     {
         var hosts = Hosts([Route("a", "a.test", "/"), Route("b", "b.test", "/")]);
-        var table = MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys);
+        var table = MatchTable.Empty(new MatchingOptions()).With(hosts, hosts.Keys, OwnProxyRoutes(hosts));
 
-        var removed = table.With(new Dictionary<string, HostRoutes>(hosts).Where(h => h.Key != "a.test").ToDictionary(), ["a.test"]);
-        var back = removed.With(hosts, ["a.test"]);
+        var removed = table.With(new Dictionary<string, HostRoutes>(hosts).Where(h => h.Key != "a.test").ToDictionary(), ["a.test"], OwnProxyRoutes(hosts));
+        var back = removed.With(hosts, ["a.test"], OwnProxyRoutes(hosts));
 
         Assert.Null(Match(removed, "a.test", "/"));
         Assert.Equal("a", Match(back, "a.test", "/"));

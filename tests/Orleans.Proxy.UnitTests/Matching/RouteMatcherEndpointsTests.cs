@@ -21,7 +21,7 @@ public sealed class RouteMatcherEndpointsTests
         var source = new ChangingSource();
         var matcher = new RouteMatcher(Options.Create(new MatchingOptions()), NullLogger<RouteMatcher>.Instance);
         var hosts = ImmutableDictionary<string, HostRoutes>.Empty.Add("a.test", Host("a.test", "a")).Add("b.test", Host("b.test", "b"));
-        matcher.Apply(new RouteTable(CatalogSnapshot.Empty, hosts, ImmutableDictionary<string, BackendSpec>.Empty), hosts.Keys);
+        matcher.Apply(new RouteTable(CatalogSnapshot.Empty, hosts, ImmutableDictionary<string, BackendSpec>.Empty), hosts.Keys, MatchTableTests.OwnProxyRoutes(hosts));
         var a = Endpoint("a");
         source.Set([a, Endpoint("b")]);
         matcher.UseEndpoints(source);

@@ -26,7 +26,7 @@ public sealed class UserRegexTests
     }
 
     private static CompiledRoute Route(string regex, string? rewriteTarget = null) =>
-        new(new RouteSpec("r", "h.test", "/", PathMatchKind.Prefix, [], [], "ns/s:80", "Ingress ns/r") { PathRegex = regex, RewriteTarget = rewriteTarget }, new MatchingOptions());
+        new(new RouteSpec("r", "h.test", "/", PathMatchKind.Prefix, [], [], "ns/s:80", "Ingress ns/r") { PathRegex = regex, RewriteTarget = rewriteTarget }, proxyRouteId: null, new MatchingOptions());
 
     [Theory]
     [MemberData(nameof(Catastrophic))]

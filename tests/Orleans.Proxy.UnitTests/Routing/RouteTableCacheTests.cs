@@ -1,13 +1,17 @@
 using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.Proxy.Affinity;
+using Orleans.Proxy.Caching;
 using Orleans.Proxy.Diagnostics;
 using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Edge.HttpRoutes;
 using Orleans.Proxy.Edge.Matching;
 using Orleans.Proxy.Edge.Routing;
+using Orleans.Proxy.RateLimiting;
 using Orleans.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
 
@@ -15,85 +19,261 @@ namespace Orleans.Proxy.UnitTests.Routing;
 
 public sealed class RouteTableCacheTests
 {
+    private static readonly ImmutableDictionary<string, BackendSpec> Web =
+        ImmutableDictionary<string, BackendSpec>.Empty.Add("ns/web:80", Backend("ns/web:80"));
+
     [Fact]
     public async Task ApplyAsync_OneHostChangedInALargeTable_BuildsAndValidatesOnlyThatHost()
     {
-        var (cache, validator, yarp) = NewCache();
-        var backends = ImmutableDictionary<string, BackendSpec>.Empty.Add("ns/web:80", new BackendSpec("ns/web:80", 1, [new DestinationSpec("d", "http://127.0.0.1:1")]));
-        var hosts = Enumerable.Range(0, 500).ToImmutableDictionary(i => $"h{i}.test", i => Host($"h{i}.test", 1), StringComparer.Ordinal);
-        await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 1 }, hosts, backends));
+        var (cache, validator, yarp, _) = NewCache();
+        var backends = Enumerable.Range(0, 500).ToImmutableDictionary(i => $"ns/h{i}:80", i => Backend($"ns/h{i}:80"), StringComparer.Ordinal);
+        var hosts = Enumerable.Range(0, 500).ToImmutableDictionary(i => $"h{i}.test", i => Host($"h{i}.test", 1, $"ns/h{i}:80"), StringComparer.Ordinal);
+        await cache.ApplyAsync(Table(1, hosts, backends));
         Assert.Equal(500, validator.Routes);
-        Assert.Equal(1, validator.Clusters);
+        Assert.Equal(500, validator.Clusters);
 
-        // The next generation: the unchanged hosts are the same objects (CatalogSync keeps them), one is new.
-        await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 2 }, hosts.SetItem("h7.test", Host("h7.test", 2)), backends));
+        // The next generation: the unchanged hosts are the same objects (CatalogSync keeps them), one is new, with a setting of its own.
+        var changed = Host("h7.test", 2, "ns/h7:80", r => r with { SslRedirect = true });
+        await cache.ApplyAsync(Table(2, hosts.SetItem("h7.test", changed), backends));
 
         Assert.Equal(501, validator.Routes);
-        Assert.Equal(1, validator.Clusters);
-        Assert.Equal(500, yarp.GetConfig().Routes.Count);
+        Assert.Equal(500, validator.Clusters);
+        Assert.Equal(501, yarp.GetConfig().Routes.Count);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_TwoPathsWithEqualSettings_ShareOneYarpRouteEachMatchedAsItself()
+    {
+        var (cache, _, yarp, matcher) = NewCache();
+        var host = new HostRoutes("a.test", 1, [Route("ns/a#0.0", "a.test", "/x"), Route("ns/a#0.1", "a.test", "/y", PathMatchKind.Exact)]);
+
+        await cache.ApplyAsync(Table(1, Hosts(host), Web));
+
+        var shared = Assert.Single(yarp.GetConfig().Routes);
+        var x = Matched(matcher, "a.test", "/x/1");
+        var y = Matched(matcher, "a.test", "/y");
+        Assert.Equal(("ns/a#0.0", shared.RouteId), (x.RouteId, x.ProxyRouteId));
+        Assert.Equal(("ns/a#0.1", shared.RouteId), (y.RouteId, y.ProxyRouteId));
+        Assert.Equal("ns/web:80", shared.ClusterId);
+    }
+
+    public static TheoryData<string> OwnSettings => new(RouteVariants.Keys);
+
+    /// <summary>What YARP or the pipeline reads from YARP's route: routes with one of these and routes without do not share.</summary>
+    private static readonly Dictionary<string, Func<RouteSpec, RouteSpec>> RouteVariants = new(StringComparer.Ordinal)
+    {
+        ["rate limit by route"] = r => r with { RateLimits = [new RateLimitSpec("ns/a/rate-limit", 10, RateLimitPeriod.Second, 10, RateLimitKeyKind.Route, null, [])] },
+        ["other backend"] = r => r with { ClusterId = "ns/other:80" },
+        ["HTTPRoute rewrite"] = r => r with { HttpRoute = new HttpRouteRule { Rewrite = new RewriteSpec("backend.test", new PathModifier(PathModifierKind.ReplaceFullPath, "/z")) } },
+        ["upstream-vhost"] = r => r with { Nginx = new NginxRouteSpec { UpstreamHost = "backend.test" } },
+        ["body-size limit"] = r => r with { MaxRequestBodySize = 1024 },
+        ["cache"] = r => r with { Cache = new CacheSpec(TimeSpan.FromMinutes(1), [], null, [], null) },
+    };
+
+    [Theory]
+    [MemberData(nameof(OwnSettings))]
+    public async Task ApplyAsync_PathsWithDifferentSettings_DoNotShare(string setting)
+    {
+        var (cache, _, yarp, matcher) = NewCache();
+        var host = new HostRoutes("a.test", 1, [Route("ns/a#0.0", "a.test", "/x"), RouteVariants[setting](Route("ns/a#0.1", "a.test", "/y"))]);
+
+        await cache.ApplyAsync(Table(1, Hosts(host), Web.Add("ns/other:80", Backend("ns/other:80"))));
+
+        Assert.Equal(2, yarp.GetConfig().Routes.Count);
+        Assert.NotEqual(Matched(matcher, "a.test", "/x").ProxyRouteId, Matched(matcher, "a.test", "/y").ProxyRouteId);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_PathsDifferingInAffinityRewriteTargetOrHost_ShareOneYarpRoute()
+    {
+        var (cache, _, yarp, matcher) = NewCache();
+        var a = new HostRoutes("a.test", 1,
+        [
+            Route("ns/a#0.0", "a.test", "/x"),
+            Route("ns/a#0.1", "a.test", "/y") with { Affinity = new AffinitySpec(AffinityMode.Cookie, "route", AffinitySpec.DefaultTtl) },
+            Route("ns/a#0.2", "a.test", "/z") with { PathRegex = "/z/(.*)", RewriteTarget = "/$1" },
+        ]);
+        var b = new HostRoutes("b.test", 1, [Route("ns/b#0.0", "b.test", "/x")]);
+
+        await cache.ApplyAsync(Table(1, Hosts(a, b), Web));
+
+        var shared = Assert.Single(yarp.GetConfig().Routes);
+        Assert.All(new[] { ("a.test", "/x"), ("a.test", "/y"), ("a.test", "/z/1"), ("b.test", "/x") },
+            request => Assert.Equal(shared.RouteId, Matched(matcher, request.Item1, request.Item2).ProxyRouteId));
+        Assert.NotNull(Matched(matcher, "a.test", "/y").Spec.Affinity);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_PathOnlyChange_YarpNotUpdatedMatcherServesIt()
+    {
+        var (cache, _, yarp, matcher) = NewCache();
+        var hosts = Hosts(A(1));
+        await cache.ApplyAsync(Table(1, hosts, Web));
+        var served = yarp.GetConfig();
+
+        // A path added, then one moved to another host: the behaviour and the backend are served already.
+        await cache.ApplyAsync(Table(2, hosts.SetItem("a.test", new HostRoutes("a.test", 2, [.. A(2).Routes, Route("ns/a#0.1", "a.test", "/v/1")])), Web));
+        await cache.ApplyAsync(Table(3, hosts.Add("b.test", new HostRoutes("b.test", 1, [Route("ns/a#0.1", "b.test", "/v/1")])), Web));
+
+        Assert.Same(served, yarp.GetConfig());
+        Assert.False(served.ChangeToken.HasChanged);
+        Assert.Null(matcher.Table.Match("a.test", "/v/1", new DefaultHttpContext().Request));
+        Assert.Equal(served.Routes.Single().RouteId, Matched(matcher, "b.test", "/v/1").ProxyRouteId);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_SettingsChange_YarpUpdated()
+    {
+        var (cache, _, yarp, matcher) = NewCache();
+        var hosts = Hosts(A(1));
+        await cache.ApplyAsync(Table(1, hosts, Web));
+        var served = yarp.GetConfig();
+
+        await cache.ApplyAsync(Table(2, hosts.SetItem("a.test", A(2, r => r with { SslRedirect = true })), Web));
+
+        Assert.True(served.ChangeToken.HasChanged);
+        var now = Matched(matcher, "a.test", "/x").ProxyRouteId;
+        Assert.Contains(yarp.GetConfig().Routes, r => r.RouteId == now && r.Metadata is not null);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_LastRouteOfABehaviourGone_KeptUntilTheUpdateAfterTheMatcherMovedOn()
+    {
+        var (cache, _, yarp, matcher) = NewCache();
+        var hosts = Hosts(A(1));
+        await cache.ApplyAsync(Table(1, hosts, Web));
+        var first = yarp.GetConfig().Routes.Single().RouteId;
+
+        // The route's settings change: YARP gets the new route while keeping the old one, which the
+        // matcher serves until it applies the new table.
+        await cache.ApplyAsync(Table(2, hosts.SetItem("a.test", A(2, r => r with { SslRedirect = true })), Web));
+        var second = Matched(matcher, "a.test", "/x").ProxyRouteId;
+        Assert.Equal([first, second], yarp.GetConfig().Routes.Select(r => r.RouteId).Order(StringComparer.Ordinal));
+
+        // The next update leaves it out.
+        await cache.ApplyAsync(Table(3, hosts.SetItem("a.test", A(3, r => r with { AppRoot = "/app" })), Web));
+        Assert.DoesNotContain(first, yarp.GetConfig().Routes.Select(r => r.RouteId));
+        Assert.Contains(second, yarp.GetConfig().Routes.Select(r => r.RouteId));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_BehaviourReleasedThenUsedAgain_SameYarpRouteNoUpdate()
+    {
+        var (cache, validator, yarp, matcher) = NewCache();
+        var hosts = Hosts(A(1));
+        await cache.ApplyAsync(Table(1, hosts, Web));
+        var served = yarp.GetConfig();
+
+        await cache.ApplyAsync(Table(2, hosts.Clear(), Web));
+        await cache.ApplyAsync(Table(3, hosts.Add("b.test", new HostRoutes("b.test", 1, [Route("ns/b#0.0", "b.test", "/x")])), Web));
+
+        Assert.Same(served, yarp.GetConfig());
+        Assert.Equal(1, validator.Routes);
+        Assert.Equal(served.Routes.Single().RouteId, Matched(matcher, "b.test", "/x").ProxyRouteId);
     }
 
     [Fact]
     public async Task ApplyAsync_HostRemovedOrBackendMissing_RouteNoLongerServed()
     {
-        var (cache, _, yarp) = NewCache();
-        var backends = ImmutableDictionary<string, BackendSpec>.Empty.Add("ns/web:80", new BackendSpec("ns/web:80", 1, [new DestinationSpec("d", "http://127.0.0.1:1")]));
-        var hosts = ImmutableDictionary<string, HostRoutes>.Empty.Add("a.test", Host("a.test", 1)).Add("b.test", Host("b.test", 1));
-        await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 1 }, hosts, backends));
+        var (cache, _, yarp, matcher) = NewCache();
+        var hosts = Hosts(Host("a.test", 1), Host("b.test", 1));
+        await cache.ApplyAsync(Table(1, hosts, Web));
 
-        await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 2 }, hosts.Remove("a.test"), backends));
-        Assert.Equal(["ns/b.test#0.0"], yarp.GetConfig().Routes.Select(r => r.RouteId));
+        await cache.ApplyAsync(Table(2, hosts.Remove("a.test"), Web));
+        Assert.Null(matcher.Table.Match("a.test", "/", new DefaultHttpContext().Request));
+        Assert.Equal("ns/b.test#0.0", Matched(matcher, "b.test", "/").RouteId);
 
-        await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 3 }, hosts.Remove("a.test"), backends.Clear()));
+        await cache.ApplyAsync(Table(3, hosts.Remove("a.test"), Web.Clear()));
         Assert.Empty(yarp.GetConfig().Routes);
     }
 
     [Fact]
     public async Task ApplyAsync_HttpRouteWithoutValidBackend_ServedOnTheNoBackendCluster()
     {
-        var (cache, _, yarp) = NewCache();
+        var (cache, _, yarp, _) = NewCache();
         var route = new RouteSpec("ns/gw#0.0", "gw.test", "/", PathMatchKind.Prefix, [], [], "", "HTTPRoute ns/gw")
         {
             HttpRoute = new HttpRouteRule { Redirect = new RedirectSpec("https", null, null, null, 301) },
         };
-        var hosts = ImmutableDictionary<string, HostRoutes>.Empty.Add("gw.test", new HostRoutes("gw.test", 1, [route]));
+        var hosts = Hosts(new HostRoutes("gw.test", 1, [route]));
 
-        await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 1 }, hosts, ImmutableDictionary<string, BackendSpec>.Empty));
+        await cache.ApplyAsync(Table(1, hosts, ImmutableDictionary<string, BackendSpec>.Empty));
 
         Assert.Equal([HttpRouteFilters.NoBackendClusterId], yarp.GetConfig().Routes.Select(r => r.ClusterId));
         Assert.Equal([HttpRouteFilters.NoBackendClusterId], yarp.GetConfig().Clusters.Select(c => c.ClusterId));
 
-        await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 2 }, hosts.Clear(), ImmutableDictionary<string, BackendSpec>.Empty));
-        Assert.Empty(yarp.GetConfig().Clusters);
+        // Gone from YARP with the first update after the matcher stopped naming it.
+        await cache.ApplyAsync(Table(2, hosts.Clear(), ImmutableDictionary<string, BackendSpec>.Empty));
+        await cache.ApplyAsync(Table(3, hosts.Clear(), Web));
+        Assert.Empty(yarp.GetConfig().Routes);
+        Assert.Equal(["ns/web:80"], yarp.GetConfig().Clusters.Select(c => c.ClusterId));
     }
 
     [Fact]
-    public async Task ApplyAsync_HostChangedBackAndForth_ValidatesEachNewConfigOnce()
+    public async Task ApplyAsync_HostChangedBackAndForth_EachBehaviourValidatedOnce()
     {
-        var (cache, validator, yarp) = NewCache();
-        var backends = ImmutableDictionary<string, BackendSpec>.Empty.Add("ns/web:80", new BackendSpec("ns/web:80", 1, [new DestinationSpec("d", "http://127.0.0.1:1")]));
-        var hosts = ImmutableDictionary<string, HostRoutes>.Empty.Add("a.test", Host("a.test", 1)).Add("b.test", Host("b.test", 1));
-        await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 1 }, hosts, backends));
-        var b = yarp.GetConfig().Routes.Single(r => r.RouteId == "ns/b.test#0.0");
+        var (cache, validator, yarp, _) = NewCache();
+        var hosts = Hosts(Host("a.test", 1), Host("b.test", 1));
+        await cache.ApplyAsync(Table(1, hosts, Web));
+        var shared = yarp.GetConfig().Routes.Single();
 
-        await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 2 }, hosts.SetItem("a.test", Host("a.test", 2)), backends));
-        await cache.ApplyAsync(new RouteTable(CatalogSnapshot.Empty with { Generation = 3 }, hosts.Remove("a.test"), backends));
+        await cache.ApplyAsync(Table(2, hosts.SetItem("a.test", Host("a.test", 2)), Web));
+        await cache.ApplyAsync(Table(3, hosts.Remove("a.test"), Web));
 
-        Assert.Equal(3, validator.Routes);
-        Assert.Same(b, yarp.GetConfig().Routes.Single());
+        Assert.Equal(1, validator.Routes);
+        Assert.Same(shared, yarp.GetConfig().Routes.Single());
     }
 
-    private static HostRoutes Host(string host, long version) =>
-        new(host, version, [new RouteSpec($"ns/{host}#0.0", host, "/", PathMatchKind.Prefix, [], [], "ns/web:80", $"Ingress ns/{host}")]);
+    [Fact]
+    public async Task ApplyAsync_SettingsYarpRefuses_ThatRouteLeftOutUnderItsOwnIdOthersServed()
+    {
+        var (cache, validator, yarp, matcher) = NewCache();
+        validator.Refuse = route => route.Metadata is not null;
+        var host = new HostRoutes("a.test", 1, [Route("ns/a#0.0", "a.test", "/x"), Route("ns/a#0.1", "a.test", "/y") with { SslRedirect = true }]);
 
-    private static (RouteTableCache Cache, CountingValidator Validator, InMemoryConfigProvider Yarp) NewCache()
+        await cache.ApplyAsync(Table(1, Hosts(host), Web));
+
+        Assert.Equal(["route ns/a#0.1"], cache.InvalidRoutes.Keys);
+        Assert.Single(yarp.GetConfig().Routes);
+        Assert.Null(Matched(matcher, "a.test", "/y").ProxyRouteId);
+        Assert.NotNull(Matched(matcher, "a.test", "/x").ProxyRouteId);
+    }
+
+    /// <summary>a.test with one route, ns/a#0.0 on /x, changed by <paramref name="change"/>.</summary>
+    private static HostRoutes A(long version, Func<RouteSpec, RouteSpec>? change = null)
+    {
+        var route = Route("ns/a#0.0", "a.test", "/x");
+        return new HostRoutes("a.test", version, [change is null ? route : change(route)]);
+    }
+
+    private static ImmutableDictionary<string, HostRoutes> Hosts(params HostRoutes[] hosts) =>
+        hosts.ToImmutableDictionary(h => h.Host, StringComparer.Ordinal);
+
+    private static CompiledRoute Matched(RouteMatcher matcher, string host, string path) =>
+        matcher.Table.Match(host, path, new DefaultHttpContext().Request) ?? throw new InvalidOperationException($"{host}{path}: no route");
+
+    private static RouteTable Table(long generation, ImmutableDictionary<string, HostRoutes> hosts, ImmutableDictionary<string, BackendSpec> backends) =>
+        new(CatalogSnapshot.Empty with { Generation = generation }, hosts, backends);
+
+    private static BackendSpec Backend(string clusterId) => new(clusterId, 1, [new DestinationSpec("d", "http://127.0.0.1:1")]);
+
+    private static RouteSpec Route(string id, string host, string path, PathMatchKind kind = PathMatchKind.Prefix) =>
+        new(id, host, path, kind, [], [], "ns/web:80", "Ingress ns/a");
+
+    private static HostRoutes Host(string host, long version, string clusterId = "ns/web:80", Func<RouteSpec, RouteSpec>? change = null)
+    {
+        var route = new RouteSpec($"ns/{host}#0.0", host, "/", PathMatchKind.Prefix, [], [], clusterId, $"Ingress ns/{host}");
+        return new(host, version, [change is null ? route : change(route)]);
+    }
+
+    private static (RouteTableCache Cache, CountingValidator Validator, InMemoryConfigProvider Yarp, RouteMatcher Matcher) NewCache()
     {
         var yarp = new InMemoryConfigProvider([], []);
         var validator = new CountingValidator();
         var options = Options.Create(new EdgeOptions { Id = "edge-under-test" });
         var matcher = new RouteMatcher(Options.Create(new MatchingOptions()), NullLogger<RouteMatcher>.Instance);
         var cache = new RouteTableCache(yarp, matcher, new ConfigValidationCache(validator), new FakeTimeProvider(), new ProxyMetrics(new NoMeters()), new EdgeIdentity(options), NullLogger<RouteTableCache>.Instance);
-        return (cache, validator, yarp);
+        return (cache, validator, yarp, matcher);
     }
 
     internal sealed class CountingValidator : IConfigValidator
@@ -102,10 +282,13 @@ public sealed class RouteTableCacheTests
 
         public int Clusters { get; private set; }
 
+        /// <summary>Routes refused, with an error.</summary>
+        public Func<RouteConfig, bool> Refuse { get; set; } = _ => false;
+
         public ValueTask<IList<Exception>> ValidateRouteAsync(RouteConfig route)
         {
             Routes++;
-            return ValueTask.FromResult<IList<Exception>>([]);
+            return ValueTask.FromResult<IList<Exception>>(Refuse(route) ? [new InvalidOperationException("refused")] : []);
         }
 
         public ValueTask<IList<Exception>> ValidateClusterAsync(ClusterConfig cluster)

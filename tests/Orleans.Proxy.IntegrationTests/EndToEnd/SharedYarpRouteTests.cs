@@ -1,0 +1,98 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Proxy.Edge.AccessLog;
+using Orleans.Proxy.IntegrationTests.Infrastructure;
+using Orleans.Proxy.IntegrationTests.Operations;
+using Orleans.Proxy.Testing;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Orleans.Proxy.IntegrationTests.EndToEnd;
+
+/// <summary>Routes that differ only in what they match share one YARP route, and are still served, logged and explained as themselves.</summary>
+public sealed class SharedYarpRouteTests
+{
+    [Fact]
+    public async Task TwoIngressesOneBackend_OneYarpRoute_EachRequestLoggedExplainedAndPinnedAsItsOwnRoute()
+    {
+        await using var a = await TestBackend.StartAsync("a");
+        await using var b = await TestBackend.StartAsync("b");
+        using var routes = new TempDirectory();
+        routes.Write("services.yaml", Manifests.ServiceFor("web", a.Port, b.Port));
+        // The same backend and settings but for affinity, which the edge reads from the matched route.
+        routes.Write("ingress.yaml", Manifests.Ingress("plain", "share.test", ("/plain", "Prefix", "web")) + "---\n"
+            + Manifests.IngressWithAnnotations("sticky", "share.test", new Dictionary<string, string> { ["orleans-proxy.io/affinity"] = "cookie" }, ("/sticky", "Prefix", "web")));
+        var output = new AccessLogTests.CapturingWriter();
+        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path, configureServices: s => s.AddSingleton(new AccessLogOutput(output)));
+        using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = new Uri($"http://{edge.PublicEndpoint}") };
+        await Eventually.Until(async () => (await GetAsync(client, "/sticky/1", null)).Status == HttpStatusCode.OK
+            && (await GetAsync(client, "/plain/1", null)).Status == HttpStatusCode.OK, "both routes serve");
+
+        var shared = Assert.Single(edge.App.Services.GetRequiredService<IProxyStateLookup>().GetRoutes());
+
+        // Affinity on the sticky route only: a cookie, then always the same backend; the plain route goes round.
+        var (_, cookie, pinned) = await GetAsync(client, "/sticky/2", null);
+        Assert.NotNull(cookie);
+        for (var i = 0; i < 6; i++)
+        {
+            var again = await GetAsync(client, $"/sticky/{i}", cookie);
+            Assert.Equal((null, pinned), (again.Cookie, again.Backend));
+        }
+
+        var plain = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            var answer = await GetAsync(client, "/plain/x", null);
+            Assert.Null(answer.Cookie);
+            plain.Add(answer.Backend);
+        }
+
+        Assert.Equal(["a", "b"], plain.Distinct().Order(StringComparer.Ordinal));
+
+        // The access log names each request's own route.
+        Assert.Equal("test/sticky#0.0", (await output.WaitForLineAsync(l => l.GetProperty("path").GetString() == "/sticky/2")).GetProperty("route").GetString());
+        Assert.Equal("test/plain#0.0", (await output.WaitForLineAsync(l => l.GetProperty("path").GetString() == "/plain/x")).GetProperty("route").GetString());
+
+        // So does explain, with the YARP route they share.
+        foreach (var (path, name) in new[] { ("/sticky/1", "sticky"), ("/plain/1", "plain") })
+        {
+            var route = (await edge.DiagAsync($"/diag/explain?host=share.test&path={path}")).GetProperty("route");
+            Assert.Equal($"test/{name}#0.0", route.GetProperty("routeId").GetString());
+            Assert.Equal($"Ingress test/{name} spec.rules[0].http.paths[0]", route.GetProperty("rule").GetString());
+            Assert.Equal(shared.Config.RouteId, route.GetProperty("proxyRoute").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task PathAddedOnServedSettingsAndBackend_ServedWithoutAYarpUpdate()
+    {
+        await using var web = await TestBackend.StartAsync("web");
+        using var routes = new TempDirectory();
+        routes.Write("services.yaml", Manifests.ServiceFor("web", web.Port));
+        routes.Write("shop.yaml", Manifests.Ingress("shop", "shop.test", ("/a", "Prefix", "web")));
+        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path);
+        await edge.WaitForBackendAsync("shop.test", "/a", "web");
+        var served = edge.App.Services.GetRequiredService<InMemoryConfigProvider>().GetConfig();
+
+        routes.Write("churn.yaml", Manifests.Ingress("churn", "churn.test", ("/v/1", "Exact", "web")));
+        await edge.WaitForBackendAsync("churn.test", "/v/1", "web");
+
+        Assert.Same(served, edge.App.Services.GetRequiredService<InMemoryConfigProvider>().GetConfig());
+        Assert.Equal(HttpStatusCode.NotFound, (await edge.GetAsync("churn.test", "/v/2")).StatusCode);
+    }
+
+    private static async Task<(HttpStatusCode Status, string? Cookie, string Backend)> GetAsync(HttpClient client, string path, string? cookie)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Host = "share.test";
+        if (cookie is not null)
+        {
+            request.Headers.Add("Cookie", cookie);
+        }
+
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        var setCookie = response.Headers.TryGetValues("Set-Cookie", out var values) ? values.Single().Split(';')[0] : null;
+        return (response.StatusCode, setCookie, body.Split(' ')[0]);
+    }
+}
