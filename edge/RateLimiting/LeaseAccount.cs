@@ -15,7 +15,7 @@ internal enum Admission
 }
 
 /// <summary>A call to the partition's grain: decided under the limiter's lock, made outside it.</summary>
-internal sealed record LeaseCall(int Requested, double RecentRate, int Returned, int Owed, int CreditCap = 0);
+internal sealed record LeaseCall(int Requested, double RecentRate, int Returned, int Owed, int CreditCap = 0, TimeSpan OwedFor = default);
 
 /// <summary>
 /// The decisions and arithmetic of one partition on one edge, with no I/O and no clock of its own:
@@ -275,7 +275,7 @@ internal sealed class LeaseAccount
         }
 
         var requested = (int)Math.Max(1, Math.Ceiling(target - _tokens));
-        _inFlight = new LeaseCall(requested, Math.Max(_recentRate, 1), _expiredUnused, _owed, Math.Max(Allowance, CallCover));
+        _inFlight = new LeaseCall(requested, Math.Max(_recentRate, 1), _expiredUnused, _owed, Math.Max(Allowance, CallCover), OwedFor(now));
         _callStartedAt = now;
         _settledDuringCall = 0;
         _expiredUnused = 0;
@@ -304,7 +304,7 @@ internal sealed class LeaseAccount
             return null;
         }
 
-        _settling = new LeaseCall(0, 0, _expiredUnused, _owed);
+        _settling = new LeaseCall(0, 0, _expiredUnused, _owed, OwedFor: OwedFor(now));
         _expiredUnused = 0;
         _owed = 0;
         _nextSettleAt = now + Ticks(2 * _leaseLength);
@@ -399,7 +399,7 @@ internal sealed class LeaseAccount
         _tokens = 0;
         _expiredUnused = 0;
         _owed = 0;
-        return returned > 0 || owed > 0 ? new LeaseCall(0, 0, returned, owed) : null;
+        return returned > 0 || owed > 0 ? new LeaseCall(0, 0, returned, owed, OwedFor: OwedFor(now)) : null;
     }
 
     /// <summary>Tokens this edge can admit now without asking anyone (lease, credit, fallback).</summary>
@@ -431,6 +431,8 @@ internal sealed class LeaseAccount
             _tokens = 0;
         }
     }
+
+    private TimeSpan OwedFor(long now) => _owed > 0 ? TimeSpan.FromSeconds(Seconds(_firstOwedAt, now)) : TimeSpan.Zero;
 
     private void UpdateRate(long now)
     {

@@ -317,7 +317,7 @@ internal sealed class LeasedRateLimiter : RateLimiter
     }
 
     private LeaseRequest Request(LeaseCall call) => new(
-        _leases.EdgeId, Spec.RatePerSecond, Spec.Capacity, call.Requested, call.RecentRate, _leases.Options.LeaseLength, call.Returned, call.Owed, call.CreditCap);
+        _leases.EdgeId, Spec.RatePerSecond, Spec.Capacity, call.Requested, call.RecentRate, _leases.Options.LeaseLength, call.Returned, call.Owed, call.CreditCap, call.OwedFor);
 
     private void Settle(LeaseCall call)
     {

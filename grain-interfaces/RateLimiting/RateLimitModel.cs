@@ -58,6 +58,7 @@ public sealed record RateLimitSpec(
 /// <param name="Returned">Tokens of an earlier lease that expired unused on the edge; the bucket takes them back.</param>
 /// <param name="Owed">Requests the edge admitted without a lease (its local allowance or credit) since its last call; the bucket debits them, below zero if it must.</param>
 /// <param name="CreditCap">The most the edge will admit on credit until its next call; the bucket keeps that much of the edge's share for it (see <see cref="LeaseGrant"/>).</param>
+/// <param name="OwedFor">How long before the call the first of the <see cref="Owed"/> requests was admitted; the bucket debits them as of then, at most two lease lengths back.</param>
 [GenerateSerializer, Immutable, Alias("op.LeaseRequest")]
 public sealed record LeaseRequest(
     [property: Id(0)] string EdgeId,
@@ -68,7 +69,8 @@ public sealed record LeaseRequest(
     [property: Id(5)] TimeSpan LeaseLength,
     [property: Id(6)] int Returned = 0,
     [property: Id(7)] int Owed = 0,
-    [property: Id(8)] int CreditCap = 0);
+    [property: Id(8)] int CreditCap = 0,
+    [property: Id(9)] TimeSpan OwedFor = default);
 
 /// <summary>
 /// Tokens granted to one edge (already debited from the bucket), and the edge's credit: until

@@ -42,7 +42,7 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
 
     public LeaseGrant Grant(LeaseRequest request, DateTimeOffset now)
     {
-        Configure(request, now);
+        var owedAt = Configure(request, now);
         if (!_edges.TryGetValue(request.EdgeId, out var edge))
         {
             _edges[request.EdgeId] = edge = new Edge();
@@ -51,7 +51,7 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         // The edge may go on spending its credit until this answer reaches it; whatever it spends
         // then is paid from this grant, so the grant covers the credit the bucket kept for it.
         var creditInFlight = (int)Math.Ceiling(Math.Max(0, edge.Credit(now, _rate) - Math.Max(0, request.Owed)));
-        Settle(request.EdgeId, request.Returned, request.Owed, now);
+        Settle(request.EdgeId, request.Returned, request.Owed, owedAt, now);
 
         edge.RecentRate = Math.Max(0, request.RecentRate);
         edge.LastSeen = now;
@@ -103,19 +103,27 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
             return;
         }
 
-        Configure(request, now);
-        Settle(request.EdgeId, request.Returned, request.Owed, now);
+        Settle(request.EdgeId, request.Returned, request.Owed, Configure(request, now), now);
     }
 
-    /// <summary>The first call sets the parameters and fills the bucket; later calls apply a changed policy.</summary>
-    private void Configure(LeaseRequest request, DateTimeOffset now)
+    /// <summary>
+    /// The first call sets the parameters and fills the bucket; later calls apply a changed policy.
+    /// Refills up to when the edge admitted the first of the requests it reports (at most two lease
+    /// lengths back, and never before the bucket's last change), so <see cref="Settle(string, int, int, DateTimeOffset, DateTimeOffset)"/>
+    /// debits them as of then: a bucket that read full while an edge admitted on its allowance (every new
+    /// partition until its first call) would otherwise lose that time's refill, and a key over its limit
+    /// on four edges was admitted 0.93 of what the bucket allows.
+    /// </summary>
+    private DateTimeOffset Configure(LeaseRequest request, DateTimeOffset now)
     {
+        var owedAt = request.Owed > 0 ? now - Clamp(request.OwedFor, TimeSpan.Zero, request.LeaseLength * 2) : now;
         if (double.IsNaN(_tokens))
         {
-            _refilledAt = now;
+            _refilledAt = owedAt;
         }
 
-        Refill(now);
+        owedAt = owedAt > _refilledAt ? owedAt : _refilledAt;
+        Refill(owedAt);
         _rate = request.RatePerSecond;
         _capacity = Math.Max(1, request.Capacity);
         if (double.IsNaN(_tokens))
@@ -124,15 +132,29 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         }
 
         _tokens = Math.Min(_tokens, _capacity);
+        return owedAt;
     }
 
     /// <summary>
-    /// Takes back unused tokens (never above capacity) and debits requests an edge admitted
-    /// without a lease (below zero if need be: they were admitted, so they count).
+    /// Debits requests an edge admitted without a lease as of <paramref name="owedAt"/> (below zero if
+    /// need be: they were admitted, so they count), refills up to now, and takes back unused tokens
+    /// (never above capacity).
     /// </summary>
-    private void Settle(string edgeId, int returned, int owed, DateTimeOffset now)
+    private void Settle(string edgeId, int returned, int owed, DateTimeOffset owedAt, DateTimeOffset now)
     {
         _edges.TryGetValue(edgeId, out var edge);
+        if (owed > 0)
+        {
+            Refill(owedAt);
+            _tokens -= owed;
+            TotalOwed += owed;
+            if (edge is not null)
+            {
+                edge.Owed += owed;
+            }
+        }
+
+        Refill(now);
         // Only tokens this bucket granted the edge and has not had back: a lease from a bucket lost with
         // a silo, returned to the new one, would be refill it never had.
         returned = (int)Math.Clamp(returned, 0, edge is null ? 0 : edge.Granted - edge.Returned);
@@ -144,16 +166,6 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
             {
                 edge.Returned += returned;
                 edge.Held = Math.Max(0, edge.Held - returned);
-            }
-        }
-
-        if (owed > 0)
-        {
-            _tokens -= owed;
-            TotalOwed += owed;
-            if (edge is not null)
-            {
-                edge.Owed += owed;
             }
         }
     }

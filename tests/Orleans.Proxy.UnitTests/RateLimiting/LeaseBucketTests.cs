@@ -38,6 +38,29 @@ public sealed class LeaseBucketTests
         Assert.True(granted >= 0.9 * 100 * (now - T0).TotalSeconds, $"granted {granted} in {(now - T0).TotalSeconds}s");
     }
 
+    /// <summary>
+    /// Requests an edge admitted on its allowance before the bucket existed are debited as of the first
+    /// of them: the refill since is not lost to a bucket that read full (rate 100, capacity 50: 30 owed
+    /// since 0.2 s, which refilled 20). At most two lease lengths back, and never before the bucket's last change.
+    /// </summary>
+    [Fact]
+    public void Grant_OwedRequestsAdmittedBeforeTheCall_DebitedAsOfTheFirstOfThem()
+    {
+        var now = T0 + TimeSpan.FromSeconds(10);
+        var late = new LeaseBucket(T0);
+        late.Grant(Ask("a", 0, 0) with { Owed = 30, OwedFor = TimeSpan.FromSeconds(0.2) }, now);
+        Assert.Equal(40, late.TokensLeft(now), 6);
+
+        var old = new LeaseBucket(T0);
+        old.Grant(Ask("a", 0, 0, rate: 10) with { Owed = 50, OwedFor = TimeSpan.FromSeconds(30) }, now);
+        Assert.Equal(50 - 50 + (10 * 2), old.TokensLeft(now), 6);
+
+        var changed = new LeaseBucket(T0);
+        changed.Grant(Ask("a", 10, 10), now - TimeSpan.FromSeconds(0.1));
+        changed.Settle(Ask("b", 0, 0) with { Owed = 45, OwedFor = TimeSpan.FromSeconds(0.5) }, now);
+        Assert.Equal(50 - 10 - 45 + 10, changed.TokensLeft(now), 6);
+    }
+
     [Fact]
     public void Grant_TwoEdges_BusyEdgeCappedAtItsShareOfCapacity()
     {

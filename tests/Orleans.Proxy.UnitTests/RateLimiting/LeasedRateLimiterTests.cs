@@ -518,6 +518,52 @@ public sealed class LeasedRateLimiterTests
         limiters.ForEach(l => l.Limiter.Dispose());
     }
     /// <summary>
+    /// A heavy hitter: one key paced at three times its limit, its requests spread over the edges in
+    /// turn, call latencies of a loaded machine. Over every run of 8 s (a new key each) the edges together
+    /// admit at least 0.95 of what the token bucket allows (limit x seconds + burst), and no more than the
+    /// bound. When the bucket counted the requests its first caller admitted on its allowance only from
+    /// that call on, its refill while it read full was lost: 0.93 on four edges.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 41)]
+    [InlineData(2, 42)]
+    [InlineData(3, 43)]
+    [InlineData(4, 44)]
+    [InlineData(4, 45)]
+    public void AttemptAcquire_KeyAtThreeTimesItsLimitOverEdgesInTurn_AdmitsAtLeastNinetyFivePercentOfTheAllowed(int edgeCount, int seed)
+    {
+        const int rate = 20, burst = 20, seconds = 8, runs = 3;
+        var time = new FakeTimeProvider();
+        var cluster = new FakeRateLimitCluster(time);
+        var random = new Random(seed);
+        var spec = Spec(rate, burst);
+        for (var run = 0; run < runs; run++)
+        {
+            // A fresh key each run, as the bench's heavy hitters are.
+            var limiters = Enumerable.Range(0, edgeCount).Select(e => new LeasedRateLimiter(spec, $"heavy-{run}", cluster.Edge($"edge-{e}"))).ToList();
+            var admitted = 0;
+            var next = 0.0;
+            var sent = 0;
+            for (var ms = 0; ms < seconds * 1000; ms++)
+            {
+                cluster.Latency = TimeSpan.FromMilliseconds(random.Next(1, 30));
+                for (; next <= ms; next += 1000.0 / (3 * rate), sent++)
+                {
+                    admitted += Admit(limiters[sent % edgeCount], 1);
+                }
+
+                cluster.Advance(TimeSpan.FromMilliseconds(1));
+            }
+
+            var allowed = (rate * seconds) + burst;
+            Assert.True(admitted >= 0.95 * allowed, $"run {run}: {admitted} admitted of {allowed} allowed");
+            Assert.True(admitted <= allowed + (rate * 2) + (edgeCount * burst), $"run {run}: {admitted} admitted of {allowed} allowed");
+            limiters.ForEach(l => l.Dispose());
+            cluster.Advance(TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10));
+        }
+    }
+
+    /// <summary>
     /// A starved machine: the edges run in time slices (demand arrives in lumps every 50 to 150 ms)
     /// and every grain answer is late (150 to 700 ms). Leases land after their demand has passed,
     /// so a credit capped at the share of the burst left the bucket full between grants (0.86 of the
