@@ -63,6 +63,24 @@ public sealed class ProxyClusterOptions
     public TimeSpan ClientDropTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Silos: how long a grain's location stays in a silo's directory cache after its last use (Orleans'
+    /// GrainDirectoryOptions.MaximumCacheTTL, four minutes by default). Orleans caches the location of every
+    /// activation registered on a silo and does not drop it when the activation goes: with one rate-limit
+    /// bucket per client key, a flood of 100,000 keys left 100,000 entries (about 25 MB) for four to eight
+    /// minutes after their buckets were gone. An entry in use is kept; one that expired costs one lookup.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan DirectoryCacheTtl { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Silos: the most grain locations a silo's directory cache holds (Orleans' GrainDirectoryOptions.CacheSize,
+    /// a million by default, about 250 MB): the bound on that cache under a flood of keys faster than
+    /// <see cref="DirectoryCacheTtl"/> drops them. Beyond it the least recently used go.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int DirectoryCacheSize { get; set; } = 100_000;
+
+    /// <summary>
     /// Edges: how often the list of gateways is read again, and how long a gateway that failed is left
     /// out (Orleans' GatewayListRefreshPeriod, a minute by default): a gateway back from a partition is
     /// used again after at most twice this.

@@ -45,6 +45,11 @@ public static class SiloHostingExtensions
 
             silo.UseClusterTls(builder.Configuration, cluster.Clustering);
             silo.Configure<SiloMessagingOptions>(o => o.ClientDropTimeout = cluster.ClientDropTimeout);
+            silo.Configure<GrainDirectoryOptions>(o =>
+            {
+                o.MaximumCacheTTL = cluster.DirectoryCacheTtl;
+                o.CacheSize = cluster.DirectoryCacheSize;
+            });
 
             if (builder.Configuration.GetValue($"{DiagnosticsOptions.Section}:{nameof(DiagnosticsOptions.Dashboard)}", true))
             {

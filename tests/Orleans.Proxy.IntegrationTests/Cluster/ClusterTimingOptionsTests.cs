@@ -32,6 +32,10 @@ public sealed class ClusterTimingOptionsTests
         // Orleans' defaults are a minute each; see ProxyClusterOptions for what that cost.
         Assert.Equal(TimeSpan.FromSeconds(10), silo.App.Services.GetRequiredService<IOptions<SiloMessagingOptions>>().Value.ClientDropTimeout);
         Assert.Equal(TimeSpan.FromSeconds(10), edge.App.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.GatewayListRefreshPeriod);
+        // Orleans' are four minutes and a million entries; see ProxyClusterOptions.DirectoryCacheTtl.
+        var directory = silo.App.Services.GetRequiredService<IOptions<GrainDirectoryOptions>>().Value;
+        Assert.Equal(TimeSpan.FromSeconds(20), directory.MaximumCacheTTL);
+        Assert.Equal(100_000, directory.CacheSize);
     }
 
     [Fact]
