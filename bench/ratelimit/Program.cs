@@ -99,6 +99,7 @@ static async Task PrecisionAsync(string routes, Args options)
 static async Task KeysModeAsync(string routes, Args options)
 {
     await using var fleet = await Fleet.StartAsync(routes, silos: 1, edges: 4, options.Workers);
+    var (siloHeapAtStart, siloRssAtStart) = (await fleet.Cluster.CollectAsync(), fleet.Cluster.Rss);
     var heavyRate = Args.HeavyFactor * options.KeyLimit;
     Console.WriteLine($"distinct keys: limit {options.KeyLimit} rps per key (burst {options.KeyLimit}); {options.Workers} closed-loop workers send each request with a key drawn at random from {options.Keys:N0} (a fresh pool per row);");
     Console.WriteLine($"{options.Heavy} heavy hitters, each paced at {heavyRate} rps ({Args.HeavyFactor} x its limit) over the row's edges; {options.Seconds}s per run; one silo process");
@@ -159,6 +160,16 @@ static async Task KeysModeAsync(string routes, Args options)
         }
     }
 
+    // The silo's directory cache keeps a bucket grain's location for Cluster:DirectoryCacheTtl (20 s) after its
+    // last use, dropped within twice that: idle that long, the silo holds what it held before the rows.
+    var siloHeapAfterRows = await fleet.Cluster.CollectAsync();
+    var quiet = TimeSpan.FromSeconds(45);
+    await Task.Delay(quiet);
+    var siloHeapIdle = await fleet.Cluster.CollectAsync();
+    static string Mb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:F0}");
+    Console.WriteLine();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"Silo GC heap after a full GC: {Mb(siloHeapAtStart)} MB before the rows, {Mb(siloHeapAfterRows)} MB after them, {Mb(siloHeapIdle)} MB after {quiet.TotalSeconds:F0} s idle (silo RSS {Mb(siloRssAtStart)}, then {Mb(fleet.Cluster.Rss)} MB); load average {LoadAverage1()}"));
     Console.WriteLine();
     Console.WriteLine("Memory over each row (bench process: the edges, the backend and the load, Server GC; silo: its own process). Partitions per edge from /diag/ratelimits, bucket grains from the management grain.");
     Console.Write(curves);
