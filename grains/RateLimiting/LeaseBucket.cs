@@ -42,7 +42,7 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
 
     public LeaseGrant Grant(LeaseRequest request, DateTimeOffset now)
     {
-        var owedAt = Configure(request, now);
+        Configure(request, now);
         if (!_edges.TryGetValue(request.EdgeId, out var edge))
         {
             _edges[request.EdgeId] = edge = new Edge();
@@ -51,7 +51,7 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         // The edge may go on spending its credit until this answer reaches it; whatever it spends
         // then is paid from this grant, so the grant covers the credit the bucket kept for it.
         var creditInFlight = (int)Math.Ceiling(Math.Max(0, edge.Credit(now, _rate) - Math.Max(0, request.Owed)));
-        Settle(request.EdgeId, request.Returned, request.Owed, owedAt, now);
+        Settle(request.EdgeId, request.Returned, request.Owed, now);
 
         edge.RecentRate = Math.Max(0, request.RecentRate);
         edge.LastSeen = now;
@@ -103,18 +103,19 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
             return;
         }
 
-        Settle(request.EdgeId, request.Returned, request.Owed, Configure(request, now), now);
+        Configure(request, now);
+        Settle(request.EdgeId, request.Returned, request.Owed, now);
     }
 
     /// <summary>
     /// The first call sets the parameters and fills the bucket; later calls apply a changed policy.
     /// Refills up to when the edge admitted the first of the requests it reports (at most two lease
-    /// lengths back, and never before the bucket's last change), so <see cref="Settle(string, int, int, DateTimeOffset, DateTimeOffset)"/>
+    /// lengths back, and never before the bucket's last change), so <see cref="Settle(string, int, int, DateTimeOffset)"/>
     /// debits them as of then: a bucket that read full while an edge admitted on its allowance (every new
     /// partition until its first call) would otherwise lose that time's refill, and a key over its limit
     /// on four edges was admitted 0.93 of what the bucket allows.
     /// </summary>
-    private DateTimeOffset Configure(LeaseRequest request, DateTimeOffset now)
+    private void Configure(LeaseRequest request, DateTimeOffset now)
     {
         var owedAt = request.Owed > 0 ? now - Clamp(request.OwedFor, TimeSpan.Zero, request.LeaseLength * 2) : now;
         if (double.IsNaN(_tokens))
@@ -132,20 +133,18 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         }
 
         _tokens = Math.Min(_tokens, _capacity);
-        return owedAt;
     }
 
     /// <summary>
-    /// Debits requests an edge admitted without a lease as of <paramref name="owedAt"/> (below zero if
-    /// need be: they were admitted, so they count), refills up to now, and takes back unused tokens
-    /// (never above capacity).
+    /// Debits requests an edge admitted without a lease as of the moment <see cref="Configure"/> refilled
+    /// up to (below zero if need be: they were admitted, so they count), refills up to now, and takes
+    /// back unused tokens (never above capacity).
     /// </summary>
-    private void Settle(string edgeId, int returned, int owed, DateTimeOffset owedAt, DateTimeOffset now)
+    private void Settle(string edgeId, int returned, int owed, DateTimeOffset now)
     {
         _edges.TryGetValue(edgeId, out var edge);
         if (owed > 0)
         {
-            Refill(owedAt);
             _tokens -= owed;
             TotalOwed += owed;
             if (edge is not null)
