@@ -62,6 +62,7 @@ internal sealed partial class RouteCatalogGrain : Grain, IRouteCatalogGrain
 
     public Task<CatalogSnapshot> Subscribe(string edgeId, long appliedGeneration, IRouteCatalogObserver observer)
     {
+        LogSubscribed(_logger, edgeId, appliedGeneration);
         _observers.Subscribe(observer, observer);
         _edges[edgeId] = (appliedGeneration, _time.GetUtcNow());
         _metrics.ConfigLag(edgeId, Behind(appliedGeneration).Count);
@@ -117,4 +118,7 @@ internal sealed partial class RouteCatalogGrain : Grain, IRouteCatalogGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Catalog generation {Generation} published: {Hosts} hosts, {Backends} backends, pushed to {Observers} edges")]
     private static partial void LogPublished(ILogger logger, long generation, int hosts, int backends, int observers);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Edge {EdgeId} renewed its subscription, serving generation {Generation}")]
+    private static partial void LogSubscribed(ILogger logger, string edgeId, long generation);
 }

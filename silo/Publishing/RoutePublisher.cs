@@ -172,6 +172,7 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
             return foreign;
         }
 
+        LogGrainsWritten(_catalog.Generation, hostsToWrite.Count, backendsToWrite.Count);
         var catalog = await grains.GetGrain<IRouteCatalogGrain>(IRouteCatalogGrain.DefaultKey).Publish(_catalog);
         if (CheckWrite(new ForeignGrain(GrainKind.Catalog, IRouteCatalogGrain.DefaultKey), _catalog.Generation, catalog) is { } newer)
         {
@@ -327,6 +328,9 @@ internal sealed partial class RoutePublisher(IGrainFactory grains, TimeProvider 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The {Grain} grain refused version {Version} as too far ahead of its silo's clock: check that the silos' clocks agree")]
     private partial void LogRefusedAhead(ForeignGrain grain, long version);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Generation {Generation}: wrote {Hosts} hosts and {Backends} backends; publishing the catalog")]
+    private partial void LogGrainsWritten(long generation, int hosts, int backends);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Published routing generation {Generation}: wrote {Hosts} hosts and {Backends} backends (full resync: {Full})")]
     private partial void LogPublished(long generation, int hosts, int backends, bool full);
