@@ -77,6 +77,17 @@ internal sealed partial class CatalogSync(
         }
     }
 
+    private CatalogSnapshot Known
+    {
+        get
+        {
+            lock (_pushLock)
+            {
+                return _known;
+            }
+        }
+    }
+
     private void Learned(CatalogSnapshot snapshot)
     {
         lock (_pushLock)
@@ -115,23 +126,35 @@ internal sealed partial class CatalogSync(
                         continue;
                     }
 
-                    // Renew on every poll, after a missed delta, and under a steady stream of pushes before the subscription expires.
-                    if (snapshot is null || missedDelta || time.GetElapsedTime(lastSubscribe) >= options.Value.PollInterval)
+                    // A poll renews the subscription and asks only for the catalog's generation: the whole
+                    // catalog (20,000 entries at 10,000 hosts) crosses the wire only when this edge lacks it.
+                    if (snapshot is null || missedDelta)
                     {
-                        var current = await catalog.Subscribe(identity.Id, reported = cache.Current.Catalog.Generation, observer);
+                        var held = missedDelta ? (long?)null : await catalog.ReportServed(identity.Id, reported = cache.Current.Catalog.Generation, observer);
                         lastSubscribe = time.GetTimestamp();
-                        Learned(current);
-                        if (snapshot is null || current.Generation > snapshot.Generation)
+                        var known = Known;
+                        if (held is null || held != known.Generation || cache.AppliedAt is null)
                         {
-                            (snapshot, changes) = (current, null);
+                            var current = await catalog.Subscribe(identity.Id, reported = cache.Current.Catalog.Generation, observer);
+                            Learned(current);
+                            if (snapshot is null || current.Generation > snapshot.Generation)
+                            {
+                                (snapshot, changes) = (current, null);
+                            }
+                        }
+                        else
+                        {
+                            // What the pushes told (a failed apply is retried from it), compared key by key.
+                            snapshot ??= known;
                         }
                     }
 
                     await SyncAsync(snapshot, changes);
-                    // Tell the catalog what is served now rather than at the next poll, so the cluster view shows no false lag.
-                    if (cache.Current.Catalog.Generation != reported)
+                    // Tell the catalog what is served now rather than at the next poll, so the cluster view shows no false
+                    // lag; under a steady stream of pushes this also renews the subscription before it expires.
+                    if (cache.Current.Catalog.Generation != reported || time.GetElapsedTime(lastSubscribe) >= options.Value.PollInterval)
                     {
-                        await catalog.Subscribe(identity.Id, reported = cache.Current.Catalog.Generation, observer);
+                        await catalog.ReportServed(identity.Id, reported = cache.Current.Catalog.Generation, observer);
                         lastSubscribe = time.GetTimestamp();
                         LogReported(reported);
                     }

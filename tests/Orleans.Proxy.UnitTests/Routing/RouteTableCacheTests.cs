@@ -266,7 +266,7 @@ public sealed class RouteTableCacheTests
         return new(host, version, [change is null ? route : change(route)]);
     }
 
-    private static (RouteTableCache Cache, CountingValidator Validator, InMemoryConfigProvider Yarp, RouteMatcher Matcher) NewCache()
+    internal static (RouteTableCache Cache, CountingValidator Validator, InMemoryConfigProvider Yarp, RouteMatcher Matcher) NewCache()
     {
         var yarp = new InMemoryConfigProvider([], []);
         var validator = new CountingValidator();
