@@ -211,7 +211,7 @@ internal sealed partial class CatalogSync(
 
         Incomplete = incomplete;
         LogFetched(snapshot.Generation, fetchedHosts, fetchedBackends);
-        await cache.ApplyAsync(new RouteTable(snapshot, hosts, backends));
+        await cache.ApplyAsync(new RouteTable(snapshot, hosts, backends), keys?.Hosts, keys?.Backends);
     }
 
     /// <summary>
