@@ -65,6 +65,9 @@ Console.WriteLine($"{hostCount} hosts, {table.Hosts.Values.Sum(h => h.Routes.Len
 await Expect("/a", HostName(1), served: true);
 
 var churned = hostCount / 2;
+
+// The keys the catalog's deltas named, as CatalogSync hands them to the cache.
+string[] changedHosts = [HostName(churned)];
 var generation = 1L;
 
 // As the edge runs: one change after another, garbage collected when the runtime decides.
@@ -72,7 +75,7 @@ var asServed = new List<Sample>();
 var (gen2Before, pausedBefore) = (GC.CollectionCount(2), GC.GetTotalPauseDuration());
 for (var n = 1; n <= Warmup + changes; n++)
 {
-    var sample = Measure(() => cache.ApplyAsync(Merge()));
+    var sample = Measure(() => cache.ApplyAsync(Merge(), changedHosts, []));
     if (n == Warmup)
     {
         (gen2Before, pausedBefore) = (GC.CollectionCount(2), GC.GetTotalPauseDuration());
@@ -93,7 +96,7 @@ await Expect("/a", HostName(churned + 1), served: true);
 var settingsChanged = new List<Sample>();
 for (var n = 1; n <= Warmup + changes; n++)
 {
-    var sample = Measure(() => cache.ApplyAsync(Merge(ownSetting: true)));
+    var sample = Measure(() => cache.ApplyAsync(Merge(ownSetting: true), changedHosts, []));
     if (n > Warmup)
     {
         settingsChanged.Add(sample);
@@ -121,7 +124,7 @@ for (var n = 1; n <= Warmup + changes; n++)
         return Task.CompletedTask;
     });
     Collect();
-    var apply = Measure(() => cache.ApplyAsync(next!));
+    var apply = Measure(() => cache.ApplyAsync(next!, changedHosts, []));
 
     // YARP's update alone: the configuration served with one route's metadata changed (the apply with a setting of its own, below, restores it).
     var previous = routes[at];
@@ -144,7 +147,7 @@ for (var n = 1; n <= Warmup + changes; n++)
 
     var withOwnSetting = Merge(ownSetting: true);
     Collect();
-    var withSetting = Measure(() => cache.ApplyAsync(withOwnSetting));
+    var withSetting = Measure(() => cache.ApplyAsync(withOwnSetting, changedHosts, []));
     if (n > Warmup)
     {
         stages["catalog merge"].Add(merge);

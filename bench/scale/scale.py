@@ -11,6 +11,7 @@ import datetime
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import threading
@@ -23,6 +24,20 @@ from bench import (BASE_PORT, DOTNET_ENV, REPO, STARTED, Churn, Proc, edge_args,
 NAMESPACE = "bench"
 BACKENDS = ["127.0.0.1", "127.0.0.2", "127.0.0.3"]   # one nginx listening on three loopback addresses
 HOSTS_PER_FILE = 250
+
+# With --trace: the Debug logs that stamp each stage of a route change (see stage_trace).
+TRACE_ENV = {f"Logging__LogLevel__{category}": "Debug" for category in (
+    "Orleans.Proxy.Silo.RouteSources.Files.FileRouteSource", "Orleans.Proxy.Silo.Publishing.RoutePublisher",
+    "Orleans.Proxy.Edge.Routing.CatalogSync")}
+
+# Log lines that mark a stage of a generation: (stage, pattern with the generation as group 1).
+SILO_STAGES = [("silo: grains written", r"Generation (\d+): wrote"),
+               ("silo: catalog grain stored, delta pushed", r"Catalog generation (\d+) published"),
+               ("silo: publication done", r"Published routing generation (\d+)")]
+EDGE_STAGES = [("push received", r"Catalog delta \d+ -> (\d+) received"),
+               ("grains fetched", r"Generation (\d+): fetched"),
+               ("applied (served)", r"Serving routing generation (\d+)"),
+               ("served generation reported", r"Reported generation (\d+) served")]
 
 
 def host_name(i):
@@ -123,15 +138,16 @@ def measure_edges(args, size, out):
     silo_dll = REPO / "silo/bin/Release/net10.0/Orleans.Proxy.Silo.dll"
     edge_dll = REPO / "edge/bin/Release/net10.0/Orleans.Proxy.Edge.dll"
     cluster = edge_args(0, 0, BASE_PORT + 200, BASE_PORT + 300, f"scale-{size}")[5:]
+    env = DOTNET_ENV | (TRACE_ENV if args.trace else {})
     started = time.monotonic()
     silo = Proc("silo", ["dotnet", str(silo_dll), f"--Routes:Directory={routes}", f"--Diagnostics:Port={BASE_PORT + 400}",
-                         "--Diagnostics:Address=127.0.0.1", "--Diagnostics:Insecure=true", *cluster], out, env=DOTNET_ENV, cwd=silo_dll.parent)
+                         "--Diagnostics:Address=127.0.0.1", "--Diagnostics:Insecure=true", *cluster], out, env=env, cwd=silo_dll.parent)
     edges = []
     for e in range(args.edges):
         port = BASE_PORT + 10 + e
         edges.append((port, Proc(f"edge-{e}", ["dotnet", str(edge_dll), f"--Edge:Id=scale-edge-{e}", "--AccessLog:Enabled=false",
                                                 *edge_args(port, port + 100, BASE_PORT + 200, BASE_PORT + 300, f"scale-{size}")],
-                                 out, env=DOTNET_ENV, cwd=edge_dll.parent)))
+                                 out, env=env, cwd=edge_dll.parent)))
     last = host_name(size - 1)
     for port, proc in edges:
         wait_until(f"edge {port} serves {last}", lambda port=port: get(port, "/a", last)[0] == 200, args.ready_timeout, proc)
@@ -148,6 +164,7 @@ def measure_edges(args, size, out):
     with Churn(routes, [p for p, _ in edges], churn_n, give_up=10) as churn:
         time.sleep(1)   # the churn is under way before the load starts
         busy = run_wrk(args, T, scenario, args.duration)
+    churn_ended = time.time()
     latencies = churn.latencies_ms()
     row.update({
         "rps_idle": idle["rps"], "rps_churn": busy["rps"], "p99_idle_ms": idle["p99_ms"], "p99_churn_ms": busy["p99_ms"],
@@ -159,7 +176,57 @@ def measure_edges(args, size, out):
     for p in reversed(STARTED):
         p.stop()
     STARTED.clear()
+    if args.trace:
+        row["trace"] = stage_trace(out, silo, [p for _, p in edges], churn_ended - args.duration, churn_ended)
     return row
+
+
+def log_stamps(path):
+    """(epoch seconds, line) for each line of a .NET console log, stamped with its entry's HH:mm:ss.fff."""
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    stamp = None
+    for line in path.read_text(errors="replace").splitlines():
+        m = re.match(r"(\d\d):(\d\d):(\d\d\.\d+) ", line)
+        if m:
+            stamp = datetime.datetime(today.year, today.month, today.day, int(m.group(1)), int(m.group(2)),
+                                      tzinfo=datetime.timezone.utc).timestamp() + float(m.group(3))
+        elif stamp is not None:
+            yield stamp, line
+
+
+def stage_trace(out, silo, edges, since, until):
+    """For the generations published while wrk ran under churn: ms from each generation's publication
+    start (its number is that time in microseconds) to each stage, p50 and max over the generations;
+    and the silo's file source, from seeing a change to having read and converted the files."""
+    stamps = {}
+    for proc, stages in [(silo, SILO_STAGES)] + [(e, EDGE_STAGES) for e in edges]:
+        prefix = "" if proc is silo else f"{proc.name}: "
+        for stage, _ in stages:
+            stamps[prefix + stage] = {}   # printed in this order
+        for stamp, line in log_stamps(proc.log_path):
+            for stage, pattern in stages:
+                if m := re.search(pattern, line):
+                    stamps[prefix + stage].setdefault(int(m.group(1)), stamp)
+    generations = [g for g in stamps["silo: publication done"] if since <= g / 1e6 <= until]
+    lines = [f"{len(generations)} generations published under churn; ms after each one's publication started: p50 / max"]
+    for stage, by_generation in stamps.items():
+        delays = sorted((by_generation[g] - g / 1e6) * 1000 for g in generations if g in by_generation)
+        if delays:
+            lines.append(f"  {stage:45} {median(delays):7.0f} / {delays[-1]:7.0f}")
+    seen, reads = None, []
+    for stamp, line in log_stamps(silo.log_path):
+        if "changed; reading it after the debounce" in line:
+            seen = stamp
+        elif re.search(r"Read \d+ route files", line) and seen is not None:
+            if since <= stamp <= until:
+                reads.append((stamp - seen) * 1000)
+            seen = None
+    if reads:
+        lines.append(f"  silo file source, change seen to files read and converted (50 ms debounce included): {median(reads):.0f} / {max(reads):.0f}")
+    text = "\n".join(lines)
+    (out / "trace.txt").write_text(text + "\n")
+    log(text)
+    return text
 
 
 def nginx_conf(out, port, backend_port, size, extra_locations):
@@ -253,6 +320,7 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--ready-timeout", type=int, default=240)
     parser.add_argument("--no-nginx", action="store_true")
+    parser.add_argument("--trace", action="store_true", help="Debug logs on the silo and edges; print when each stage of a change happened")
     parser.add_argument("--quiet-load", type=float, default=0.5 * (os.cpu_count() or 2))
     parser.add_argument("--quiet-wait", type=int, default=180)
     args = parser.parse_args()

@@ -38,6 +38,7 @@ internal sealed partial class CatalogSync(
 
     public void OnCatalogChanged(CatalogDelta delta)
     {
+        LogDeltaReceived(delta.FromGeneration, delta.Generation, delta.Hosts.Count + delta.RemovedHosts.Length, delta.Backends.Count + delta.RemovedBackends.Length);
         lock (_pushLock)
         {
             if (delta.Generation <= _known.Generation)
@@ -73,6 +74,17 @@ internal sealed partial class CatalogSync(
             _missedDelta = false;
             _changes = null;
             return (_known.Generation > served ? _known : null, missed, changes?.From == served ? changes : null);
+        }
+    }
+
+    private CatalogSnapshot Known
+    {
+        get
+        {
+            lock (_pushLock)
+            {
+                return _known;
+            }
         }
     }
 
@@ -114,25 +126,39 @@ internal sealed partial class CatalogSync(
                         continue;
                     }
 
-                    // Renew on every poll, after a missed delta, and under a steady stream of pushes before the subscription expires.
-                    if (snapshot is null || missedDelta || time.GetElapsedTime(lastSubscribe) >= options.Value.PollInterval)
+                    // A poll renews the subscription and asks only for the catalog's generation: the whole
+                    // catalog (20,000 entries at 10,000 hosts) crosses the wire only when this edge lacks it.
+                    if (snapshot is null || missedDelta)
                     {
-                        var current = await catalog.Subscribe(identity.Id, reported = cache.Current.Catalog.Generation, observer);
+                        var held = missedDelta ? (long?)null : await catalog.ReportServed(identity.Id, reported = cache.Current.Catalog.Generation, observer);
                         lastSubscribe = time.GetTimestamp();
-                        Learned(current);
-                        if (snapshot is null || current.Generation > snapshot.Generation)
+                        var known = Known;
+                        if (held is null || held != known.Generation || cache.AppliedAt is null)
                         {
-                            (snapshot, changes) = (current, null);
+                            var current = await catalog.Subscribe(identity.Id, reported = cache.Current.Catalog.Generation, observer);
+                            Learned(current);
+                            if (snapshot is null || current.Generation > snapshot.Generation)
+                            {
+                                (snapshot, changes) = (current, null);
+                            }
+                        }
+                        else
+                        {
+                            // What the pushes told (a failed apply is retried from it), compared key by key.
+                            snapshot ??= known;
                         }
                     }
 
                     await SyncAsync(snapshot, changes);
-                    // Tell the catalog what is served now rather than at the next poll, so the cluster view shows no false lag.
-                    if (cache.Current.Catalog.Generation != reported)
+                    // Tell the catalog what is served now rather than at the next poll, so the cluster view shows no false
+                    // lag; under a steady stream of pushes this also renews the subscription before it expires.
+                    if (cache.Current.Catalog.Generation != reported || time.GetElapsedTime(lastSubscribe) >= options.Value.PollInterval)
                     {
-                        await catalog.Subscribe(identity.Id, reported = cache.Current.Catalog.Generation, observer);
+                        await catalog.ReportServed(identity.Id, reported = cache.Current.Catalog.Generation, observer);
                         lastSubscribe = time.GetTimestamp();
+                        LogReported(reported);
                     }
+
                     if (connection.MarkConnected())
                     {
                         LogConnected(identity.Id);
@@ -178,21 +204,22 @@ internal sealed partial class CatalogSync(
         // A grain left behind last time is looked at again only by comparing every key.
         var keys = changes is not null && changes.From == table.Catalog.Generation && !Incomplete ? changes : null;
         var incomplete = false;
-        var hosts = await FetchChangedAsync(snapshot.Hosts, table.Hosts, keys?.Hosts, h => h.Version,
+        var (hosts, fetchedHosts) = await FetchChangedAsync(snapshot.Hosts, table.Hosts, keys?.Hosts, h => h.Version,
             key => grains.GetGrain<IHostRouteGrain>(key).GetRoutes(), () => incomplete = true);
-        var backends = await FetchChangedAsync(snapshot.Backends, table.Backends, keys?.Backends, b => b.Version,
+        var (backends, fetchedBackends) = await FetchChangedAsync(snapshot.Backends, table.Backends, keys?.Backends, b => b.Version,
             key => grains.GetGrain<IBackendGrain>(key).GetBackend(), () => incomplete = true);
 
         Incomplete = incomplete;
-        await cache.ApplyAsync(new RouteTable(snapshot, hosts, backends));
+        LogFetched(snapshot.Generation, fetchedHosts, fetchedBackends);
+        await cache.ApplyAsync(new RouteTable(snapshot, hosts, backends), keys?.Hosts, keys?.Backends);
     }
 
     /// <summary>
     /// The catalog's keys with their values: unchanged ones from the cache, changed ones from their
-    /// grains. A grain behind the wanted version keeps the cached value and reports incomplete.
+    /// grains, and how many were fetched. A grain behind the wanted version keeps the cached value and reports incomplete.
     /// </summary>
     /// <param name="changed">The only keys that can differ from the cache; null: any.</param>
-    private async Task<ImmutableDictionary<string, T>> FetchChangedAsync<T>(
+    private async Task<(ImmutableDictionary<string, T> Values, int Fetched)> FetchChangedAsync<T>(
         ImmutableDictionary<string, long> wanted,
         ImmutableDictionary<string, T> cached,
         IReadOnlyCollection<string>? changed,
@@ -202,11 +229,11 @@ internal sealed partial class CatalogSync(
     {
         var stale = Stale(wanted, cached, versionOf, changed);
         var fetched = await Task.WhenAll(stale.Select(async w => (w.Key, Wanted: w.Value, Value: await fetch(w.Key))));
-        return Merge(wanted, cached, fetched, versionOf, changed, (key, held, wantedVersion) =>
+        return (Merge(wanted, cached, fetched, versionOf, changed, (key, held, wantedVersion) =>
         {
             LogGrainBehind(key, held, wantedVersion);
             reportIncomplete();
-        });
+        }), fetched.Length);
     }
 
     /// <summary>The catalog entries (of <paramref name="changed"/>, when given) whose cached value is missing or at another version.</summary>
@@ -260,6 +287,15 @@ internal sealed partial class CatalogSync(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring catalog generation {Received}, older than the served {Served} (catalog lost and not yet rewritten)")]
     private partial void LogStaleCatalog(long received, long served);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Catalog delta {From} -> {Generation} received: {Hosts} hosts, {Backends} backends named")]
+    private partial void LogDeltaReceived(long from, long generation, int hosts, int backends);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Generation {Generation}: fetched {Hosts} host and {Backends} backend grains")]
+    private partial void LogFetched(long generation, int hosts, int backends);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Reported generation {Generation} served to the catalog")]
+    private partial void LogReported(long generation);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Grain {Key} holds version {Held}, behind the catalog's {Wanted}; keeping the cached copy until the route source rewrites it")]
     private partial void LogGrainBehind(string key, long held, long wanted);

@@ -44,16 +44,21 @@ internal sealed partial class RouteTableCache(
     /// <summary>Routes YARP refused, with its reason (should stay empty: the converter validates first).</summary>
     public IReadOnlyDictionary<string, string> InvalidRoutes { get; private set; } = new Dictionary<string, string>();
 
-    public async Task ApplyAsync(RouteTable table)
+    /// <param name="changedHosts">The only hosts that can differ from the table served (added, changed or gone), when the caller knows them; null: any.</param>
+    /// <param name="changedBackends">The same for backends.</param>
+    public async Task ApplyAsync(RouteTable table, IReadOnlyCollection<string>? changedHosts = null, IReadOnlyCollection<string>? changedBackends = null)
     {
         // Only hosts and backends whose grain value changed are built and validated again: CatalogSync
         // keeps unchanged values by reference, so a change costs what changed, not the table's size.
-        var changedHosts = await RefreshAsync(_hosts, table.Hosts, BuildHostAsync, h => h.Source, Release);
-        _backendsChanged |= (await RefreshAsync(_backends, table.Backends, BuildBackendAsync, b => b.Source, Release)).Count > 0;
-
-        var invalid = _hosts.Values.Where(h => h.Invalid.Count > 0).SelectMany(h => h.Invalid)
-            .Concat(_backends.Values.Where(b => b.Invalid is not null).Select(b => b.Invalid!.Value))
-            .ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
+        var hosts = await RefreshAsync(_hosts, table.Hosts, changedHosts, BuildHostAsync);
+        var backends = await RefreshAsync(_backends, table.Backends, changedBackends, BuildBackendAsync);
+        _backendsChanged |= backends.Count > 0;
+        var invalid = hosts.Any(c => c.Previous?.Invalid.Count > 0 || _hosts.GetValueOrDefault(c.Key)?.Invalid.Count > 0)
+            || backends.Any(c => c.Previous?.Invalid is not null || _backends.GetValueOrDefault(c.Key)?.Invalid is not null)
+            ? _hosts.Values.Where(h => h.Invalid.Count > 0).SelectMany(h => h.Invalid)
+                .Concat(_backends.Values.Where(b => b.Invalid is not null).Select(b => b.Invalid!.Value))
+                .ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal)
+            : InvalidRoutes;
 
         // The table first: diagnostics and pipeline steps (passive health) read a route's settings
         // from it. The matcher last, once YARP has the endpoints of the new routes (until then, a
@@ -70,12 +75,19 @@ internal sealed partial class RouteTableCache(
             }
             catch
             {
+                // YARP keeps what it held: so do the built hosts and backends and the shared routes'
+                // uses, and the next apply builds these changes again.
                 Volatile.Write(ref _table, previous);
+                Undo(_hosts, hosts, Release);
+                Undo(_backends, backends, Release);
                 throw;
             }
         }
 
-        matcher.Apply(table, changedHosts, host => _hosts.TryGetValue(host, out var built) ? built.ProxyRouteIds : []);
+        // What the new entries replaced is released only now, so a route whose behaviour did not change keeps its YARP route.
+        Commit(hosts, Release);
+        Commit(backends, Release);
+        matcher.Apply(table, hosts.Select(c => c.Key), host => _hosts.TryGetValue(host, out var built) ? built.ProxyRouteIds : []);
         _shared.MatcherApplied();
 
         InvalidRoutes = invalid;
@@ -127,48 +139,83 @@ internal sealed partial class RouteTableCache(
     }
 
     /// <summary>
-    /// Builds the entries whose source changed, drops those gone; returns their keys. A new entry is
-    /// built before the one it replaces is released, so a route whose behaviour did not change keeps
-    /// its YARP route.
+    /// Builds the entries whose source changed (of <paramref name="keys"/>, when given), drops those
+    /// gone; returns what each replaced, which stays in use until <see cref="Commit"/> releases it.
     /// </summary>
-    private static async Task<List<string>> RefreshAsync<TSource, TBuilt>(
+    private static async Task<List<Change<TBuilt>>> RefreshAsync<TSource, TBuilt>(
         Dictionary<string, TBuilt> built,
         IReadOnlyDictionary<string, TSource> sources,
-        Func<TSource, Task<TBuilt>> build,
-        Func<TBuilt, TSource> sourceOf,
-        Action<TBuilt> release)
+        IReadOnlyCollection<string>? keys,
+        Func<TSource, Task<TBuilt>> build)
         where TSource : class
+        where TBuilt : class, IBuilt<TSource>
     {
-        var changed = new List<string>();
-        foreach (var (key, source) in sources)
+        var changes = new List<Change<TBuilt>>();
+        foreach (var key in keys ?? (IEnumerable<string>)sources.Keys)
         {
-            var had = built.TryGetValue(key, out var current);
-            if (had && ReferenceEquals(sourceOf(current!), source))
+            built.TryGetValue(key, out var current);
+            if (!sources.TryGetValue(key, out var source))
+            {
+                if (current is not null)
+                {
+                    built.Remove(key);
+                    changes.Add(new(key, current));
+                }
+
+                continue;
+            }
+
+            if (current is not null && ReferenceEquals(current.Source, source))
             {
                 continue;
             }
 
             built[key] = await build(source);
-            if (had)
-            {
-                release(current!);
-            }
-
-            changed.Add(key);
+            changes.Add(new(key, current));
         }
 
         // Every source is built now, so anything more is gone (the common case, nothing gone, costs no lookups).
-        if (built.Count > sources.Count)
+        if (keys is null && built.Count > sources.Count)
         {
             foreach (var gone in built.Where(b => !sources.ContainsKey(b.Key)).ToList())
             {
                 built.Remove(gone.Key);
-                release(gone.Value);
-                changed.Add(gone.Key);
+                changes.Add(new(gone.Key, gone.Value));
             }
         }
 
-        return changed;
+        return changes;
+    }
+
+    /// <summary>Releases what the changes replaced.</summary>
+    private static void Commit<TBuilt>(List<Change<TBuilt>> changes, Action<TBuilt> release)
+        where TBuilt : class
+    {
+        foreach (var change in changes)
+        {
+            if (change.Previous is not null)
+            {
+                release(change.Previous);
+            }
+        }
+    }
+
+    /// <summary>Releases what the changes built and puts back what they replaced.</summary>
+    private static void Undo<TBuilt>(Dictionary<string, TBuilt> built, List<Change<TBuilt>> changes, Action<TBuilt> release)
+        where TBuilt : class
+    {
+        foreach (var change in changes)
+        {
+            if (built.Remove(change.Key, out var added))
+            {
+                release(added);
+            }
+
+            if (change.Previous is not null)
+            {
+                built[change.Key] = change.Previous;
+            }
+        }
     }
 
     /// <summary>
@@ -242,10 +289,20 @@ internal sealed partial class RouteTableCache(
         }
     }
 
-    /// <summary>A host's routes and the YARP route of each (null: refused), in the host's order.</summary>
-    private sealed record BuiltHost(HostRoutes Source, SharedRoutes.SharedRoute?[] Routes, string?[] ProxyRouteIds, Dictionary<string, string> Invalid);
+    /// <summary>What an entry was built from.</summary>
+    private interface IBuilt<out TSource>
+    {
+        TSource Source { get; }
+    }
 
-    private sealed record BuiltBackend(BackendSpec Source, ClusterConfig? Valid, KeyValuePair<string, string>? Invalid);
+    /// <summary>An entry built, changed or dropped by an apply, and what it replaced (null: nothing).</summary>
+    private readonly record struct Change<TBuilt>(string Key, TBuilt? Previous)
+        where TBuilt : class;
+
+    /// <summary>A host's routes and the YARP route of each (null: refused), in the host's order.</summary>
+    private sealed record BuiltHost(HostRoutes Source, SharedRoutes.SharedRoute?[] Routes, string?[] ProxyRouteIds, Dictionary<string, string> Invalid) : IBuilt<HostRoutes>;
+
+    private sealed record BuiltBackend(BackendSpec Source, ClusterConfig? Valid, KeyValuePair<string, string>? Invalid) : IBuilt<BackendSpec>;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving routing generation {Generation}: {Routes} YARP routes, {Clusters} clusters")]
     private partial void LogApplied(long generation, int routes, int clusters);

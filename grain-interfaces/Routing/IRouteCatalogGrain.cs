@@ -25,6 +25,14 @@ public interface IRouteCatalogGrain : IGrainWithStringKey
     [Alias("Publish"), RouteSourceOnly]
     Task<VersionedWrite> Publish(CatalogSnapshot snapshot);
 
+    /// <summary>
+    /// Applies what changed since <see cref="CatalogDelta.FromGeneration"/> and pushes the delta to observers,
+    /// so a publication costs what changed, not the table's size. Refused (with the held generation) unless
+    /// the grain holds exactly that generation: the route source then publishes the whole catalog.
+    /// </summary>
+    [Alias("PublishDelta"), RouteSourceOnly]
+    Task<VersionedWrite> PublishDelta(CatalogDelta delta);
+
     [Alias("GetSnapshot"), ResponseTimeout("00:00:05")]
     Task<CatalogSnapshot> GetSnapshot();
 
@@ -36,6 +44,14 @@ public interface IRouteCatalogGrain : IGrainWithStringKey
     Task<CatalogSnapshot> Subscribe(string edgeId, long appliedGeneration, IRouteCatalogObserver observer);
 
     /// <summary>The edges that subscribed within the observer expiry, with how far behind each is.</summary>
+    /// <summary>
+    /// What <see cref="Subscribe"/> does without returning the catalog: an edge reports each generation it
+    /// serves with it, and fetches the whole catalog only when the returned generation is one it has not seen.
+    /// </summary>
+    /// <returns>The generation of the catalog held.</returns>
+    [Alias("ReportServed"), ResponseTimeout("00:00:05")]
+    Task<long> ReportServed(string edgeId, long appliedGeneration, IRouteCatalogObserver observer);
+
     [Alias("GetEdges"), ResponseTimeout("00:00:05")]
     Task<ImmutableArray<EdgeStatus>> GetEdges();
 

@@ -33,14 +33,22 @@ internal sealed partial class RouteCatalogGrain : Grain, IRouteCatalogGrain
         _observers = new ObserverManager<IRouteCatalogObserver>(ObserverExpiry, logger);
     }
 
-    public Task<VersionedWrite> Publish(CatalogSnapshot snapshot)
-    {
-        if (snapshot.Generation <= _snapshot.Generation || VersionClock.IsTooFarAhead(snapshot.Generation, _time.GetUtcNow()))
-        {
-            return Task.FromResult(new VersionedWrite(false, _snapshot.Generation));
-        }
+    public Task<VersionedWrite> Publish(CatalogSnapshot snapshot) =>
+        Task.FromResult(Refused(snapshot.Generation) ?? Store(snapshot, CatalogDelta.Between(_snapshot, snapshot)));
 
-        var delta = CatalogDelta.Between(_snapshot, snapshot);
+    public Task<VersionedWrite> PublishDelta(CatalogDelta delta) =>
+        Task.FromResult(Refused(delta.Generation) ?? (delta.FromGeneration == _snapshot.Generation
+            ? Store(delta.ApplyTo(_snapshot), delta)
+            : new VersionedWrite(false, _snapshot.Generation)));
+
+    /// <summary>The refusal of a generation not newer than the one held, or too far ahead of this silo's clock; null when it may be stored.</summary>
+    private VersionedWrite? Refused(long generation) =>
+        generation <= _snapshot.Generation || VersionClock.IsTooFarAhead(generation, _time.GetUtcNow())
+            ? new VersionedWrite(false, _snapshot.Generation)
+            : null;
+
+    private VersionedWrite Store(CatalogSnapshot snapshot, CatalogDelta delta)
+    {
         _snapshot = snapshot;
         _history.Enqueue((snapshot.Generation, _time.GetUtcNow()));
         while (_history.Count > GenerationHistory)
@@ -55,17 +63,29 @@ internal sealed partial class RouteCatalogGrain : Grain, IRouteCatalogGrain
             _metrics.ConfigLag(edgeId, Behind(edge.Applied).Count);
         }
 
-        return Task.FromResult(new VersionedWrite(true, snapshot.Generation));
+        return new VersionedWrite(true, snapshot.Generation);
     }
 
     public Task<CatalogSnapshot> GetSnapshot() => Task.FromResult(_snapshot);
 
     public Task<CatalogSnapshot> Subscribe(string edgeId, long appliedGeneration, IRouteCatalogObserver observer)
     {
+        Renew(edgeId, appliedGeneration, observer);
+        return Task.FromResult(_snapshot);
+    }
+
+    public Task<long> ReportServed(string edgeId, long appliedGeneration, IRouteCatalogObserver observer)
+    {
+        Renew(edgeId, appliedGeneration, observer);
+        return Task.FromResult(_snapshot.Generation);
+    }
+
+    private void Renew(string edgeId, long appliedGeneration, IRouteCatalogObserver observer)
+    {
+        LogSubscribed(_logger, edgeId, appliedGeneration);
         _observers.Subscribe(observer, observer);
         _edges[edgeId] = (appliedGeneration, _time.GetUtcNow());
         _metrics.ConfigLag(edgeId, Behind(appliedGeneration).Count);
-        return Task.FromResult(_snapshot);
     }
 
     public Task Unsubscribe(IRouteCatalogObserver observer)
@@ -117,4 +137,7 @@ internal sealed partial class RouteCatalogGrain : Grain, IRouteCatalogGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Catalog generation {Generation} published: {Hosts} hosts, {Backends} backends, pushed to {Observers} edges")]
     private static partial void LogPublished(ILogger logger, long generation, int hosts, int backends, int observers);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Edge {EdgeId} renewed its subscription, serving generation {Generation}")]
+    private static partial void LogSubscribed(ILogger logger, string edgeId, long generation);
 }

@@ -49,6 +49,7 @@ internal sealed partial class FileRouteSource(
         {
             Load(directory);
             await changed.WaitAsync(stoppingToken);
+            LogChanged(directory);
             await Task.Delay(options.Value.FileDebounce, stoppingToken);
             while (changed.CurrentCount > 0)
             {
@@ -120,6 +121,9 @@ internal sealed partial class FileRouteSource(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Watching {Directory} for route files (*.yaml, *.yml, *.json)")]
     private partial void LogWatching(string directory);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Directory} changed; reading it after the debounce")]
+    private partial void LogChanged(string directory);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Read {File}: parsed {Parsed} YAML texts; its reading is made of {Texts} (1 when the file is read whole)")]
     private partial void LogFileRead(string file, int parsed, int texts);

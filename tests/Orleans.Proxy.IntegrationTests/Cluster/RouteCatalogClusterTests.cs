@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Orleans.Proxy.Routing;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
 
@@ -99,6 +100,27 @@ public sealed class RouteCatalogClusterTests
         Assert.False((await catalog.Publish(CatalogSnapshot.Empty with { Generation = 6 })).Stored);
         Assert.Equal(7, (await catalog.GetSnapshot()).Generation);
     }
+
+    [Fact]
+    public async Task PublishDelta_FromTheHeldGeneration_LeadsToTheWholeCatalog_FromAnotherRefused()
+    {
+        await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
+        var catalog = cluster.SiloGrains.GetGrain<IRouteCatalogGrain>("deltas");
+        var first = new CatalogSnapshot(7, Versions(("a.test", 7), ("b.test", 7)), Versions(("t/a:80", 7), ("t/b:80", 7)), []);
+        var second = new CatalogSnapshot(9, Versions(("a.test", 9), ("c.test", 9)), Versions(("t/a:80", 7), ("t/c:80", 9)), []);
+        Assert.True((await catalog.Publish(first)).Stored);
+
+        Assert.Equal(new VersionedWrite(false, 7), await catalog.PublishDelta(CatalogDelta.Between(first with { Generation = 6 }, second)));
+        Assert.Equal(new VersionedWrite(true, 9), await catalog.PublishDelta(CatalogDelta.Between(first, second)));
+
+        var held = await catalog.GetSnapshot();
+        Assert.Equal(9, held.Generation);
+        Assert.Equal(second.Hosts.OrderBy(h => h.Key, StringComparer.Ordinal), held.Hosts.OrderBy(h => h.Key, StringComparer.Ordinal));
+        Assert.Equal(second.Backends.OrderBy(b => b.Key, StringComparer.Ordinal), held.Backends.OrderBy(b => b.Key, StringComparer.Ordinal));
+    }
+
+    private static ImmutableDictionary<string, long> Versions(params (string Key, long Version)[] entries) =>
+        entries.ToImmutableDictionary(e => e.Key, e => e.Version, StringComparer.Ordinal);
 
     private static Translation.Ingress.DesiredState Converted(string yaml) =>
         Translation.Ingress.IngressConverter.Convert(Translation.Files.KubernetesYamlReader.Read("test.yaml", yaml).Objects);

@@ -30,6 +30,7 @@ public sealed class LeastPrivilegeTests
             await Assert.ThrowsAsync<RouteSourceOnlyException>(() => host.SetRoutes(new HostRoutes("app.test", far, []))),
             await Assert.ThrowsAsync<RouteSourceOnlyException>(() => client.GetGrain<IBackendGrain>("test/web:80").SetBackend(new BackendSpec("test/web:80", far, []))),
             await Assert.ThrowsAsync<RouteSourceOnlyException>(() => catalog.Publish(before with { Generation = far })),
+            await Assert.ThrowsAsync<RouteSourceOnlyException>(() => catalog.PublishDelta(CatalogDelta.Between(before, before with { Generation = far }))),
             await Assert.ThrowsAsync<RouteSourceOnlyException>(() => client.GetGrain<ITlsCertificateGrain>("test/tls").SetCertificate(new TlsCertificateSpec("test/tls", far, "f", "cert", "key"))),
         };
 

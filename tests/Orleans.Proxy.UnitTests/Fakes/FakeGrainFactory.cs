@@ -36,11 +36,14 @@ internal sealed class FakeGrainFactory(Func<string, IGrain> create) : IGrainFact
     public TGrainInterface GetGrain<TGrainInterface>(long primaryKey, string keyExtension, string? grainClassNamePrefix = null)
         where TGrainInterface : IGrainWithIntegerCompoundKey => throw new NotSupportedException();
 
+    /// <summary>The observer itself: a fake grain calls it directly.</summary>
     public TGrainObserverInterface CreateObjectReference<TGrainObserverInterface>(IGrainObserver obj)
-        where TGrainObserverInterface : IGrainObserver => throw new NotSupportedException();
+        where TGrainObserverInterface : IGrainObserver => (TGrainObserverInterface)obj;
 
     public void DeleteObjectReference<TGrainObserverInterface>(IGrainObserver obj)
-        where TGrainObserverInterface : IGrainObserver => throw new NotSupportedException();
+        where TGrainObserverInterface : IGrainObserver
+    {
+    }
 
     public IGrain GetGrain(Type grainInterfaceType, Guid grainPrimaryKey) => throw new NotSupportedException();
 

@@ -239,6 +239,46 @@ public sealed class RouteTableCacheTests
         Assert.NotNull(Matched(matcher, "a.test", "/x").ProxyRouteId);
     }
 
+    [Fact]
+    public async Task ApplyAsync_YarpUpdateThrows_TableKeptAndTheSameChangeAppliedNextTime()
+    {
+        var (cache, _, yarp, matcher) = NewCache();
+        await cache.ApplyAsync(Table(1, Hosts(A(1)), Web));
+        var before = Matched(matcher, "a.test", "/x").ProxyRouteId;
+        // A path and a setting of its own, so YARP must take a new route; its update fails once.
+        var changed = A(2, r => r with { Path = "/y", MaxRequestBodySize = 1024 });
+        yarp.GetConfig().ChangeToken.RegisterChangeCallback(_ => throw new InvalidOperationException("refused"), null);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => cache.ApplyAsync(Table(2, Hosts(changed), Web)));
+        Assert.Equal(1, cache.Current.Catalog.Generation);
+        Assert.Equal(before, Matched(matcher, "a.test", "/x").ProxyRouteId);
+
+        // The same host values again (the grain's value has not changed since).
+        await cache.ApplyAsync(Table(3, Hosts(changed), Web));
+
+        var served = Matched(matcher, "a.test", "/y");
+        Assert.Equal(3, cache.Current.Catalog.Generation);
+        Assert.NotEqual(before, served.ProxyRouteId);
+        Assert.Contains(yarp.GetConfig().Routes, r => r.RouteId == served.ProxyRouteId);
+        Assert.Null(matcher.Table.Match("a.test", "/x", new DefaultHttpContext().Request));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_ChangedKeysGiven_OnlyThoseLookedAtRemovedOnesDropped()
+    {
+        var (cache, validator, yarp, matcher) = NewCache();
+        var b = Host("b.test", 1);
+        await cache.ApplyAsync(Table(1, Hosts(A(1), b), Web));
+        var routes = validator.Routes;
+
+        await cache.ApplyAsync(Table(2, Hosts(A(2, r => r with { Path = "/z" })), Web), ["a.test", "b.test"], []);
+
+        Assert.Equal(routes, validator.Routes);
+        Assert.NotNull(Matched(matcher, "a.test", "/z").ProxyRouteId);
+        Assert.Null(matcher.Table.Match("b.test", "/", new DefaultHttpContext().Request));
+        Assert.Single(yarp.GetConfig().Routes);
+    }
+
     /// <summary>a.test with one route, ns/a#0.0 on /x, changed by <paramref name="change"/>.</summary>
     private static HostRoutes A(long version, Func<RouteSpec, RouteSpec>? change = null)
     {
@@ -266,7 +306,7 @@ public sealed class RouteTableCacheTests
         return new(host, version, [change is null ? route : change(route)]);
     }
 
-    private static (RouteTableCache Cache, CountingValidator Validator, InMemoryConfigProvider Yarp, RouteMatcher Matcher) NewCache()
+    internal static (RouteTableCache Cache, CountingValidator Validator, InMemoryConfigProvider Yarp, RouteMatcher Matcher) NewCache()
     {
         var yarp = new InMemoryConfigProvider([], []);
         var validator = new CountingValidator();
