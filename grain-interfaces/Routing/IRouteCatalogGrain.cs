@@ -43,7 +43,6 @@ public interface IRouteCatalogGrain : IGrainWithStringKey
     [Alias("Subscribe"), ResponseTimeout("00:00:05")]
     Task<CatalogSnapshot> Subscribe(string edgeId, long appliedGeneration, IRouteCatalogObserver observer);
 
-    /// <summary>The edges that subscribed within the observer expiry, with how far behind each is.</summary>
     /// <summary>
     /// What <see cref="Subscribe"/> does without returning the catalog: an edge reports each generation it
     /// serves with it, and fetches the whole catalog only when the returned generation is one it has not seen.
@@ -52,6 +51,7 @@ public interface IRouteCatalogGrain : IGrainWithStringKey
     [Alias("ReportServed"), ResponseTimeout("00:00:05")]
     Task<long> ReportServed(string edgeId, long appliedGeneration, IRouteCatalogObserver observer);
 
+    /// <summary>The edges that subscribed within the observer expiry, with how far behind each is.</summary>
     [Alias("GetEdges"), ResponseTimeout("00:00:05")]
     Task<ImmutableArray<EdgeStatus>> GetEdges();
 
