@@ -27,6 +27,9 @@ internal sealed class AccessLogWriter(AccessLogOutput output, ProxyMetrics metri
 
     private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(100);
 
+    // The batch as characters for the TextWriter, reused: a string per batch was most of what the log allocated.
+    private char[] _chars = [];
+
     public void TryWrite(in AccessLogEntry entry)
     {
         if (!_queue.Writer.TryWrite(entry))
@@ -80,8 +83,15 @@ internal sealed class AccessLogWriter(AccessLogOutput output, ProxyMetrics metri
             return;
         }
 
+        var count = Encoding.UTF8.GetMaxCharCount(buffer.WrittenCount);
+        if (_chars.Length < count)
+        {
+            _chars = new char[Math.Max(count, _chars.Length * 2)];
+        }
+
+        count = Encoding.UTF8.GetChars(buffer.WrittenSpan, _chars);
         // One Write call per batch: Console.Out is synchronized, so lines never interleave with log messages.
-        output.Writer.Write(Encoding.UTF8.GetString(buffer.WrittenSpan));
+        output.Writer.Write(_chars, 0, count);
         output.Writer.Flush();
         buffer.ResetWrittenCount();
     }
@@ -89,7 +99,10 @@ internal sealed class AccessLogWriter(AccessLogOutput output, ProxyMetrics metri
     internal static void Format(Utf8JsonWriter json, in AccessLogEntry e)
     {
         json.WriteStartObject();
-        json.WriteString("time", e.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+        // Formatted into the line's bytes: no string per line for the time or the client address.
+        Span<byte> text = stackalloc byte[64];
+        e.Time.UtcDateTime.TryFormat(text, out var written, "yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+        json.WriteString("time", text[..written]);
         json.WriteString("method", e.Method);
         json.WriteString("host", e.Host);
         json.WriteString("path", e.Path);
@@ -99,7 +112,15 @@ internal sealed class AccessLogWriter(AccessLogOutput output, ProxyMetrics metri
         json.WriteNumber("status", e.Status);
         json.WriteNumber("durationMs", Math.Round(e.DurationMs, 3));
         json.WriteNumber("bytes", e.Bytes);
-        json.WriteString("clientIp", e.ClientIp?.ToString());
+        if (e.ClientIp is { } ip && ip.TryFormat(text, out written))
+        {
+            json.WriteString("clientIp", text[..written]);
+        }
+        else
+        {
+            json.WriteNull("clientIp");
+        }
+
         json.WriteString("rateLimit", e.RateLimit);
         if (e.Cache is not null)
         {

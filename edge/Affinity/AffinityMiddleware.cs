@@ -28,7 +28,8 @@ internal sealed class AffinityMiddleware(AffinityPins pins, ClientIpResolver cli
             && KeyOf(context, spec, clientIp) is { } key
             && await pins.PickAsync(proxy.Cluster.Config.ClusterId, key, spec, candidates) is { } destination)
         {
-            proxy.AvailableDestinations = [destination];
+            // A destination is a list of itself in YARP: no array per request.
+            proxy.AvailableDestinations = destination;
         }
 
         await next();

@@ -22,7 +22,8 @@ internal sealed partial class AffinityPins(
     /// <summary>How long a fallback answer is used before the grain is asked again.</summary>
     private static readonly TimeSpan ProvisionalFor = TimeSpan.FromSeconds(1);
 
-    private readonly ConcurrentDictionary<string, Pin> _pins = new(StringComparer.Ordinal);
+    // Keyed by (cluster, affinity key), not by the grain key: a hit, every request's case, builds no string.
+    private readonly ConcurrentDictionary<(string Cluster, string Key), Pin> _pins = new();
     private long _lookups;
     private long _fallbacks;
 
@@ -34,7 +35,7 @@ internal sealed partial class AffinityPins(
 
     public async ValueTask<DestinationState?> PickAsync(string clusterId, string key, AffinitySpec spec, IReadOnlyList<DestinationState> available)
     {
-        var cacheKey = IAffinityGrain.Key(clusterId, key);
+        var cacheKey = (clusterId, key);
         var now = time.GetTimestamp();
         if (_pins.TryGetValue(cacheKey, out var pin) && pin.IsFresh(now, time) && Find(available, pin.DestinationId) is { } cached)
         {
@@ -51,7 +52,7 @@ internal sealed partial class AffinityPins(
         Interlocked.Increment(ref _lookups);
         try
         {
-            var resolved = await grains.GetGrain<IAffinityGrain>(cacheKey).Resolve(spec.Ttl).WaitAsync(options.Value.LookupTimeout, time);
+            var resolved = await grains.GetGrain<IAffinityGrain>(IAffinityGrain.Key(clusterId, key)).Resolve(spec.Ttl).WaitAsync(options.Value.LookupTimeout, time);
             if (Find(available, resolved.DestinationId) is { } pinned)
             {
                 Store(cacheKey, new Pin(pinned.DestinationId, spec.Ttl, now, provisionalUntil: null));
@@ -75,7 +76,7 @@ internal sealed partial class AffinityPins(
         return fallback;
     }
 
-    private void Store(string cacheKey, Pin pin)
+    private void Store((string Cluster, string Key) cacheKey, Pin pin)
     {
         if (_pins.Count < options.Value.MaxEntries || _pins.ContainsKey(cacheKey))
         {
@@ -128,12 +129,12 @@ internal sealed partial class AffinityPins(
         {
             if (time.GetElapsedTime(pin.LastUsed, now) > pin.Ttl)
             {
-                _pins.TryRemove(new KeyValuePair<string, Pin>(cacheKey, pin));
+                _pins.TryRemove(new KeyValuePair<(string, string), Pin>(cacheKey, pin));
             }
             else if (pin.ProvisionalUntil is null && pin.LastUsed > pin.Touched && time.GetElapsedTime(pin.Touched, now) >= pin.Ttl / 4)
             {
                 pin.Touched = now;
-                grains.GetGrain<IAffinityGrain>(cacheKey).Touch(pin.Ttl).Ignore();
+                grains.GetGrain<IAffinityGrain>(IAffinityGrain.Key(cacheKey.Cluster, cacheKey.Key)).Touch(pin.Ttl).Ignore();
             }
         }
     }

@@ -44,26 +44,33 @@ public static class RateLimitingExtensions
         var decisions = app.ApplicationServices.GetRequiredService<RateLimitLeases>().Decisions;
         app.Use((context, next) =>
         {
-            context.Items[DecisionStarted] = Stopwatch.GetTimestamp();
+            // Only where a limit applies: Items is a dictionary allocated on first use, which a request without a limit need not pay for.
+            if (IsLimited(context))
+            {
+                context.Items[DecisionStarted] = Stopwatch.GetTimestamp();
+            }
+
             return next(context);
         });
         app.UseRateLimiter();
         // Reached only by admitted requests: what the limiter added to them.
         return app.Use((context, next) =>
         {
-            if (context.Items.TryGetValue(DecisionStarted, out var started) && started is long start)
+            if (IsLimited(context))
             {
-                decisions.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
-            }
+                if (context.Items.TryGetValue(DecisionStarted, out var started) && started is long start)
+                {
+                    decisions.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
+                }
 
-            if (context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>() is not null)
-            {
                 context.Features.Get<IAccessLogFeature>()?.RateLimit = "admitted";
             }
 
             return next(context);
         });
     }
+
+    private static bool IsLimited(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>() is not null;
 
     /// <summary>/diag/ratelimits (this edge) and /diag/ratelimits/{policy}/{partition} (the shared bucket, from its grain).</summary>
     internal static void MapRateLimitDiagnostics(this IEndpointRouteBuilder diag)

@@ -94,6 +94,8 @@ public sealed class AccessLogTests
 
         public override void Write(char value) => Write(value.ToString());
 
+        public override void Write(char[] buffer, int index, int count) => Write(new string(buffer, index, count));
+
         public override void Write(string? value)
         {
             _running.Wait();

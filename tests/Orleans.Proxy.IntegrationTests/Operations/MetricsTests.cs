@@ -31,6 +31,9 @@ public sealed class MetricsTests
         var scrape = await Scrape(edge);
         Assert.Equal(forwardedBefore + 5, PrometheusText.Value(scrape, "http_client_request_duration_seconds_count", port));
         Assert.True(PrometheusText.Has(scrape, "http_server_request_duration_seconds_count"));
+        // Active requests are yarp_proxy_requests_current's; the up-down counters of ASP.NET Core and HttpClient are not collected.
+        Assert.False(PrometheusText.Has(scrape, "http_server_active_requests"));
+        Assert.False(PrometheusText.Has(scrape, "http_client_active_requests"));
         Assert.True(PrometheusText.Has(scrape, "kestrel_active_connections"));
         Assert.True(PrometheusText.Has(scrape, "orleans_catalog_activations"));
         await Eventually.Until(async () => PrometheusText.Value(await Scrape(edge), "yarp_proxy_requests_started_total") >= 5, "YARP's counters are published");
