@@ -44,5 +44,9 @@ internal static class RateLimitRoutes
         ClientIpResolver.TryParseRange(range, out var network) ? network : new IPNetwork(IPAddress.None, 32);
 
     /// <summary>A policy and its parsed whitelist.</summary>
-    internal sealed record Policy(RateLimitSpec Spec, IPNetwork[] Whitelist);
+    internal sealed record Policy(RateLimitSpec Spec, IPNetwork[] Whitelist)
+    {
+        /// <summary>The bucket grain key before the partition, built once rather than on every request.</summary>
+        public string KeyPrefix { get; } = IRateLimitGrain.Key(Spec, string.Empty);
+    }
 }

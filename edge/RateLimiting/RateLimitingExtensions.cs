@@ -33,7 +33,7 @@ public static class RateLimitingExtensions
         builder.Services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.AddPolicy<string, SharedRateLimiterPolicy>(PolicyName);
+            options.AddPolicy<RateLimitPartitionKey, SharedRateLimiterPolicy>(PolicyName);
         });
         return builder;
     }

@@ -1,5 +1,6 @@
 using Orleans.Proxy.Edge.AccessLog;
 using System.Globalization;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
@@ -18,42 +19,67 @@ namespace Orleans.Proxy.Edge.RateLimiting;
 /// a request to its partitions (one per policy of the route) and ASP.NET Core caches one limiter
 /// per partition, disposing it (which returns its unused tokens) after it has been idle a while.
 /// </summary>
-internal sealed class SharedRateLimiterPolicy(RateLimitLeases leases, ClientIpResolver clientIp) : IRateLimiterPolicy<string>
+internal sealed class SharedRateLimiterPolicy : IRateLimiterPolicy<RateLimitPartitionKey>
 {
     private const int MaxKeyLength = 128;
 
+    private readonly ClientIpResolver _clientIp;
+
+    // One delegate for every request: a lambda capturing the request's partitions would be allocated on each.
+    private readonly Func<RateLimitPartitionKey, RateLimiter> _createLimiter;
+
+    public SharedRateLimiterPolicy(RateLimitLeases leases, ClientIpResolver clientIp)
+    {
+        _clientIp = clientIp;
+        _createLimiter = key => key.Specs.Length == 1
+            ? new LeasedRateLimiter(key.Specs[0], key.Partitions[0], leases)
+            : new OwningChain([.. key.Specs.Select((spec, i) => new LeasedRateLimiter(spec, key.Partitions[i], leases))]);
+    }
+
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = WriteRejection;
 
-    public RateLimitPartition<string> GetPartition(HttpContext httpContext)
+    public RateLimitPartition<RateLimitPartitionKey> GetPartition(HttpContext httpContext)
     {
         var route = httpContext.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Config;
         var policies = route is null ? [] : RateLimitRoutes.For(route);
         if (policies.Length == 0)
         {
-            return RateLimitPartition.GetNoLimiter(string.Empty);
+            return RateLimitPartition.GetNoLimiter(RateLimitPartitionKey.None);
         }
 
-        var address = clientIp.Resolve(httpContext);
-        var parts = new List<(RateLimitSpec Spec, string Partition)>(policies.Length);
+        var address = _clientIp.Resolve(httpContext);
+        var applies = 0;
+        foreach (var policy in policies)
+        {
+            applies += ClientIpResolver.IsTrusted(address, policy.Whitelist) ? 0 : 1;
+        }
+
+        if (applies == 0)
+        {
+            return RateLimitPartition.GetNoLimiter(RateLimitPartitionKey.None);
+        }
+
+        var specs = new RateLimitSpec[applies];
+        var partitions = new string[applies];
+        var routeId = httpContext.Features.GetRequiredFeature<RouteMatchFeature>().Route.RouteId;
+        string? keyPrefix = null;
+        var next = 0;
         foreach (var policy in policies)
         {
             if (!ClientIpResolver.IsTrusted(address, policy.Whitelist))
             {
+                keyPrefix ??= policy.KeyPrefix;
+                specs[next] = policy.Spec;
                 // Keyed by route: the matched route's own id, not its YARP route's, which other routes may share.
-                parts.Add((policy.Spec, PartitionKey(policy.Spec, httpContext, httpContext.Features.GetRequiredFeature<RouteMatchFeature>().Route.RouteId, address.ToString())));
+                partitions[next++] = PartitionKey(policy.Spec, httpContext, routeId, address);
             }
         }
 
-        if (parts.Count == 0)
-        {
-            return RateLimitPartition.GetNoLimiter(string.Empty);
-        }
-
         // The parameters are part of the key: a changed policy gets a fresh limiter, the old one idles out.
-        var key = string.Join('\n', parts.Select(p => IRateLimitGrain.Key(p.Spec, p.Partition)));
-        return RateLimitPartition.Get(key, _ => parts.Count == 1
-            ? new LeasedRateLimiter(parts[0].Spec, parts[0].Partition, leases)
-            : new OwningChain([.. parts.Select(p => new LeasedRateLimiter(p.Spec, p.Partition, leases))]));
+        var key = applies == 1
+            ? string.Concat(keyPrefix, partitions[0])
+            : string.Join('\n', specs.Select((spec, i) => IRateLimitGrain.Key(spec, partitions[i])));
+        return RateLimitPartition.Get(new RateLimitPartitionKey(key, specs, partitions), _createLimiter);
     }
 
     /// <summary>
@@ -94,12 +120,12 @@ internal sealed class SharedRateLimiterPolicy(RateLimitLeases leases, ClientIpRe
         }
     }
 
-    internal static string PartitionKey(RateLimitSpec spec, HttpContext context, string routeId, string clientAddress) => spec.Key switch
+    private static string PartitionKey(RateLimitSpec spec, HttpContext context, string routeId, IPAddress clientAddress) => spec.Key switch
     {
         RateLimitKeyKind.Route => routeId,
         RateLimitKeyKind.Host => context.Request.Host.Host.ToLowerInvariant(),
         RateLimitKeyKind.Header => Bounded(context.Request.Headers[spec.HeaderName!].ToString()),
-        _ => clientAddress,
+        _ => clientAddress.ToString(),
     };
 
     // Keys name grains: a long header value is hashed, so a client cannot make keys of any size.
@@ -125,4 +151,29 @@ internal sealed class SharedRateLimiterPolicy(RateLimitLeases leases, ClientIpRe
 
         return ValueTask.CompletedTask;
     }
+}
+
+/// <summary>
+/// A request's rate-limit partition: the limiter cache's key (compared by <see cref="Key"/>), and the
+/// specs and partitions a new limiter for it is built from.
+/// </summary>
+internal sealed class RateLimitPartitionKey(string key, RateLimitSpec[] specs, string[] partitions) : IEquatable<RateLimitPartitionKey>
+{
+    /// <summary>Requests no policy applies to.</summary>
+    public static readonly RateLimitPartitionKey None = new(string.Empty, [], []);
+
+    /// <summary>The bucket grain's key per policy ("policy#rate/period/capacity|partition"), one per line.</summary>
+    public string Key { get; } = key;
+
+    public RateLimitSpec[] Specs { get; } = specs;
+
+    public string[] Partitions { get; } = partitions;
+
+    public bool Equals(RateLimitPartitionKey? other) => other is not null && string.Equals(Key, other.Key, StringComparison.Ordinal);
+
+    public override bool Equals(object? obj) => Equals(obj as RateLimitPartitionKey);
+
+    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Key);
+
+    public override string ToString() => Key;
 }
