@@ -158,6 +158,7 @@ internal class NullGrains : DispatchProxy
         {
             IVersioned versioned => versioned.Version,
             CatalogSnapshot catalog => catalog.Generation,
+            CatalogDelta delta => delta.Generation,
             _ => throw new NotSupportedException(targetMethod.Name),
         };
         return Task.FromResult(new VersionedWrite(true, written));
