@@ -58,16 +58,26 @@ internal sealed partial class FileRouteSource(
         LogWatching(directory);
 
         var readAll = true;
+        var lastFullReading = time.GetTimestamp();
         while (!stoppingToken.IsCancellationRequested)
         {
-            Load(folder, readAll ? null : TakeNamed(ref readAll));
-            var fullReading = time.GetTimestamp();
-            if (!await changed.WaitAsync(options.Value.ResyncInterval, stoppingToken))
+            var named = TakeNamed(ref readAll);
+            Load(folder, named);
+            if (named is null)
+            {
+                lastFullReading = time.GetTimestamp();
+            }
+
+            // Under steady changes the full reading is still due: the next change then reads every file, after its debounce.
+            var untilFullReading = options.Value.ResyncInterval - time.GetElapsedTime(lastFullReading);
+            var overdue = untilFullReading <= TimeSpan.Zero;
+            if (!await changed.WaitAsync(overdue ? TimeSpan.Zero : untilFullReading, stoppingToken))
             {
                 readAll = true;
                 continue;
             }
 
+            readAll = overdue;
             LogChanged(directory);
 
             // The debounce runs from the first event, not from when this loop saw it: a change that came while the files
@@ -88,8 +98,6 @@ internal sealed partial class FileRouteSource(
             {
                 await changed.WaitAsync(stoppingToken);
             }
-
-            readAll = time.GetElapsedTime(fullReading) >= options.Value.ResyncInterval;
         }
     }
 
@@ -107,7 +115,7 @@ internal sealed partial class FileRouteSource(
         }
     }
 
-    /// <summary>The paths named since the last call; null (read everything) when the watcher failed or <paramref name="readAll"/> is set.</summary>
+    /// <summary>The paths named since the last call, which starts the next change's debounce; null (read everything) when the watcher failed or <paramref name="readAll"/> is set.</summary>
     private HashSet<string>? TakeNamed(ref bool readAll)
     {
         lock (_lock)

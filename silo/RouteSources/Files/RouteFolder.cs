@@ -27,11 +27,13 @@ internal sealed class RouteFolder(string directory)
     {
         var paths = RouteFiles.Find(directory);
         var present = paths.ToHashSet(StringComparer.Ordinal);
-        var changed = _files.Keys.Count(p => !present.Contains(p)) > 0;
-        foreach (var gone in _files.Keys.Where(p => !present.Contains(p)).ToList())
+        var gone = _files.Keys.Where(p => !present.Contains(p)).ToList();
+        foreach (var path in gone)
         {
-            _files.Remove(gone);
+            _files.Remove(path);
         }
+
+        var changed = gone.Count > 0;
 
         var read = 0;
         var parsed = new List<(string, int, int)>();
