@@ -5,48 +5,56 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Proxy.Routing;
 using Orleans.Proxy.Silo.Publishing;
-using Orleans.Proxy.Translation.Files;
+using Orleans.Proxy.Silo.RouteSources.Files;
 using Orleans.Proxy.Translation.Ingress;
 using Orleans.Proxy.Translation.Ingress.LastGood;
 
 // The table of bench/scale/scale.py: each Ingress its own host with Prefix /a and Exact /b to its own Service
-// (one EndpointSlice of three endpoints), 250 per file. One change rewrites one Ingress in the first file, as the file
-// source sees it: that file is read again (only its changed document is parsed), the other files keep their reading.
+// (one EndpointSlice of three endpoints), 250 per file, in a temporary folder. One change rewrites one Ingress in the
+// first file and the folder is read as the file source reads it: the named file again (only its changed document is
+// parsed), the other files known unchanged by their stamp.
 const int HostsPerFile = 250;
 var size = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
 var changes = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
 
-var files = new List<ClusterObjects>();
-var changedFile = new IncrementalYamlReader();
-for (var start = 0; start < size; start += HostsPerFile)
-{
-    var content = Encoding.UTF8.GetBytes(Table(start, Math.Min(size, start + HostsPerFile), changed: null));
-    files.Add((start == 0 ? changedFile.Read($"hosts-{start:D6}.yaml", content) : KubernetesYamlReader.Read($"hosts-{start:D6}.yaml", content)).Objects);
-}
-
-var versions = new LastGoodVersions();
-var publisher = new RoutePublisher(NullGrains.Factory(), TimeProvider.System, NullLogger<RoutePublisher>.Instance);
-var first = Stopwatch.StartNew();
-var state = versions.Convert(ClusterObjects.Combine(files), []);
-await publisher.PublishAsync(state, rewriteAll: false, CancellationToken.None);
-Console.WriteLine($"{size} Ingresses, {state.Hosts.Count} hosts, {state.Backends.Count} backends: first conversion and publication {first.ElapsedMilliseconds} ms");
-
 var stages = new Dictionary<string, List<double>>(StringComparer.Ordinal);
-for (var change = 1; change <= changes; change++)
+var directory = Directory.CreateTempSubdirectory("conversion-bench-").FullName;
+try
 {
-    var content = Encoding.UTF8.GetBytes(Table(0, Math.Min(size, HostsPerFile), changed: change));
-    var watch = Stopwatch.StartNew();
-    files[0] = changedFile.Read("hosts-000000.yaml", content).Objects;
-    Lap("read the changed file (IncrementalYamlReader)", watch);
-    var objects = ClusterObjects.Combine(files);
-    Lap("combine files", watch);
-    var full = IngressConverter.Convert(objects);
-    Lap("full IngressConverter.Convert (reference)", watch);
-    state = versions.Convert(objects, []);
-    Lap("LastGoodVersions.Convert (what the file source runs)", watch);
+    for (var start = 0; start < size; start += HostsPerFile)
+    {
+        File.WriteAllText(Path.Combine(directory, $"hosts-{start:D6}.yaml"), Table(start, Math.Min(size, start + HostsPerFile), changed: null));
+    }
+
+    var folder = new RouteFolder(directory);
+    var versions = new LastGoodVersions();
+    var publisher = new RoutePublisher(NullGrains.Factory(), TimeProvider.System, NullLogger<RoutePublisher>.Instance);
+    var first = Stopwatch.StartNew();
+    var state = versions.Convert(folder.Read(named: null).Objects, []);
     await publisher.PublishAsync(state, rewriteAll: false, CancellationToken.None);
-    Lap("RoutePublisher.PublishAsync (diff, no-op grains)", watch);
-    GC.KeepAlive(full);
+    Console.WriteLine($"{size} Ingresses, {state.Hosts.Count} hosts, {state.Backends.Count} backends: first reading, conversion and publication {first.ElapsedMilliseconds} ms");
+
+    var changedFile = Path.Combine(directory, "hosts-000000.yaml");
+    for (var change = 1; change <= changes; change++)
+    {
+        File.WriteAllText(changedFile, Table(0, Math.Min(size, HostsPerFile), changed: change));
+        var watch = Stopwatch.StartNew();
+        var objects = folder.Read(new HashSet<string>([changedFile], StringComparer.Ordinal)).Objects;
+        Lap("read the folder (RouteFolder: the named file, the others stamped)", watch);
+        var full = IngressConverter.Convert(objects);
+        Lap("full IngressConverter.Convert (reference)", watch);
+        state = versions.Convert(objects, []);
+        Lap("LastGoodVersions.Convert (what the file source runs)", watch);
+        await publisher.PublishAsync(state, rewriteAll: false, CancellationToken.None);
+        Lap("RoutePublisher.PublishAsync (diff, no-op grains)", watch);
+        folder.Read(named: null);
+        Lap("read every file (each Routes:ResyncInterval; before, each change)", watch);
+        GC.KeepAlive(full);
+    }
+}
+finally
+{
+    Directory.Delete(directory, recursive: true);
 }
 
 Console.WriteLine($"one Ingress changed, {changes} times (ms):");
@@ -150,6 +158,7 @@ internal class NullGrains : DispatchProxy
         {
             IVersioned versioned => versioned.Version,
             CatalogSnapshot catalog => catalog.Generation,
+            CatalogDelta delta => delta.Generation,
             _ => throw new NotSupportedException(targetMethod.Name),
         };
         return Task.FromResult(new VersionedWrite(true, written));

@@ -38,11 +38,11 @@ public sealed class RoutesOptions
     /// <summary>Folder of Kubernetes YAML files (file mode). Empty: no file source.</summary>
     public string? Directory { get; set; }
 
-    /// <summary>Full rewrite of every grain, the safety net for state lost in a crash.</summary>
+    /// <summary>Full rewrite of every grain, the safety net for state lost in a crash; in file mode also a reading of every file, the safety net for lost watcher events.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Quiet time after a file event before reading, so a half-written file is not read.</summary>
+    /// <summary>Wait from the first file event of a change before reading, so a half-written file is not read.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan FileDebounce { get; set; } = TimeSpan.FromMilliseconds(50);
 }

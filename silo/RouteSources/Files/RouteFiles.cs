@@ -22,4 +22,36 @@ internal static class RouteFiles
         stream.ReadExactly(content);
         return content;
     }
+
+    /// <summary>What tells a file's content changed without reading it: the file its path resolves to, and its length and last write time.</summary>
+    /// <param name="Target">The path with every symbolic link resolved: a Kubernetes ConfigMap mount swaps its <c>..data</c> link to a new folder.</param>
+    /// <param name="LastWrite">In ticks (100 ns); a rewrite of the same length within one tick of the file system's clock keeps it, which the watcher's event or the periodic full reading catch.</param>
+    public readonly record struct FileStamp(string Target, long Length, long LastWrite);
+
+    public static FileStamp Stamp(string file)
+    {
+        var target = Resolve(Path.GetFullPath(file), depth: 0);
+        var info = new FileInfo(target);
+        return info.Exists ? new FileStamp(target, info.Length, info.LastWriteTimeUtc.Ticks) : throw new FileNotFoundException("gone", file);
+    }
+
+    /// <summary>The path with every link in it resolved, from its root down.</summary>
+    private static string Resolve(string path, int depth)
+    {
+        // Links that lead in a circle: give up as the operating system would (ELOOP).
+        if (depth > 40)
+        {
+            throw new IOException($"too many levels of symbolic links at {path}");
+        }
+
+        var root = Path.GetPathRoot(path)!;
+        var resolved = root;
+        foreach (var part in path[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = Path.Combine(resolved, part);
+            resolved = new FileInfo(next).LinkTarget is { } target ? Resolve(Path.GetFullPath(target, resolved), depth + 1) : next;
+        }
+
+        return resolved;
+    }
 }
