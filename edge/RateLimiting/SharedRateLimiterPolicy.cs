@@ -31,9 +31,9 @@ internal sealed class SharedRateLimiterPolicy : IRateLimiterPolicy<RateLimitPart
     public SharedRateLimiterPolicy(RateLimitLeases leases, ClientIpResolver clientIp)
     {
         _clientIp = clientIp;
-        _createLimiter = key => key.Specs.Length == 1
-            ? new LeasedRateLimiter(key.Specs[0], key.Partitions[0], leases)
-            : new OwningChain([.. key.Specs.Select((spec, i) => new LeasedRateLimiter(spec, key.Partitions[i], leases))]);
+        _createLimiter = key => key.Policies.Length == 1
+            ? new LeasedRateLimiter(key.Policies[0].Spec, key.Partitions[0], leases)
+            : new OwningChain([.. key.Policies.Select((policy, i) => new LeasedRateLimiter(policy.Spec, key.Partitions[i], leases))]);
     }
 
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = WriteRejection;
@@ -48,38 +48,36 @@ internal sealed class SharedRateLimiterPolicy : IRateLimiterPolicy<RateLimitPart
         }
 
         var address = _clientIp.Resolve(httpContext);
-        var applies = 0;
-        foreach (var policy in policies)
-        {
-            applies += ClientIpResolver.IsTrusted(address, policy.Whitelist) ? 0 : 1;
-        }
-
-        if (applies == 0)
-        {
-            return RateLimitPartition.GetNoLimiter(RateLimitPartitionKey.None);
-        }
-
-        var specs = new RateLimitSpec[applies];
-        var partitions = new string[applies];
-        var routeId = httpContext.Features.GetRequiredFeature<RouteMatchFeature>().Route.RouteId;
-        string? keyPrefix = null;
-        var next = 0;
+        var applied = new RateLimitRoutes.Policy[policies.Length];
+        var partitions = new string[policies.Length];
+        var count = 0;
         foreach (var policy in policies)
         {
             if (!ClientIpResolver.IsTrusted(address, policy.Whitelist))
             {
-                keyPrefix ??= policy.KeyPrefix;
-                specs[next] = policy.Spec;
+                applied[count] = policy;
                 // Keyed by route: the matched route's own id, not its YARP route's, which other routes may share.
-                partitions[next++] = PartitionKey(policy.Spec, httpContext, routeId, address);
+                partitions[count++] = PartitionKey(policy.Spec, httpContext, httpContext.Features.GetRequiredFeature<RouteMatchFeature>().Route.RouteId, address);
             }
         }
 
+        if (count == 0)
+        {
+            return RateLimitPartition.GetNoLimiter(RateLimitPartitionKey.None);
+        }
+
+        // A whitelist exempted this client from some of the route's policies.
+        if (count < policies.Length)
+        {
+            Array.Resize(ref applied, count);
+            Array.Resize(ref partitions, count);
+        }
+
         // The parameters are part of the key: a changed policy gets a fresh limiter, the old one idles out.
-        var key = applies == 1
-            ? string.Concat(keyPrefix, partitions[0])
-            : string.Join('\n', specs.Select((spec, i) => IRateLimitGrain.Key(spec, partitions[i])));
-        return RateLimitPartition.Get(new RateLimitPartitionKey(key, specs, partitions), _createLimiter);
+        var key = count == 1
+            ? string.Concat(applied[0].KeyPrefix, partitions[0])
+            : string.Join('\n', applied.Select((policy, i) => string.Concat(policy.KeyPrefix, partitions[i])));
+        return RateLimitPartition.Get(new RateLimitPartitionKey(key, applied, partitions), _createLimiter);
     }
 
     /// <summary>
@@ -155,9 +153,9 @@ internal sealed class SharedRateLimiterPolicy : IRateLimiterPolicy<RateLimitPart
 
 /// <summary>
 /// A request's rate-limit partition: the limiter cache's key (compared by <see cref="Key"/>), and the
-/// specs and partitions a new limiter for it is built from.
+/// policies that apply and their partitions, which a new limiter for it is built from.
 /// </summary>
-internal sealed class RateLimitPartitionKey(string key, RateLimitSpec[] specs, string[] partitions) : IEquatable<RateLimitPartitionKey>
+internal sealed class RateLimitPartitionKey(string key, RateLimitRoutes.Policy[] policies, string[] partitions) : IEquatable<RateLimitPartitionKey>
 {
     /// <summary>Requests no policy applies to.</summary>
     public static readonly RateLimitPartitionKey None = new(string.Empty, [], []);
@@ -165,7 +163,7 @@ internal sealed class RateLimitPartitionKey(string key, RateLimitSpec[] specs, s
     /// <summary>The bucket grain's key per policy ("policy#rate/period/capacity|partition"), one per line.</summary>
     public string Key { get; } = key;
 
-    public RateLimitSpec[] Specs { get; } = specs;
+    public RateLimitRoutes.Policy[] Policies { get; } = policies;
 
     public string[] Partitions { get; } = partitions;
 

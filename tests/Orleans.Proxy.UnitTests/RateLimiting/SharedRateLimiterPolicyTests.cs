@@ -55,17 +55,17 @@ public sealed class SharedRateLimiterPolicyTests
         }
 
         var both = KeyFor("192.0.2.7");
-        Assert.Equal([perClient.PolicyId, perKey.PolicyId], both.Specs.Select(s => s.PolicyId));
+        Assert.Equal([perClient.PolicyId, perKey.PolicyId], both.Policies.Select(p => p.Spec.PolicyId));
         Assert.Equal(["192.0.2.7", "k1"], both.Partitions);
         Assert.Equal($"{IRateLimitGrain.Key(perClient, "192.0.2.7")}\n{IRateLimitGrain.Key(perKey, "k1")}", both.Key);
 
         // The loopback client is exempt from the per-key limit only: the per-client one alone applies.
         var loopback = KeyFor("127.0.0.1");
-        Assert.Equal([perClient.PolicyId], loopback.Specs.Select(s => s.PolicyId));
+        Assert.Equal([perClient.PolicyId], loopback.Policies.Select(p => p.Spec.PolicyId));
         Assert.Equal(IRateLimitGrain.Key(perClient, "127.0.0.1"), loopback.Key);
 
         var inside = KeyFor("10.1.2.3");
-        Assert.Equal([perKey.PolicyId], inside.Specs.Select(s => s.PolicyId));
+        Assert.Equal([perKey.PolicyId], inside.Policies.Select(p => p.Spec.PolicyId));
         Assert.Equal(IRateLimitGrain.Key(perKey, "k1"), inside.Key);
         Assert.Equal(KeyFor("10.9.9.9"), inside);
     }
