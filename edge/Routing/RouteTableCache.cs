@@ -62,16 +62,17 @@ internal sealed partial class RouteTableCache(
 
         // The table first: diagnostics and pipeline steps (passive health) read a route's settings
         // from it. The matcher last, once YARP has the endpoints of the new routes (until then, a
-        // route without an endpoint is passed over and the previous table's answer stands); the
-        // routes it no longer names leave YARP with its next update, not before.
+        // route without an endpoint is passed over); the routes and backends it no longer names
+        // leave YARP with its next update, not before, since the matcher serves the previous table meanwhile.
         var previous = Volatile.Read(ref _table);
         Volatile.Write(ref _table, table);
         var updated = _shared.Added || _backendsChanged;
+        var leaving = Leaving(backends);
         if (updated)
         {
             try
             {
-                UpdateYarp();
+                UpdateYarp(leaving);
             }
             catch
             {
@@ -89,6 +90,13 @@ internal sealed partial class RouteTableCache(
         Commit(backends, Release);
         matcher.Apply(table, hosts.Select(c => c.Key), host => _hosts.TryGetValue(host, out var built) ? built.ProxyRouteIds : []);
         _shared.MatcherApplied();
+        if (leaving.Count > 0)
+        {
+            // Nothing the matcher serves names them now: they go at once, not with some later change (a deleted Service's
+            // destinations must not stay reachable). A second update only for changes that remove a backend.
+            _backendsChanged = true;
+            UpdateYarp([]);
+        }
 
         InvalidRoutes = invalid;
         AppliedAt = time.GetUtcNow();
@@ -103,27 +111,48 @@ internal sealed partial class RouteTableCache(
         }
     }
 
-    /// <summary>Hands YARP every shared route whose cluster is served, and every cluster.</summary>
-    private void UpdateYarp()
+    /// <summary>
+    /// The clusters of the backends this apply removes. The matcher serves the previous table until after YARP's update,
+    /// and that table still sends requests to these backends' routes: they stay in that update and leave YARP once the
+    /// matcher moved on (dropping them with it answered 404 in that window).
+    /// </summary>
+    private List<ClusterConfig> Leaving(List<Change<BuiltBackend>> backends)
     {
-        var routes = new List<RouteConfig>(_shared.Count);
-        var noBackend = false;
-        foreach (var route in _shared.ForUpdate(validator.Forget))
+        var leaving = new List<ClusterConfig>();
+        foreach (var change in backends)
         {
-            var withoutBackend = route.ClusterId == HttpRouteFilters.NoBackendClusterId;
-            if (withoutBackend || _backends.ContainsKey(route.ClusterId!))
+            if (change.Previous?.Valid is { } cluster && !_backends.ContainsKey(change.Key))
             {
-                routes.Add(route);
-                noBackend |= withoutBackend;
+                leaving.Add(cluster);
             }
         }
 
-        var clusters = new List<ClusterConfig>(_backends.Count + 1);
+        return leaving;
+    }
+
+    /// <summary>Hands YARP every shared route whose cluster it is given, every cluster served and those <paramref name="leaving"/>.</summary>
+    private void UpdateYarp(List<ClusterConfig> leaving)
+    {
+        var clusters = new List<ClusterConfig>(_backends.Count + leaving.Count + 1);
         foreach (var backend in _backends.Values)
         {
             if (backend.Valid is { } cluster)
             {
                 clusters.Add(cluster);
+            }
+        }
+
+        clusters.AddRange(leaving);
+        var leavingIds = leaving.Count == 0 ? null : leaving.Select(c => c.ClusterId).ToHashSet(StringComparer.Ordinal);
+        var routes = new List<RouteConfig>(_shared.Count);
+        var noBackend = false;
+        foreach (var route in _shared.ForUpdate(validator.Forget))
+        {
+            var withoutBackend = route.ClusterId == HttpRouteFilters.NoBackendClusterId;
+            if (withoutBackend || _backends.ContainsKey(route.ClusterId!) || leavingIds?.Contains(route.ClusterId!) == true)
+            {
+                routes.Add(route);
+                noBackend |= withoutBackend;
             }
         }
 

@@ -157,6 +157,33 @@ public sealed class RouteTableCacheTests
     }
 
     [Fact]
+    public async Task ApplyAsync_HostMovedToAnotherBackend_OldBackendServedUntilTheMatcherMovedOnThenDropped()
+    {
+        var (cache, _, yarp, matcher) = NewCache();
+        var blue = ImmutableDictionary<string, BackendSpec>.Empty.Add("ns/blue:80", Backend("ns/blue:80"));
+        var green = ImmutableDictionary<string, BackendSpec>.Empty.Add("ns/green:80", Backend("ns/green:80"));
+        await cache.ApplyAsync(Table(1, Hosts(Host("a.test", 1, "ns/blue:80")), blue));
+        var blueRoute = yarp.GetConfig().Routes.Single().RouteId;
+
+        // What YARP holds while the matcher still serves generation 1, which sends a.test to blue's route.
+        var duringUpdate = new List<(string[] Routes, string[] Clusters, string? Matched)>();
+        using var watch = yarp.GetConfig().ChangeToken.RegisterChangeCallback(
+            _ => duringUpdate.Add((
+                [.. yarp.GetConfig().Routes.Select(r => r.RouteId)],
+                [.. yarp.GetConfig().Clusters.Select(c => c.ClusterId)],
+                matcher.Table.Match("a.test", "/", new DefaultHttpContext().Request)?.ProxyRouteId)),
+            null);
+        await cache.ApplyAsync(Table(2, Hosts(Host("a.test", 2, "ns/green:80")), green));
+
+        var (routes, clusters, matched) = duringUpdate[0];
+        Assert.Equal(blueRoute, matched);
+        Assert.Contains(blueRoute, routes);
+        Assert.Contains("ns/blue:80", clusters);
+        Assert.Equal("ns/green:80", yarp.GetConfig().Clusters.Single().ClusterId);
+        Assert.Equal(Matched(matcher, "a.test", "/").ProxyRouteId, yarp.GetConfig().Routes.Single().RouteId);
+    }
+
+    [Fact]
     public async Task ApplyAsync_BehaviourReleasedThenUsedAgain_SameYarpRouteNoUpdate()
     {
         var (cache, validator, yarp, matcher) = NewCache();
