@@ -9,7 +9,7 @@ namespace Orleans.Proxy.Silo.RouteSources.Files;
 /// The route files of a folder as last read. A reading reads again only the files the caller names and those whose stamp
 /// (<see cref="RouteFiles.Stamp"/>) changed since their last reading; the others keep their objects and rejections, so a
 /// change costs the files it touched, not the table. A file that stops parsing keeps its last good content and is
-/// reported; a deleted file's objects go. Not thread-safe: one reader loop.
+/// reported, and so does a file read empty (as it is halfway through an in-place rewrite); a deleted file's objects go. Not thread-safe: one reader loop.
 /// </summary>
 internal sealed class RouteFolder(string directory)
 {
@@ -130,6 +130,17 @@ internal sealed class RouteFolder(string directory)
                 Stamp = null;
                 Parsed = null;
                 Rejections = [new Rejection(name, "file", $"cannot be read ({e.Message}); serving its last good content")];
+                Refused = [];
+                return;
+            }
+
+            // A file rewritten in place is empty between its truncation and its write: reading it then must not drop its
+            // routes. An emptied file keeps its last good content (its write changes the stamp); deleting it removes its objects.
+            if (content.Length == 0 && Objects is not null)
+            {
+                Stamp = stamp;
+                Parsed = null;
+                Rejections = [new Rejection(name, "file", "is empty (being written?); serving its last good content until it has content again or is deleted")];
                 Refused = [];
                 return;
             }

@@ -31,7 +31,8 @@ public sealed class LastGoodVersionFileTests
         await WaitForServingPreviousAsync(edge);
         Assert.StartsWith("200 web app.test /v1", await edge.GetBodyAsync("app.test", "/v1"));
 
-        routes.Write("ingress.yaml", "");
+        // Deleted: the file keeps only a comment (an emptied file keeps its last good content, as a half-written one would).
+        routes.Write("ingress.yaml", "# app is gone\n");
         await Eventually.Until(async () => (await edge.GetAsync("app.test", "/v1")).StatusCode == HttpStatusCode.NotFound, "the deleted Ingress is no longer served");
     }
 

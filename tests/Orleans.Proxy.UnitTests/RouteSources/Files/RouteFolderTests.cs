@@ -68,6 +68,39 @@ public sealed class RouteFolderTests : IDisposable
     }
 
     [Fact]
+    public void Read_FileEmptiedByAnInPlaceRewrite_KeepsItsObjectsUntilWritten()
+    {
+        var routes = Folder("routes");
+        var a = Write(routes, "a.yaml", Manifests.Ingress("a", "a1.test", ("/", "Prefix", "web")));
+        var folder = new RouteFolder(routes);
+        folder.Read(named: null);
+        var named = new HashSet<string>([a], StringComparer.Ordinal);
+
+        // Truncated, not written yet: what a reading sees between the two steps of File.WriteAllText or an editor's save.
+        File.WriteAllBytes(a, []);
+        var emptied = folder.Read(named);
+
+        Assert.Equal(["a1.test"], Hosts(emptied));
+        Assert.Contains(emptied.Rejections, r => r.Object == "a.yaml" && r.Reason.Contains("is empty", StringComparison.Ordinal));
+        File.WriteAllText(a, Manifests.Ingress("a", "a2.test", ("/", "Prefix", "web")));
+        var written = folder.Read(NothingNamed);
+        Assert.Equal(["a2.test"], Hosts(written));
+        Assert.Empty(written.Rejections);
+    }
+
+    [Fact]
+    public void Read_FileEmptyFromTheStart_HasNoObjectsAndNoRejection()
+    {
+        var routes = Folder("routes");
+        Write(routes, "a.yaml", "");
+
+        var reading = new RouteFolder(routes).Read(named: null);
+
+        Assert.Empty(Hosts(reading));
+        Assert.Empty(reading.Rejections);
+    }
+
+    [Fact]
     public void Read_FileDeleted_ItsObjectsGo()
     {
         var routes = Folder("routes");
