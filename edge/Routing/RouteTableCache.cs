@@ -95,7 +95,15 @@ internal sealed partial class RouteTableCache(
             // Nothing the matcher serves names them now: they go at once, not with some later change (a deleted Service's
             // destinations must not stay reachable). A second update only for changes that remove a backend.
             _backendsChanged = true;
-            UpdateYarp([]);
+            try
+            {
+                UpdateYarp([]);
+            }
+            catch (Exception e)
+            {
+                // The new table is served; the backends stay in YARP, unnamed, until its next update.
+                LogLeavingKept(e, leaving.Count);
+            }
         }
 
         InvalidRoutes = invalid;
@@ -338,6 +346,9 @@ internal sealed partial class RouteTableCache(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving routing generation {Generation}: matching only, YARP's {Routes} routes and {Clusters} clusters unchanged")]
     private partial void LogMatchingOnly(long generation, int routes, int clusters);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "YARP's update dropping {Count} backends no longer served failed; they go with its next update")]
+    private partial void LogLeavingKept(Exception exception, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "YARP refused {Item}: {Reason}; it is not served")]
     private partial void LogInvalid(string item, string reason);

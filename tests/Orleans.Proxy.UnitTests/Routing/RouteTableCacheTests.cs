@@ -184,6 +184,30 @@ public sealed class RouteTableCacheTests
     }
 
     [Fact]
+    public async Task ApplyAsync_UpdateDroppingLeavingBackendFails_NewTableServedAndTheNextApplyUpdatesYarp()
+    {
+        var (cache, _, yarp, matcher) = NewCache();
+        var blue = ImmutableDictionary<string, BackendSpec>.Empty.Add("ns/blue:80", Backend("ns/blue:80"));
+        var green = ImmutableDictionary<string, BackendSpec>.Empty.Add("ns/green:80", Backend("ns/green:80"));
+        await cache.ApplyAsync(Table(1, Hosts(Host("a.test", 1, "ns/blue:80")), blue));
+
+        // The first update (keeping blue) goes through; the second one (dropping it) fails.
+        using var first = yarp.GetConfig().ChangeToken.RegisterChangeCallback(
+            _ => yarp.GetConfig().ChangeToken.RegisterChangeCallback(_ => throw new InvalidOperationException("refused"), null), null);
+        await cache.ApplyAsync(Table(2, Hosts(Host("a.test", 2, "ns/green:80")), green));
+
+        Assert.Equal(2, cache.Current.Catalog.Generation);
+        Assert.Equal("ns/green:80", Matched(matcher, "a.test", "/").Spec.ClusterId);
+
+        // A path-only change would not update YARP; after the failed drop it does.
+        var held = yarp.GetConfig();
+        var moved = new HostRoutes("a.test", 3, [Host("a.test", 3, "ns/green:80").Routes[0] with { Path = "/moved" }]);
+        await cache.ApplyAsync(Table(3, Hosts(moved), green));
+        Assert.NotSame(held, yarp.GetConfig());
+        Assert.Equal("ns/green:80", yarp.GetConfig().Clusters.Single().ClusterId);
+    }
+
+    [Fact]
     public async Task ApplyAsync_BehaviourReleasedThenUsedAgain_SameYarpRouteNoUpdate()
     {
         var (cache, validator, yarp, matcher) = NewCache();
