@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using k8s;
 using k8s.Models;
 using Orleans.Proxy.Routing;
@@ -53,8 +54,8 @@ public sealed class LastGoodVersions
 
         var withPrevious = _convert(objects with
         {
-            Ingresses = [.. ingresses.Objects],
-            GatewayApi = objects.GatewayApi with { HttpRoutes = [.. httpRoutes.Objects] },
+            Ingresses = ingresses.Objects,
+            GatewayApi = objects.GatewayApi with { HttpRoutes = httpRoutes.Objects },
         }, settings);
 
         // The rejections describe the objects as they are now (why the new version is refused), then what is served instead.
@@ -72,29 +73,128 @@ public sealed class LastGoodVersions
     }
 
     /// <summary>The last accepted version of each object of one kind, by "Kind namespace/name" (as rejections name objects).</summary>
+    /// <remarks>
+    /// Both route sources hand over the same object for one that did not change, so a pass looks only at the objects
+    /// between the first and the last that differ (by reference, position by position) from the last pass's input, and
+    /// at the names refused then or now: a change costs what it touched, not one name per object.
+    /// </remarks>
     private sealed class Versions<T>(string kind)
-        where T : IMetadata<V1ObjectMeta>
+        where T : class, IMetadata<V1ObjectMeta>
     {
         private readonly Dictionary<string, T> _last = new(StringComparer.Ordinal);
 
+        // The last pass's input, its objects by name (in input order) and the names it refused.
+        private readonly Dictionary<string, List<T>> _present = new(StringComparer.Ordinal);
+        private ImmutableArray<T> _input = [];
+        private HashSet<string> _refused = new(StringComparer.Ordinal);
+
         /// <summary>Forgets deleted objects, remembers accepted ones; the objects to convert, with previous versions in place of refused ones.</summary>
-        public (List<T> Objects, List<(string Name, string? ResourceVersion)> Kept) Apply(IReadOnlyList<T> current, HashSet<string> refused)
+        public (ImmutableArray<T> Objects, List<(string Name, string? ResourceVersion)> Kept) Apply(ImmutableArray<T> current, HashSet<string> refused)
         {
-            var present = current.Select(Name).ToHashSet(StringComparer.Ordinal);
-            foreach (var deleted in _last.Keys.Where(k => !present.Contains(k) && !refused.Contains(k)).ToList())
+            // An object not refused now has as last version the last one of its name in the input, or none; a refused one keeps its own.
+            // That holds from the last pass for every name outside the changed objects and the refusals of both passes.
+            foreach (var name in Present(current).Concat(_refused).Where(n => !refused.Contains(n)))
             {
-                _last.Remove(deleted);
+                if (_present.TryGetValue(name, out var objects))
+                {
+                    _last[name] = objects[^1];
+                }
+                else
+                {
+                    _last.Remove(name);
+                }
             }
 
-            foreach (var accepted in current.Where(o => !refused.Contains(Name(o))))
+            _refused = refused;
+            var kept = refused.Where(_last.ContainsKey).ToList();
+            if (kept.Count == 0)
             {
-                _last[Name(accepted)] = accepted;
+                return (current, []);
             }
 
-            var kept = refused.Where(_last.ContainsKey).ToHashSet(StringComparer.Ordinal);
+            var replaced = kept.SelectMany(k => _present.GetValueOrDefault(k, [])).ToHashSet(ReferenceEqualityComparer.Instance);
             return (
-                [.. current.Where(o => !kept.Contains(Name(o))), .. kept.Order(StringComparer.Ordinal).Select(k => _last[k])],
+                [.. current.Where(o => !replaced.Contains(o)), .. kept.Order(StringComparer.Ordinal).Select(k => _last[k])],
                 [.. kept.Select(k => (k, _last[k].Metadata?.ResourceVersion))]);
+        }
+
+        /// <summary>Brings the objects by name up to <paramref name="current"/>; the names whose objects changed.</summary>
+        private HashSet<string> Present(ImmutableArray<T> current)
+        {
+            var input = _input;
+            _input = current;
+            var from = 0;
+            var common = Math.Min(current.Length, input.Length);
+            while (from < common && ReferenceEquals(current[from], input[from]))
+            {
+                from++;
+            }
+
+            var tail = 0;
+            while (tail < common - from && ReferenceEquals(current[^(tail + 1)], input[^(tail + 1)]))
+            {
+                tail++;
+            }
+
+            // Objects outside [from, length - tail) are the same in both inputs; the ones inside left, or came.
+            var left = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var o in input.AsSpan(from, input.Length - tail - from))
+            {
+                var name = Name(o);
+                left[name] = left.GetValueOrDefault(name) + 1;
+            }
+
+            var came = new Dictionary<string, List<T>>(StringComparer.Ordinal);
+            foreach (var o in current.AsSpan(from, current.Length - tail - from))
+            {
+                Add(came, Name(o), o);
+            }
+
+            // A name of one object before and after is brought up to date here; one that several objects share (a
+            // duplicate) is looked for again in the whole input, since which comes last depends on the objects outside.
+            var touched = left.Keys.Union(came.Keys).ToHashSet(StringComparer.Ordinal);
+            var again = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var name in touched)
+            {
+                var before = _present.GetValueOrDefault(name)?.Count ?? 0;
+                var arrived = came.GetValueOrDefault(name);
+                if (before > 1 || before - left.GetValueOrDefault(name) + (arrived?.Count ?? 0) > 1)
+                {
+                    again.Add(name);
+                    _present.Remove(name);
+                }
+                else if (arrived is not null)
+                {
+                    _present[name] = arrived;
+                }
+                else
+                {
+                    _present.Remove(name);
+                }
+            }
+
+            if (again.Count > 0)
+            {
+                foreach (var o in current)
+                {
+                    if (Name(o) is var name && again.Contains(name))
+                    {
+                        Add(_present, name, o);
+                    }
+                }
+            }
+
+            return touched;
+        }
+
+        private static void Add(Dictionary<string, List<T>> byName, string name, T item)
+        {
+            if (!byName.TryGetValue(name, out var objects))
+            {
+                byName[name] = objects = [];
+            }
+
+            objects.Add(item);
         }
 
         private string Name(T item) => $"{kind} {IngressConverter.ObjectKey(item.Metadata)}";

@@ -31,6 +31,7 @@ public sealed class IncrementalConverterTests
         var world = new World(new Random(seed));
         var incremental = new IncrementalConverter();
         var lastGood = new LastGoodVersions();
+        // Fed objects read anew every step, the reference finds every object changed: it takes no shortcut by reference.
         var lastGoodFull = new LastGoodVersions(IngressConverter.Convert);
         for (var step = 0; step < 200; step++)
         {
@@ -38,7 +39,7 @@ public sealed class IncrementalConverterTests
             var objects = world.Objects();
             var context = $"seed {seed}, step {step}: {edit}";
             AssertSame(IngressConverter.Convert(objects, Settings), incremental.Convert(objects, Settings), context);
-            AssertSame(lastGoodFull.Convert(objects, [], Settings), lastGood.Convert(objects, [], Settings), context);
+            AssertSame(lastGoodFull.Convert(world.ReadAnew(), world.Unreadable(), Settings), lastGood.Convert(objects, world.Unreadable(), Settings), context);
         }
 
         Assert.Equal(0, incremental.LinksMissed);
@@ -129,7 +130,8 @@ public sealed class IncrementalConverterTests
     {
         private static readonly string[] Hosts = ["x.test", "x.test", "x.test", "y.test", "www.x.test", "alias.test", "", "*.w.test"];
         private static readonly string[] Services = ["s0", "s1", "s2", "s3"];
-        private readonly SortedDictionary<string, ClusterObjects> _slots = new(StringComparer.Ordinal);
+        private readonly SortedDictionary<string, (string Yaml, KubernetesYamlReader.Result Read)> _slots = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (string Yaml, KubernetesYamlReader.Result Read)> _removed = new(StringComparer.Ordinal);
         private readonly List<string> _order = [];
 
         public string Edit()
@@ -156,11 +158,19 @@ public sealed class IncrementalConverterTests
                 return "swap";
             }
 
-            if (random.Next(6) == 0)
+            if (random.Next(6) == 0 && _slots.Remove(slot, out var gone))
             {
-                _slots.Remove(slot);
+                _removed[slot] = gone;
                 _order.Remove(slot);
                 return $"remove {slot}";
+            }
+
+            if (random.Next(6) == 0 && _removed.Remove(slot, out var back))
+            {
+                // The very objects it had before its removal, as a file source hands over a file put back unchanged.
+                _slots[slot] = back;
+                _order.Add(slot);
+                return $"restore {slot}";
             }
 
             var yaml = slot.Split('-') switch
@@ -174,7 +184,8 @@ public sealed class IncrementalConverterTests
                 [_, "ctrl"] => $"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: ctrl, namespace: a}}\ndata: {Pick("{hsts: \"true\"}", "{proxy-body-size: 1m}", "{ssl-redirect: \"false\"}", "{}")}\n",
                 _ => $"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: hdr, namespace: a}}\ndata: {Pick("{X-One: \"1\"}", "{X-Two: \"2\"}", "{Bad Header: x}")}\n",
             };
-            _slots[slot] = KubernetesYamlReader.Read(slot, yaml).Objects;
+            _slots[slot] = (yaml, KubernetesYamlReader.Read(slot, yaml));
+            _removed.Remove(slot);
             if (!_order.Contains(slot))
             {
                 _order.Add(slot);
@@ -183,7 +194,13 @@ public sealed class IncrementalConverterTests
             return $"{slot}:\n{yaml}";
         }
 
-        public ClusterObjects Objects() => ClusterObjects.Combine(_order.Select(s => _slots[s]));
+        public ClusterObjects Objects() => ClusterObjects.Combine(_order.Select(s => _slots[s].Read.Objects));
+
+        /// <summary>The same objects as <see cref="Objects"/>, each read again: none is the object of an earlier step.</summary>
+        public ClusterObjects ReadAnew() => ClusterObjects.Combine(_order.Select(s => KubernetesYamlReader.Read(s, _slots[s].Yaml).Objects));
+
+        /// <summary>The objects the reader refused whole (an unknown apiVersion), as the file source passes them on.</summary>
+        public string[] Unreadable() => [.. _order.SelectMany(s => _slots[s].Read.Refused)];
 
         private string Ingress()
         {
@@ -232,7 +249,7 @@ public sealed class IncrementalConverterTests
                 spec.Append(CultureInfo.InvariantCulture, $"  tls: [{{hosts: [\"{Pick("x.test", "y.test", "alias.test")}\"], secretName: tls}}]\n");
             }
 
-            return $"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {Pick("i0", "i1", "i2", "i3", "i4", "i5")}\n  namespace: a\n"
+            return $"apiVersion: {Pick("networking.k8s.io/v1", "networking.k8s.io/v1", "networking.k8s.io/v1", "networking.k8s.io/v1", "networking.k8s.io/v1", "networking.k8s.io/v2")}\nkind: Ingress\nmetadata:\n  name: {Pick("i0", "i1", "i2", "i3", "i4", "i5")}\n  namespace: a\n"
                 + $"  creationTimestamp: \"{Pick("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z")}\"\n  annotations: {{{string.Join(", ", annotations)}}}\nspec:\n{spec}";
         }
 

@@ -54,6 +54,15 @@ public sealed class LastGoodVersionsTests
         return desired with { Rejections = [.. read.Rejections, .. desired.Rejections] };
     }
 
+    private static ClusterObjects Read(string yaml) => KubernetesYamlReader.Read("routes.yaml", yaml).Objects;
+
+    /// <summary>The parts as one set, each part's objects the same as last time it was passed (as a file source hands over unchanged files).</summary>
+    private DesiredState Convert(params ClusterObjects[] parts) =>
+        _versions.Convert(ClusterObjects.Combine([Read(Services), .. parts]), []);
+
+    private static string Other(string name, string annotations = "{}") =>
+        Ingress("/x", annotations: annotations).Replace("name: web\n", $"name: {name}\n", StringComparison.Ordinal).Replace("shop.example.com", $"{name}.example.com", StringComparison.Ordinal);
+
     private static string[] Paths(DesiredState desired) =>
         [.. desired.Hosts.GetValueOrDefault("shop.example.com", []).Select(r => r.Path).Order(StringComparer.Ordinal)];
 
@@ -177,6 +186,70 @@ public sealed class LastGoodVersionsTests
         Assert.Contains(refused.Rejections, r => r.Object == "HTTPRoute corpus/app" && r.Reason.Contains("resourceVersion 7", StringComparison.Ordinal)
             && r.Reason.Contains(LastGoodVersions.ServingPreviousVersion, StringComparison.Ordinal));
         Assert.False(ConvertRoute(string.Empty).Hosts.ContainsKey("app.gw.corpus.test"));
+    }
+
+    [Fact]
+    public void Convert_SameObjectsAroundTheChange_RefusedThenFixed_ServesPreviousThenFixedVersion()
+    {
+        var (before, after) = (Read(Other("a")), Read(Other("z")));
+        Convert(before, Read(Ingress("/v1")), after);
+
+        var refused = Convert(before, Read(Ingress("/v2", annotations: "{nginx.ingress.kubernetes.io/whitelist-source-range: not-a-network}")), after);
+        var fixedVersion = Convert(before, Read(Ingress("/v3")), after);
+
+        Assert.Equal(["/other", "/v1"], Paths(refused));
+        Assert.Equal(["/other", "/v3"], Paths(fixedVersion));
+        Assert.DoesNotContain(fixedVersion.Rejections, r => r.Object.StartsWith("Ingress shop/web", StringComparison.Ordinal));
+        Assert.True(fixedVersion.Hosts.ContainsKey("a.example.com") && fixedVersion.Hosts.ContainsKey("z.example.com"));
+    }
+
+    [Fact]
+    public void Convert_SameObjectsAroundTheChange_DeletedWhileRefused_ForgetsPreviousVersion()
+    {
+        var (before, after) = (Read(Other("a")), Read(Other("z")));
+        Convert(before, Read(Ingress("/v1")), after);
+        Convert(before, Read(Ingress("/v2", apiVersion: "networking.k8s.io/v2")), after);
+        Convert(before, after);
+
+        var refusedAgain = Convert(before, Read(Ingress("/v2", apiVersion: "networking.k8s.io/v2")), after);
+
+        Assert.Empty(Paths(refusedAgain));
+        Assert.DoesNotContain(refusedAgain.Rejections, r => r.Reason.Contains(LastGoodVersions.ServingPreviousVersion, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Convert_SameObjectAgainAfterItsRemoval_IsTheVersionKeptWhenRefusedNext()
+    {
+        var other = Read(Other("a"));
+        var good = Read(Ingress("/v1"));
+        var bad = Read(Ingress("/v2", annotations: "{nginx.ingress.kubernetes.io/whitelist-source-range: not-a-network}"));
+        Convert(other, good);
+        Convert(other, bad);
+        Convert(other);
+        Assert.Empty(Paths(Convert(other, bad)));
+
+        Convert(other, good);
+        var refused = Convert(other, bad);
+
+        Assert.Equal(["/other", "/v1"], Paths(refused));
+        Assert.Contains(refused.Rejections, r => r.Object == "Ingress shop/web" && r.Reason.Contains(LastGoodVersions.ServingPreviousVersion, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Convert_TwoRefusedWithPreviousVersions_RejectionsInOrder()
+    {
+        const string broken = "{orleans-proxy.io/match-headers: '=broken'}";
+        var (z, a) = (Read(Other("z")), Read(Other("a")));
+        Convert(z, a);
+
+        var desired = Convert(Read(Other("z", broken)), Read(Other("a", broken)));
+
+        Assert.True(desired.Hosts.ContainsKey("a.example.com") && desired.Hosts.ContainsKey("z.example.com"));
+        Assert.Equal(
+            ["Ingress shop/a orleans-proxy.io/match-headers", "Ingress shop/z orleans-proxy.io/match-headers",
+             "Ingress shop/a (whole object) 2", "Ingress shop/z (whole object) 2"],
+            desired.Rejections.Select(r => $"{r.Object} {(r.Field.Contains("match-headers", StringComparison.Ordinal) ? "orleans-proxy.io/match-headers" : r.Field)}"
+                + (r.Reason.Contains(LastGoodVersions.ServingPreviousVersion, StringComparison.Ordinal) ? $" {r.Reason.Split("resourceVersion ")[1][0]}" : string.Empty)));
     }
 
     [Fact]
