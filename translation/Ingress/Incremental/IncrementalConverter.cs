@@ -12,12 +12,14 @@ namespace Orleans.Proxy.Translation.Ingress.Incremental;
 /// what it touches: the Ingresses fall into groups that share nothing (<see cref="IngressLinks"/>), each group's part
 /// is kept, and a pass converts again only the groups whose Ingresses changed or that read a Service, EndpointSlice
 /// or Secret that changed. Objects are compared by reference: both route sources hand over the same object for one
-/// that did not change (the file source keeps a file's reading while its bytes stay the same; informers keep their objects).
+/// that did not change (the file source keeps a file's reading while its bytes stay the same; informers keep their objects),
+/// so a pass looks only at the Ingresses inside the <see cref="ChangedRange"/> and at the groups they and the changed
+/// objects reach.
 /// </summary>
 /// <remarks>
 /// What reaches every Ingress (the settings, the ConfigMaps) converts everything when it changes; with Gateway API
 /// objects, whose routes share hosts and backends with Ingresses by rules of their own, every pass converts everything.
-/// One route source owns an instance (not thread-safe).
+/// A changed Service, EndpointSlice or Secret is looked for in every group's reads. One route source owns an instance (not thread-safe).
 /// </remarks>
 internal sealed class IncrementalConverter
 {
@@ -31,8 +33,10 @@ internal sealed class IncrementalConverter
     private ImmutableArray<V1ConfigMap> _configMaps = [];
     private ConversionSettings _applied = ConversionSettings.Default;
     private ImmutableArray<Rejection> _configRejections = [];
-    private List<Group> _groups = [];
-    private long _pass;
+    private readonly HashSet<Group> _groups = [];
+    private readonly HashSet<Group> _withOutcomes = [];
+    private readonly Dictionary<int, Group> _groupOfLink = [];
+    private ImmutableArray<V1Ingress> _input = [];
     private ImmutableSortedDictionary<string, ImmutableArray<RouteSpec>> _hosts = ImmutableSortedDictionary.Create<string, ImmutableArray<RouteSpec>>(StringComparer.Ordinal);
     private ImmutableSortedDictionary<string, BackendSpec> _backends = ImmutableSortedDictionary.Create<string, BackendSpec>(StringComparer.Ordinal);
     private ImmutableSortedDictionary<string, TlsCertificateSpec> _certificates = ImmutableSortedDictionary.Create<string, TlsCertificateSpec>(StringComparer.Ordinal);
@@ -66,40 +70,45 @@ internal sealed class IncrementalConverter
             (_settings, _configMaps) = (settings, objects.ConfigMaps);
         }
 
+        if (_linkIds.Count > 2 * _groupOfLink.Count + 10_000)
+        {
+            // Names and hosts of objects long gone: number the links anew, all groups with them.
+            Forget();
+            _linkIds.Clear();
+            _links.Clear();
+        }
+
         var changed = new HashSet<string>(StringComparer.Ordinal);
         var index = _index = new ClusterIndex(objects, _index, changed);
-        var pass = ++_pass;
-        var groups = new List<Group>();
+        var affected = Affected(objects.Ingresses, changed, out var regrouped);
         var added = new List<Group>();
-        foreach (var members in Partition(objects.Ingresses))
+        foreach (var members in Partition(regrouped))
         {
-            if (Unchanged(members, changed) is { } kept)
+            if (Unchanged(members, affected, changed) is { } kept)
             {
-                kept.Pass = pass;
-                groups.Add(kept);
+                affected.Remove(kept);
                 continue;
             }
 
             List<V1Ingress> ingresses = [.. members.Span];
             var reads = new HashSet<string>(StringComparer.Ordinal);
-            var group = new Group(ingresses, IngressConverter.ConvertPart(ingresses, objects, _applied, index.Recording(reads)), reads) { Pass = pass };
+            var links = ingresses.SelectMany(i => _links.GetValue(i, _linksOf)).Distinct().ToArray();
+            var group = new Group(ingresses, IngressConverter.ConvertPart(ingresses, objects, _applied, index.Recording(reads)), reads, links);
             GroupsConverted++;
             foreach (var ingress in ingresses)
             {
                 _groupOf.AddOrUpdate(ingress, group);
             }
 
-            groups.Add(group);
             added.Add(group);
         }
 
-        foreach (var removed in _groups.Where(g => g.Pass != pass))
+        foreach (var removed in affected)
         {
-            Remove(removed.Part);
+            Remove(removed);
         }
 
-        _groups = groups;
-        if (!added.All(g => TryAdd(g.Part)))
+        if (!added.All(TryAdd))
         {
             // Two groups gave one host or backend: a link IngressLinks does not know. Correct output first.
             LinksMissed++;
@@ -107,7 +116,7 @@ internal sealed class IncrementalConverter
             return IngressConverter.Convert(objects, settings);
         }
 
-        var outcomes = IngressOrder.Of(groups.Where(g => !g.Part.Outcomes.IsEmpty).SelectMany(g => g.Part.Outcomes), o => o.Ingress, IngressConverter.IsCanary).ToList();
+        var outcomes = IngressOrder.Of(_withOutcomes.SelectMany(g => g.Part.Outcomes), o => o.Ingress, IngressConverter.IsCanary).ToList();
         return new DesiredState(_hosts, _backends, [.. _configRejections, .. outcomes.SelectMany(o => o.Rejections)])
         {
             Refused = [.. outcomes.SelectMany(o => o.Refused)],
@@ -115,42 +124,77 @@ internal sealed class IncrementalConverter
         };
     }
 
-    /// <summary>The Ingresses by group, each in input order: connected by any link they share (union-find over link ids).</summary>
-    private List<ReadOnlyMemory<V1Ingress>> Partition(ImmutableArray<V1Ingress> ingresses)
+    /// <summary>
+    /// The groups a pass takes apart, and the Ingresses to group again (theirs and the new ones, in input order): the
+    /// groups of the Ingresses that left, those a new Ingress links to and those that read an object that changed.
+    /// </summary>
+    /// <remarks>
+    /// The Ingresses outside the <see cref="ChangedRange"/> are the last input's, in their groups. The order of those
+    /// grouped again is read off the input, by reference: every copy of one object is in one group (its name is a link).
+    /// </remarks>
+    private HashSet<Group> Affected(ImmutableArray<V1Ingress> current, HashSet<string> changed, out V1Ingress[] regrouped)
     {
-        var n = ingresses.Length;
-        var links = new int[n][];
-        for (var i = 0; i < n; i++)
+        var range = ChangedRange.Of(current, _input);
+        var input = _input;
+        _input = current;
+        var affected = new HashSet<Group>();
+        foreach (var left in range.In(input))
         {
-            links[i] = _links.GetValue(ingresses[i], _linksOf);
+            if (_groupOf.TryGetValue(left, out var group) && _groups.Contains(group))
+            {
+                affected.Add(group);
+            }
         }
 
-        var owner = new int[_linkIds.Count];
-        Array.Fill(owner, -1);
-        var parent = new int[n];
-        var live = 0;
-        for (var i = 0; i < n; i++)
+        var came = range.In(current);
+        foreach (var ingress in came)
         {
-            parent[i] = i;
-            foreach (var link in links[i])
+            foreach (var link in _links.GetValue(ingress, _linksOf))
             {
-                if (owner[link] < 0)
+                if (_groupOfLink.TryGetValue(link, out var group))
                 {
-                    owner[link] = i;
-                    live++;
-                }
-                else
-                {
-                    parent[Root(parent, i)] = Root(parent, owner[link]);
+                    affected.Add(group);
                 }
             }
         }
 
-        if (_linkIds.Count > 2 * live + 10_000)
+        if (changed.Count > 0)
         {
-            // Names and hosts of objects long gone: number the links anew next pass.
-            _linkIds.Clear();
-            _links.Clear();
+            affected.UnionWith(_groups.Where(g => g.Reads.Overlaps(changed)));
+        }
+
+        if (came.Length == current.Length)
+        {
+            regrouped = [.. current];
+            return affected;
+        }
+
+        var again = affected.SelectMany(g => g.Ingresses).ToHashSet(ReferenceEqualityComparer.Instance);
+        foreach (var ingress in came)
+        {
+            again.Add(ingress);
+        }
+
+        regrouped = again.Count == 0 ? [] : [.. current.Where(again.Contains)];
+        return affected;
+    }
+
+    /// <summary>The Ingresses by group, each in input order: connected by any link they share (union-find over link ids).</summary>
+    private List<ReadOnlyMemory<V1Ingress>> Partition(V1Ingress[] ingresses)
+    {
+        var n = ingresses.Length;
+        var owner = new Dictionary<int, int>();
+        var parent = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            parent[i] = i;
+            foreach (var link in _links.GetValue(ingresses[i], _linksOf))
+            {
+                if (!owner.TryAdd(link, i))
+                {
+                    parent[Root(parent, i)] = Root(parent, owner[link]);
+                }
+            }
         }
 
         // Members of one group side by side, in input order (a counting sort by root).
@@ -206,11 +250,11 @@ internal sealed class IncrementalConverter
         return i;
     }
 
-    /// <summary>The group these very Ingresses (in this order) made last pass, unless it read an object that changed since.</summary>
-    private Group? Unchanged(ReadOnlyMemory<V1Ingress> members, HashSet<string> changed)
+    /// <summary>The group taken apart that these very Ingresses (in this order) made, unless it read an object that changed since.</summary>
+    private Group? Unchanged(ReadOnlyMemory<V1Ingress> members, HashSet<Group> affected, HashSet<string> changed)
     {
         var span = members.Span;
-        if (!_groupOf.TryGetValue(span[0], out var group) || group.Pass != _pass - 1 || group.Ingresses.Count != span.Length)
+        if (!_groupOf.TryGetValue(span[0], out var group) || !affected.Contains(group) || group.Ingresses.Count != span.Length)
         {
             return null;
         }
@@ -226,8 +270,16 @@ internal sealed class IncrementalConverter
         return changed.Count > 0 && group.Reads.Overlaps(changed) ? null : group;
     }
 
-    private void Remove(ConvertedPart part)
+    private void Remove(Group group)
     {
+        _groups.Remove(group);
+        _withOutcomes.Remove(group);
+        foreach (var link in group.Links)
+        {
+            _groupOfLink.Remove(link);
+        }
+
+        var part = group.Part;
         _hosts = _hosts.RemoveRange(part.Hosts.Keys);
         _backends = _backends.RemoveRange(part.Backends.Keys);
         foreach (var key in part.Certificates.Keys)
@@ -240,9 +292,10 @@ internal sealed class IncrementalConverter
         }
     }
 
-    /// <summary>Adds the part's outputs; false when another group has one of its hosts or backends.</summary>
-    private bool TryAdd(ConvertedPart part)
+    /// <summary>Adds the group and its part's outputs; false when another group has one of its hosts or backends.</summary>
+    private bool TryAdd(Group group)
     {
+        var part = group.Part;
         if (part.Hosts.Keys.Any(_hosts.ContainsKey) || part.Backends.Keys.Any(_backends.ContainsKey))
         {
             return false;
@@ -260,6 +313,17 @@ internal sealed class IncrementalConverter
             }
         }
 
+        _groups.Add(group);
+        if (!part.Outcomes.IsEmpty)
+        {
+            _withOutcomes.Add(group);
+        }
+
+        foreach (var link in group.Links)
+        {
+            _groupOfLink[link] = group;
+        }
+
         return true;
     }
 
@@ -269,15 +333,18 @@ internal sealed class IncrementalConverter
         _settings = null;
         _index = null;
         _groupOf.Clear();
-        _groups = [];
+        _groups.Clear();
+        _withOutcomes.Clear();
+        _groupOfLink.Clear();
+        _input = [];
         _hosts = _hosts.Clear();
         _backends = _backends.Clear();
         _certificates = _certificates.Clear();
         _certificateUses.Clear();
     }
 
-    /// <summary>Ingresses converted together, what they gave, the keys of the objects the conversion looked up, and the last pass that had them.</summary>
-    private sealed class Group(List<V1Ingress> ingresses, ConvertedPart part, HashSet<string> reads)
+    /// <summary>Ingresses converted together, what they gave, the keys of the objects the conversion looked up, and their links.</summary>
+    private sealed class Group(List<V1Ingress> ingresses, ConvertedPart part, HashSet<string> reads, int[] links)
     {
         public List<V1Ingress> Ingresses { get; } = ingresses;
 
@@ -285,6 +352,6 @@ internal sealed class IncrementalConverter
 
         public HashSet<string> Reads { get; } = reads;
 
-        public long Pass { get; set; }
+        public int[] Links { get; } = links;
     }
 }

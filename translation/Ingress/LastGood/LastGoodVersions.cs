@@ -74,9 +74,8 @@ public sealed class LastGoodVersions
 
     /// <summary>The last accepted version of each object of one kind, by "Kind namespace/name" (as rejections name objects).</summary>
     /// <remarks>
-    /// Both route sources hand over the same object for one that did not change, so a pass looks only at the objects
-    /// between the first and the last that differ (by reference, position by position) from the last pass's input, and
-    /// at the names refused then or now: a change costs what it touched, not one name per object.
+    /// A pass looks only at the objects inside the <see cref="ChangedRange"/> from the last pass's input and at the names
+    /// refused then or now: a change costs what it touched, not one name per object.
     /// </remarks>
     private sealed class Versions<T>(string kind)
         where T : class, IMetadata<V1ObjectMeta>
@@ -121,31 +120,20 @@ public sealed class LastGoodVersions
         /// <summary>Brings the objects by name up to <paramref name="current"/>; the names whose objects changed.</summary>
         private HashSet<string> Present(ImmutableArray<T> current)
         {
+            var range = ChangedRange.Of(current, _input);
             var input = _input;
             _input = current;
-            var from = 0;
-            var common = Math.Min(current.Length, input.Length);
-            while (from < common && ReferenceEquals(current[from], input[from]))
-            {
-                from++;
-            }
 
-            var tail = 0;
-            while (tail < common - from && ReferenceEquals(current[^(tail + 1)], input[^(tail + 1)]))
-            {
-                tail++;
-            }
-
-            // Objects outside [from, length - tail) are the same in both inputs; the ones inside left, or came.
+            // The objects inside the range left, or came.
             var left = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var o in input.AsSpan(from, input.Length - tail - from))
+            foreach (var o in range.In(input))
             {
                 var name = Name(o);
                 left[name] = left.GetValueOrDefault(name) + 1;
             }
 
             var came = new Dictionary<string, List<T>>(StringComparer.Ordinal);
-            foreach (var o in current.AsSpan(from, current.Length - tail - from))
+            foreach (var o in range.In(current))
             {
                 Add(came, Name(o), o);
             }
