@@ -62,8 +62,9 @@ internal sealed partial class RouteTableCache(
 
         // The table first: diagnostics and pipeline steps (passive health) read a route's settings
         // from it. The matcher last, once YARP has the endpoints of the new routes (until then, a
-        // route without an endpoint is passed over); the routes and backends it no longer names
-        // leave YARP with its next update, not before, since the matcher serves the previous table meanwhile.
+        // route without an endpoint is passed over). The matcher serves the previous table until then, so
+        // what the new table no longer names stays in this update: routes leave with YARP's next
+        // update, backends with a second one right after the matcher moved on.
         var previous = Volatile.Read(ref _table);
         Volatile.Write(ref _table, table);
         var updated = _shared.Added || _backendsChanged;
