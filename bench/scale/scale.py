@@ -141,7 +141,8 @@ def measure_edges(args, size, out):
     env = DOTNET_ENV | (TRACE_ENV if args.trace else {})
     started = time.monotonic()
     silo = Proc("silo", ["dotnet", str(silo_dll), f"--Routes:Directory={routes}", f"--Diagnostics:Port={BASE_PORT + 400}",
-                         "--Diagnostics:Address=127.0.0.1", "--Diagnostics:Insecure=true", *cluster], out, env=env, cwd=silo_dll.parent)
+                         "--Diagnostics:Address=127.0.0.1", "--Diagnostics:Insecure=true", *cluster], out,
+                env=env | dict(kv.split("=", 1) for kv in args.silo_env), cwd=silo_dll.parent)
     edges = []
     for e in range(args.edges):
         port = BASE_PORT + 10 + e
@@ -321,6 +322,8 @@ def main():
     parser.add_argument("--ready-timeout", type=int, default=240)
     parser.add_argument("--no-nginx", action="store_true")
     parser.add_argument("--trace", action="store_true", help="Debug logs on the silo and edges; print when each stage of a change happened")
+    parser.add_argument("--silo-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="an environment variable for the silo only (e.g. DOTNET_gcServer=0), to compare its settings")
     parser.add_argument("--quiet-load", type=float, default=0.5 * (os.cpu_count() or 2))
     parser.add_argument("--quiet-wait", type=int, default=180)
     args = parser.parse_args()

@@ -371,7 +371,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         var moved = Moves(window.Where(x => x.Host == App && x.Status == 200 && x.Edge != excludedEdge), sickBackend);
         var convergedText = converged is { } c ? $"{(c - healed).TotalSeconds:0.0}" : "never (60 s)";
         var row = $"| {name} | {seconds:0} | {window.Count} | {failed}{(sickBackend is null ? "" : " (503s of the failing destination, before its ejection)")} | {admitted} / {bound:0} | {moved} | {convergedText} |";
-        var failure = sickBackend is null && failed > 0 ? $"{failed} failed requests"
+        var failure = sickBackend is null && failed > 0 ? $"{failed} failed requests: {FailedDetail(window, excludedEdge, start)}"
             : admitted > bound ? $"admitted {admitted} over the bound {bound:0}"
             : moved > 0 ? $"{moved} sessions moved off a healthy destination: {MovedDetail(window.Where(x => x.Host == App && x.Status == 200 && x.Edge != excludedEdge), sickBackend, start)}"
             : converged is null ? "the edges did not come to serve one generation within 60 s"
@@ -379,6 +379,13 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         _report.AppendLine(row);
         return new EventResult(name, row, failure is null, failure);
     }
+
+    /// <summary>The failed requests by edge, host and status (0: no answer), with when the first and the last came, seconds into the window.</summary>
+    private static string FailedDetail(List<Sample> window, int? excludedEdge, TimeSpan start) => string.Join("; ", window
+        .Where(x => x.Edge != excludedEdge && (x.Host == App ? x.Status != 200 : x.Status is not (200 or 429)))
+        .GroupBy(x => (x.Edge, x.Host, x.Status))
+        .Select(g => string.Create(CultureInfo.InvariantCulture,
+            $"edge-{g.Key.Edge} {g.Key.Host} {g.Key.Status} x{g.Count()} at {(g.Min(x => x.At) - start).TotalSeconds:0.0}-{(g.Max(x => x.At) - start).TotalSeconds:0.0} s")));
 
     /// <summary>
     /// Users whose requests went elsewhere than the destination they had when the window began, although
