@@ -36,13 +36,20 @@ internal sealed partial class PurgeSync(IGrainFactory grains, EdgeCache cache, E
                 {
                     // A first poll (nothing stored yet), a lost log, or a gap: what was missed is unknown.
                     var dropped = cache.Memory.Purge(new CachePurge(CachePurgeKind.All, string.Empty, string.Empty));
-                    if (_epoch != 0 || dropped > 0)
+                    var restarted = _epoch != 0;
+                    if (restarted || dropped > 0)
                     {
                         LogReset(logger, dropped);
                     }
 
                     _epoch = purges.Epoch;
                     Volatile.Write(ref _applied, purges.Sequence);
+                    if (restarted)
+                    {
+                        // A log that restarts on every call (a silo shutting down reactivates it each time) answers at once:
+                        // without a pause this loop spun and logged as fast as the calls returned.
+                        await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
+                    }
                 }
                 else
                 {
