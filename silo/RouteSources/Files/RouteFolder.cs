@@ -127,10 +127,8 @@ internal sealed class RouteFolder(string directory)
             }
             catch (IOException e)
             {
-                Stamp = null;
-                Parsed = null;
-                Rejections = [new Rejection(name, "file", $"cannot be read ({e.Message}); serving its last good content")];
-                Refused = [];
+                // Without a stamp the file is read again next time.
+                KeepLastGood(stamp: null, $"cannot be read ({e.Message}); serving its last good content");
                 return;
             }
 
@@ -138,10 +136,7 @@ internal sealed class RouteFolder(string directory)
             // routes. An emptied file keeps its last good content (its write changes the stamp); deleting it removes its objects.
             if (content.Length == 0 && Objects is not null)
             {
-                Stamp = stamp;
-                Parsed = null;
-                Rejections = [new Rejection(name, "file", "is empty (being written?); serving its last good content until it has content again or is deleted")];
-                Refused = [];
+                KeepLastGood(stamp, "is empty (being written?); serving its last good content until it has content again or is deleted");
                 return;
             }
 
@@ -157,6 +152,15 @@ internal sealed class RouteFolder(string directory)
 
             Rejections = result.Rejections;
             Objects = result.Objects;
+        }
+
+        /// <summary>A reading that parsed nothing: the objects stay, and the file's one rejection says why.</summary>
+        private void KeepLastGood(RouteFiles.FileStamp? stamp, string reason)
+        {
+            Stamp = stamp;
+            Parsed = null;
+            Rejections = [new Rejection(name, "file", reason)];
+            Refused = [];
         }
     }
 }
