@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -23,5 +24,11 @@ public static class AffinityExtensions
 
     /// <summary>GET /diag/affinity: this edge's cache of pins and how often it had to ask a grain or fall back.</summary>
     internal static void MapAffinityDiagnostics(this IEndpointRouteBuilder diag) =>
-        diag.MapGet("/affinity", (AffinityPins pins) => new { cachedKeys = pins.Count, grainLookups = pins.Lookups, fallbacks = pins.Fallbacks });
+        diag.MapGet("/affinity", (AffinityPins pins) => new
+        {
+            cachedKeys = pins.Count,
+            grainLookups = pins.Lookups,
+            fallbacks = pins.Fallbacks,
+            fallbacksByReason = pins.FallbacksByReason().ToDictionary(r => JsonNamingPolicy.CamelCase.ConvertName(r.Key.ToString()), r => r.Value),
+        });
 }

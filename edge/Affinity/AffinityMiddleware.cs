@@ -25,8 +25,8 @@ internal sealed class AffinityMiddleware(AffinityPins pins, ClientIpResolver cli
         var candidates = proxy.AvailableDestinations;
         if (spec is not null
             && candidates.Count > 0
-            && KeyOf(context, spec, clientIp) is { } key
-            && await pins.PickAsync(proxy.Cluster.Config.ClusterId, key, spec, candidates) is { } destination)
+            && KeyOf(context, spec, clientIp, out var issued) is { } key
+            && await pins.PickAsync(proxy.Cluster.Config.ClusterId, key, spec, candidates, issued) is { } destination)
         {
             // A destination is a list of itself in YARP: no array per request.
             proxy.AvailableDestinations = destination;
@@ -61,11 +61,13 @@ internal sealed class AffinityMiddleware(AffinityPins pins, ClientIpResolver cli
     private static string NewKey() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>
-    /// The key; for cookie affinity a new random one is issued (and set on the response) when the client has none.
-    /// The client address is the socket's, or from X-Forwarded-For when the socket is a trusted proxy (as for rate limits).
+    /// The key; for cookie affinity a new random one is issued (and set on the response) when the client has none,
+    /// and <paramref name="issued"/> says so. The client address is the socket's, or from X-Forwarded-For when the
+    /// socket is a trusted proxy (as for rate limits).
     /// </summary>
-    internal static string? KeyOf(HttpContext context, AffinitySpec spec, ClientIpResolver clientIp)
+    internal static string? KeyOf(HttpContext context, AffinitySpec spec, ClientIpResolver clientIp, out bool issued)
     {
+        issued = false;
         switch (spec.Mode)
         {
             case AffinityMode.Header:
@@ -80,9 +82,10 @@ internal sealed class AffinityMiddleware(AffinityPins pins, ClientIpResolver cli
                     return cookie;
                 }
 
-                var issued = NewKey();
-                context.Response.Cookies.Append(spec.Name, issued, AffinityCookie.Options(spec, context.Request));
-                return issued;
+                var key = NewKey();
+                context.Response.Cookies.Append(spec.Name, key, AffinityCookie.Options(spec, context.Request));
+                issued = true;
+                return key;
         }
     }
 }

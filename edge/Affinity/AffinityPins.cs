@@ -10,8 +10,11 @@ namespace Orleans.Proxy.Edge.Affinity;
 /// <summary>
 /// This edge's cache of affinity pins. A hit (the steady state) makes no grain call. A miss, or a
 /// pinned destination this edge no longer has available, asks the key's grain once with a short
-/// timeout; if that fails, the rendezvous hash over the available destinations answers and is cached
-/// briefly, then the grain is asked again. Keys in use extend their grain's TTL in the background.
+/// timeout, offering the destination this edge would use; if that fails, the rendezvous hash over the
+/// available destinations answers and is cached briefly, then the grain is asked again, offered where
+/// the key went meanwhile. A key this edge has just issued (a new cookie) cannot be pinned anywhere
+/// yet: it is placed here and the grain told in the background. Keys in use extend their grain's TTL
+/// in the background.
 /// </summary>
 internal sealed partial class AffinityPins(
     IGrainFactory grains,
@@ -24,16 +27,36 @@ internal sealed partial class AffinityPins(
 
     // Keyed by (cluster, affinity key), not by the grain key: a hit, every request's case, builds no string.
     private readonly ConcurrentDictionary<(string Cluster, string Key), Pin> _pins = new();
+    private readonly long[] _fallbacks = new long[Enum.GetValues<AffinityFallback>().Length];
     private long _lookups;
-    private long _fallbacks;
 
     public int Count => _pins.Count;
 
     public long Lookups => Interlocked.Read(ref _lookups);
 
-    public long Fallbacks => Interlocked.Read(ref _fallbacks);
+    public long Fallbacks
+    {
+        get
+        {
+            long sum = 0;
+            for (var i = 0; i < _fallbacks.Length; i++)
+            {
+                sum += Interlocked.Read(ref _fallbacks[i]);
+            }
 
-    public async ValueTask<DestinationState?> PickAsync(string clusterId, string key, AffinitySpec spec, IReadOnlyList<DestinationState> available)
+            return sum;
+        }
+    }
+
+    /// <summary>Fallbacks to the rendezvous hash so far, by why the grain's answer was not used.</summary>
+    public IReadOnlyDictionary<AffinityFallback, long> FallbacksByReason() =>
+        Enum.GetValues<AffinityFallback>().ToDictionary(reason => reason, reason => Interlocked.Read(ref _fallbacks[(int)reason]));
+
+    /// <summary>
+    /// The destination for <paramref name="key"/> among <paramref name="available"/>; <paramref name="issuedHere"/>:
+    /// this edge has just generated the key (nobody can have pinned it), so no grain call is awaited.
+    /// </summary>
+    public async ValueTask<DestinationState?> PickAsync(string clusterId, string key, AffinitySpec spec, IReadOnlyList<DestinationState> available, bool issuedHere = false)
     {
         var cacheKey = (clusterId, key);
         var now = time.GetTimestamp();
@@ -49,31 +72,52 @@ internal sealed partial class AffinityPins(
             return Rendezvous(key, available);
         }
 
+        // Where this edge would send the key: where it went while the grain did not answer, else the hash.
+        var choice = (pin is not null ? Find(available, pin.DestinationId) : null) ?? Rendezvous(key, available);
+        if (issuedHere)
+        {
+            if (choice is not null)
+            {
+                Store(cacheKey, new Pin(choice.DestinationId, spec.Ttl, now, provisionalUntil: null));
+                grains.GetGrain<IAffinityGrain>(IAffinityGrain.Key(clusterId, key)).Touch(spec.Ttl, choice.DestinationId).Ignore();
+            }
+
+            return choice;
+        }
+
         Interlocked.Increment(ref _lookups);
+        AffinityFallback reason;
         try
         {
-            var resolved = await grains.GetGrain<IAffinityGrain>(IAffinityGrain.Key(clusterId, key)).Resolve(spec.Ttl).WaitAsync(options.Value.LookupTimeout, time);
+            var resolved = await grains.GetGrain<IAffinityGrain>(IAffinityGrain.Key(clusterId, key)).Resolve(spec.Ttl, choice?.DestinationId)
+                .WaitAsync(options.Value.LookupTimeout, time);
             if (Find(available, resolved.DestinationId) is { } pinned)
             {
                 Store(cacheKey, new Pin(pinned.DestinationId, spec.Ttl, now, provisionalUntil: null));
                 return pinned;
             }
+
+            reason = resolved.DestinationId.Length == 0 ? AffinityFallback.GrainKnowsNoDestination : AffinityFallback.PinnedNotAvailableHere;
+        }
+        catch (TimeoutException)
+        {
+            reason = AffinityFallback.Timeout;
         }
         catch (Exception e)
         {
-            // Whatever the failure (timeout, no silo, client shutting down), the rendezvous hash is the answer.
+            // Whatever the failure (no silo, client shutting down), the rendezvous hash is the answer.
+            reason = AffinityFallback.Error;
             LogLookupFailed(clusterId, e.GetType().Name);
         }
 
-        // The grain was slow or unreachable, or named a destination this edge does not have available yet.
-        Interlocked.Increment(ref _fallbacks);
-        var fallback = Rendezvous(key, available);
-        if (fallback is not null)
+        Interlocked.Increment(ref _fallbacks[(int)reason]);
+        LogFellBack(clusterId, reason);
+        if (choice is not null)
         {
-            Store(cacheKey, new Pin(fallback.DestinationId, spec.Ttl, now, now + (long)(ProvisionalFor.TotalSeconds * time.TimestampFrequency)));
+            Store(cacheKey, new Pin(choice.DestinationId, spec.Ttl, now, now + (long)(ProvisionalFor.TotalSeconds * time.TimestampFrequency)));
         }
 
-        return fallback;
+        return choice;
     }
 
     private void Store((string Cluster, string Key) cacheKey, Pin pin)
@@ -134,7 +178,7 @@ internal sealed partial class AffinityPins(
             else if (pin.ProvisionalUntil is null && pin.LastUsed > pin.Touched && time.GetElapsedTime(pin.Touched, now) >= pin.Ttl / 4)
             {
                 pin.Touched = now;
-                grains.GetGrain<IAffinityGrain>(IAffinityGrain.Key(cacheKey.Cluster, cacheKey.Key)).Touch(pin.Ttl).Ignore();
+                grains.GetGrain<IAffinityGrain>(IAffinityGrain.Key(cacheKey.Cluster, cacheKey.Key)).Touch(pin.Ttl, pin.DestinationId).Ignore();
             }
         }
     }
@@ -155,6 +199,22 @@ internal sealed partial class AffinityPins(
             (ProvisionalUntil is null || now < ProvisionalUntil) && time.GetElapsedTime(LastUsed, now) <= Ttl;
     }
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Affinity lookup for {ClusterId} failed: {Exception}")]
+    private partial void LogLookupFailed(string clusterId, string exception);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Affinity lookup for {ClusterId} fell back to the rendezvous hash: {Reason}")]
-    private partial void LogLookupFailed(string clusterId, string reason);
+    private partial void LogFellBack(string clusterId, AffinityFallback reason);
+}
+
+/// <summary>Why an affinity lookup fell back to the rendezvous hash.</summary>
+internal enum AffinityFallback
+{
+    /// <summary>The grain did not answer within <c>Affinity:LookupTimeout</c>.</summary>
+    Timeout,
+    /// <summary>The call failed (no silo reachable, client stopping).</summary>
+    Error,
+    /// <summary>The grain's backend knows no available destination (lost with a silo and not yet rewritten, or all down).</summary>
+    GrainKnowsNoDestination,
+    /// <summary>The grain pinned a destination this edge does not have available (its routes or verdict not here yet).</summary>
+    PinnedNotAvailableHere,
 }

@@ -6,8 +6,9 @@ namespace Orleans.Proxy.Affinity;
 /// <summary>
 /// One sticky key of one backend. It asks the backend grain (the holder of the cluster's verdict)
 /// which destinations exist and are available, so the one decision to move a key is made here
-/// and every edge gets the same answer. Held in memory with a sliding TTL: when lost, the key's
-/// next destination is the rendezvous hash, the same one every edge falls back to. The pin logic
+/// and every edge gets the same answer. Held in memory with a sliding TTL: when lost, the key is
+/// pinned again where an edge says it sends it (its cached pin, or the rendezvous hash every edge
+/// falls back to). The pin logic
 /// is <see cref="AffinityKeyState"/>'s.
 /// </summary>
 internal sealed partial class AffinityGrain : Grain, IAffinityGrain
@@ -26,10 +27,10 @@ internal sealed partial class AffinityGrain : Grain, IAffinityGrain
         _state = new AffinityKeyState(key, time);
     }
 
-    public async Task<AffinityPin> Resolve(TimeSpan ttl)
+    public async Task<AffinityPin> Resolve(TimeSpan ttl, string? choice)
     {
         var health = await _grains.GetGrain<IBackendHealthGrain>(_clusterId).GetHealth();
-        var pin = _state.Resolve(health, ttl, out var movedFrom);
+        var pin = _state.Resolve(health, ttl, choice, out var movedFrom);
         if (movedFrom is not null)
         {
             LogRepinned(_clusterId, movedFrom, pin.DestinationId);
@@ -41,9 +42,9 @@ internal sealed partial class AffinityGrain : Grain, IAffinityGrain
 
     public Task<AffinityPeek> Peek() => Task.FromResult(_state.Peek());
 
-    public Task Touch(TimeSpan ttl)
+    public Task Touch(TimeSpan ttl, string destination)
     {
-        _state.Touch();
+        _state.Touch(ttl, destination);
         StayFor(ttl);
         return Task.CompletedTask;
     }

@@ -15,26 +15,28 @@ internal sealed class AffinityKeyState(string key, TimeProvider time)
 
     /// <summary>
     /// The pin for <paramref name="health"/>: kept while it is available; otherwise (new key, idle past
-    /// <paramref name="ttl"/>, or its destination unavailable or removed) the rendezvous hash of the key
-    /// over the available destinations. Either way the key counts as used now. <paramref name="movedFrom"/>:
-    /// the destination a live pin was moved off, else null.
+    /// <paramref name="ttl"/>, or its destination unavailable or removed) the edge's <paramref name="choice"/>
+    /// when it is available, or whatever it is when no destination is known (a backend lost with a silo
+    /// cannot judge it), else the rendezvous hash of the key over the available destinations. Either way the
+    /// key counts as used now. <paramref name="movedFrom"/>: the destination a live pin was moved off, else null.
     /// </summary>
-    public AffinityPin Resolve(BackendHealth health, TimeSpan ttl, out string? movedFrom)
+    public AffinityPin Resolve(BackendHealth health, TimeSpan ttl, string? choice, out string? movedFrom)
     {
         movedFrom = null;
         var now = time.GetUtcNow();
         var unavailable = health.Unavailable.ToHashSet(StringComparer.Ordinal);
         var candidates = health.Destinations.Where(d => !unavailable.Contains(d)).ToList();
-        if (_pinned is not null && now - _lastUsed > ttl)
-        {
-            _pinned = null;
-        }
+        ForgetIfIdle(now, ttl);
 
         // A backend grain that knows no destinations (lost and not yet rewritten) cannot judge the pin: keep it.
         var keep = _pinned is not null && (health.Destinations.IsEmpty || candidates.Contains(_pinned, StringComparer.Ordinal));
         if (!keep)
         {
-            var next = RendezvousHash.Pick(key, candidates);
+            // The edge's choice is where the key's requests went while this grain did not answer (else its
+            // rendezvous hash, the same as ours): pinning it keeps those sessions where they are.
+            var next = !string.IsNullOrEmpty(choice) && (health.Destinations.IsEmpty || candidates.Contains(choice, StringComparer.Ordinal))
+                ? choice
+                : RendezvousHash.Pick(key, candidates);
             if (_pinned is not null && next is not null)
             {
                 _repins++;
@@ -48,8 +50,29 @@ internal sealed class AffinityKeyState(string key, TimeProvider time)
         return new AffinityPin(_pinned ?? string.Empty, _repins);
     }
 
-    /// <summary>The key is still in use (the TTL slides from now).</summary>
-    public void Touch() => _lastUsed = time.GetUtcNow();
+    /// <summary>
+    /// The key is in use on <paramref name="destination"/> (the TTL slides from now); with no live pin
+    /// (a new key the edge placed itself, or a pin lost with a silo) it is pinned there.
+    /// </summary>
+    public void Touch(TimeSpan ttl, string destination)
+    {
+        var now = time.GetUtcNow();
+        ForgetIfIdle(now, ttl);
+        if (_pinned is null && destination.Length > 0)
+        {
+            _pinned = destination;
+        }
+
+        _lastUsed = now;
+    }
+
+    private void ForgetIfIdle(DateTimeOffset now, TimeSpan ttl)
+    {
+        if (_pinned is not null && now - _lastUsed > ttl)
+        {
+            _pinned = null;
+        }
+    }
 
     /// <summary>What is held, without side effects.</summary>
     public AffinityPeek Peek() => new(_pinned, _pinned is null ? null : _lastUsed, _repins);

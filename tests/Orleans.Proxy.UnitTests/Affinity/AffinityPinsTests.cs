@@ -19,7 +19,8 @@ public sealed class AffinityPinsTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly List<DestinationState> _available = [new("d1"), new("d2"), new("d3")];
     private readonly List<string> _resolves = [];
-    private readonly List<(string Key, TimeSpan Ttl)> _touches = [];
+    private readonly List<string?> _choices = [];
+    private readonly List<(string Key, TimeSpan Ttl, string Destination)> _touches = [];
 
     /// <summary>What every affinity grain answers; by default the rendezvous choice's neighbour, so a grain answer is told apart from the hash.</summary>
     private Func<string, Task<AffinityPin>> _answer;
@@ -36,8 +37,8 @@ public sealed class AffinityPinsTests
 
     private static string NotTheHash(string key) => Hash(key) == "d1" ? "d2" : "d1";
 
-    private async Task<string?> PickAsync(AffinityPins pins, string key) =>
-        (await pins.PickAsync(ClusterId, key, Spec, _available))?.DestinationId;
+    private async Task<string?> PickAsync(AffinityPins pins, string key, bool issuedHere = false) =>
+        (await pins.PickAsync(ClusterId, key, Spec, _available, issuedHere))?.DestinationId;
 
     [Fact]
     public async Task PickAsync_NewKey_AsksGrainOnceThenServesFromCache()
@@ -49,6 +50,68 @@ public sealed class AffinityPinsTests
 
         Assert.Single(_resolves);
         Assert.Equal((1, 0, 1), (pins.Lookups, pins.Fallbacks, pins.Count));
+    }
+
+    [Fact]
+    public async Task PickAsync_NewKey_OffersTheGrainItsRendezvousChoice()
+    {
+        await PickAsync(Pins(), "u");
+
+        Assert.Equal([Hash("u")], _choices);
+    }
+
+    [Fact]
+    public async Task PickAsync_AskedAgainAfterFallback_OffersWhereTheKeyWentThoughTheHashMovedSince()
+    {
+        var pins = Pins();
+        // A key whose rendezvous choice changes when a fourth destination is added.
+        var key = Enumerable.Range(0, 100).Select(i => $"k-{i}").First(k => RendezvousHash.Pick(k, ["d1", "d2", "d3", "d4"]) == "d4");
+        _answer = _ => Task.FromException<AffinityPin>(new InvalidOperationException("no silo"));
+        Assert.Equal(Hash(key), await PickAsync(pins, key));
+
+        _available.Add(new("d4"));
+        _answer = k => Task.FromResult(new AffinityPin(Hash(k), 0));
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(Hash(key), await PickAsync(pins, key));
+        Assert.Equal([Hash(key), Hash(key)], _choices);
+    }
+
+    [Fact]
+    public async Task PickAsync_KeyIssuedHere_PlacedByHashWithoutWaitingForGrainAndGrainTold()
+    {
+        var pins = Pins();
+
+        Assert.Equal(Hash("fresh"), await PickAsync(pins, "fresh", issuedHere: true));
+        Assert.Equal(Hash("fresh"), await PickAsync(pins, "fresh"));
+
+        Assert.Empty(_resolves);
+        Assert.Equal([("ns/web:80|fresh", Ttl, Hash("fresh"))], _touches);
+        Assert.Equal((0, 0, 1), (pins.Lookups, pins.Fallbacks, pins.Count));
+    }
+
+    [Fact]
+    public async Task PickAsync_Fallbacks_CountedByReason()
+    {
+        var pins = Pins();
+        var never = new TaskCompletionSource<AffinityPin>();
+        var answers = new Queue<Func<string, Task<AffinityPin>>>([
+            _ => never.Task,
+            _ => Task.FromException<AffinityPin>(new InvalidOperationException("no silo")),
+            _ => Task.FromResult(new AffinityPin(string.Empty, 0)),
+            _ => Task.FromResult(new AffinityPin("d9", 0)),
+        ]);
+        _answer = key => answers.Dequeue()(key);
+
+        var timedOut = PickAsync(pins, "a");
+        _time.Advance(LookupTimeout);
+        await timedOut;
+        await PickAsync(pins, "b");
+        await PickAsync(pins, "c");
+        await PickAsync(pins, "d");
+
+        Assert.Equal(4, pins.Fallbacks);
+        Assert.All(pins.FallbacksByReason().Values, count => Assert.Equal(1, count));
     }
 
     [Fact]
@@ -208,7 +271,7 @@ public sealed class AffinityPinsTests
 
         _time.Advance(Ttl / 8);
         pins.Sweep();
-        Assert.Equal([("ns/web:80|u", Ttl)], _touches);
+        Assert.Equal([("ns/web:80|u", Ttl, NotTheHash("u"))], _touches);
 
         // Not used since the touch: nothing to extend.
         _time.Advance(Ttl / 4);
@@ -233,18 +296,19 @@ public sealed class AffinityPinsTests
 
     private sealed class FakeAffinityGrain(AffinityPinsTests test, string key) : IAffinityGrain
     {
-        public Task<AffinityPin> Resolve(TimeSpan ttl)
+        public Task<AffinityPin> Resolve(TimeSpan ttl, string? choice)
         {
             Assert.Equal(Ttl, ttl);
             test._resolves.Add(key);
+            test._choices.Add(choice);
             return test._answer(key.Split('|')[1]);
         }
 
         public Task<AffinityPeek> Peek() => throw new NotSupportedException();
 
-        public Task Touch(TimeSpan ttl)
+        public Task Touch(TimeSpan ttl, string destination)
         {
-            test._touches.Add((key, ttl));
+            test._touches.Add((key, ttl, destination));
             return Task.CompletedTask;
         }
     }
