@@ -148,7 +148,7 @@ def measure_edges(args, size, out):
         port = BASE_PORT + 10 + e
         edges.append((port, Proc(f"edge-{e}", ["dotnet", str(edge_dll), f"--Edge:Id=scale-edge-{e}", "--AccessLog:Enabled=false",
                                                 *edge_args(port, port + 100, BASE_PORT + 200, BASE_PORT + 300, f"scale-{size}")],
-                                 out, env=env, cwd=edge_dll.parent)))
+                                 out, env=env | dict(kv.split("=", 1) for kv in args.edge_env), cwd=edge_dll.parent)))
     last = host_name(size - 1)
     for port, proc in edges:
         wait_until(f"edge {port} serves {last}", lambda port=port: get(port, "/a", last)[0] == 200, args.ready_timeout, proc)
@@ -161,6 +161,8 @@ def measure_edges(args, size, out):
         port, proc = edges[0][0], edges[0][1]
     scenario = {"host": host_name(0), "path": "/a"}
     idle = run_wrk(args, T, scenario, args.duration)
+    # Serving alone grows the heap (the GC's budgets follow the allocation rate): churn's share is what it adds to this.
+    row["edge_rss_loaded_mb"] = max(p.memory_mb("VmRSS") for _, p in edges)
     churn_n = 0
     with Churn(routes, [p for p, _ in edges], churn_n, give_up=10) as churn:
         time.sleep(1)   # the churn is under way before the load starts
@@ -298,14 +300,15 @@ def measure_nginx(args, size, out):
 
 
 def render(rows, args, load_before):
-    lines = [f"bench/scale: silo + {args.edges} client edges, wrk -t{args.threads} -c{args.connections} -d{args.duration}s on one host of edge 0; "
+    settings = "".join(f"; silo {kv}" for kv in args.silo_env) + "".join(f"; edges {kv}" for kv in args.edge_env)
+    lines = [f"bench/scale: silo + {args.edges} client edges{settings}, wrk -t{args.threads} -c{args.connections} -d{args.duration}s on one host of edge 0; "
              f"route change 10/s, served = write to 200 on every edge; load average at start {' '.join(load_before)}"]
-    header = (f"{'hosts':>6} {'ready s':>8} {'edge RSS idle->churn':>21} {'silo RSS':>9} {'req/s idle':>10} {'churn':>8} {'ratio':>6} "
+    header = (f"{'hosts':>6} {'ready s':>8} {'edge RSS idle->load->churn':>27} {'silo RSS':>9} {'req/s idle':>10} {'churn':>8} {'ratio':>6} "
               f"{'served p50/p99 ms':>18} {'missed':>6} {'failed':>6} | {'nginx reload p50/max ms':>23} {'failed':>6}")
     lines += ["", header, "-" * len(header)]
     for r in rows:
         ratio = r["rps_churn"] / r["rps_idle"] if r["rps_idle"] else None
-        lines.append(f"{r['size']:>6} {r['ready_s']:>8.1f} {r['edge_rss_idle_mb']:>9.0f} -> {r['edge_rss_after_mb']:>5.0f} MB {r['silo_rss_after_mb']:>6.0f} MB "
+        lines.append(f"{r['size']:>6} {r['ready_s']:>8.1f} {r['edge_rss_idle_mb']:>8.0f} -> {r['edge_rss_loaded_mb']:>4.0f} -> {r['edge_rss_after_mb']:>4.0f} MB {r['silo_rss_after_mb']:>6.0f} MB "
                      f"{r['rps_idle']:>10.0f} {r['rps_churn']:>8.0f} {fmt(ratio, '>6.2f')} "
                      f"{fmt(r['served_p50_ms'], '>8.0f')}/{fmt(r['served_p99_ms'], '<9.0f')} {r['missed']:>6} {r['failed']:>6} | "
                      f"{fmt(r.get('nginx_reload_p50_ms'), '>11.0f')}/{fmt(r.get('nginx_reload_max_ms'), '<11.0f')} {r.get('nginx_failed', '-'):>6}")
@@ -324,6 +327,8 @@ def main():
     parser.add_argument("--trace", action="store_true", help="Debug logs on the silo and edges; print when each stage of a change happened")
     parser.add_argument("--silo-env", action="append", default=[], metavar="KEY=VALUE",
                         help="an environment variable for the silo only (e.g. DOTNET_gcServer=0), to compare its settings")
+    parser.add_argument("--edge-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="an environment variable for the edges only, to compare their settings")
     parser.add_argument("--quiet-load", type=float, default=0.5 * (os.cpu_count() or 2))
     parser.add_argument("--quiet-wait", type=int, default=180)
     args = parser.parse_args()
