@@ -13,8 +13,8 @@ namespace Orleans.Proxy.Edge.Affinity;
 /// timeout, offering the destination this edge would use; if that fails, the rendezvous hash over the
 /// available destinations answers and is cached briefly, then the grain is asked again, offered where
 /// the key went meanwhile. A key this edge has just issued (a new cookie) cannot be pinned anywhere
-/// yet: it is placed here and the grain told in the background. Keys in use extend their grain's TTL
-/// in the background.
+/// yet: it is placed by the hash here, and its grain is told only when the client comes back with it,
+/// so clients that never return cost no grain. Keys in use extend their grain's TTL in the background.
 /// </summary>
 internal sealed partial class AffinityPins(
     IGrainFactory grains,
@@ -76,10 +76,11 @@ internal sealed partial class AffinityPins(
         var choice = (pin is not null ? Find(available, pin.DestinationId) : null) ?? Rendezvous(key, available);
         if (issuedHere)
         {
+            // Nothing is sent now: a client that never comes back (a bot, a probe, a flood) must not cost a
+            // grain. The sweep tells the grain once the key is used again (see Sweep).
             if (choice is not null)
             {
-                Store(cacheKey, new Pin(choice.DestinationId, spec.Ttl, now, provisionalUntil: null));
-                grains.GetGrain<IAffinityGrain>(IAffinityGrain.Key(clusterId, key)).Touch(spec.Ttl, choice.DestinationId).Ignore();
+                Store(cacheKey, new Pin(choice.DestinationId, spec.Ttl, now, provisionalUntil: null) { GrainKnows = false });
             }
 
             return choice;
@@ -165,7 +166,10 @@ internal sealed partial class AffinityPins(
         }
     }
 
-    /// <summary>Forgets keys idle past their TTL, and extends the grain's TTL of keys in use (at most four times per TTL).</summary>
+    /// <summary>
+    /// Forgets keys idle past their TTL, and extends the grain's TTL of keys in use (at most four times per TTL);
+    /// a key issued here is pinned in its grain at the first sweep after it was used again.
+    /// </summary>
     internal void Sweep()
     {
         var now = time.GetTimestamp();
@@ -175,9 +179,10 @@ internal sealed partial class AffinityPins(
             {
                 _pins.TryRemove(new KeyValuePair<(string, string), Pin>(cacheKey, pin));
             }
-            else if (pin.ProvisionalUntil is null && pin.LastUsed > pin.Touched && time.GetElapsedTime(pin.Touched, now) >= pin.Ttl / 4)
+            else if (pin.ProvisionalUntil is null && pin.LastUsed > pin.Touched && (!pin.GrainKnows || time.GetElapsedTime(pin.Touched, now) >= pin.Ttl / 4))
             {
                 pin.Touched = now;
+                pin.GrainKnows = true;
                 grains.GetGrain<IAffinityGrain>(IAffinityGrain.Key(cacheKey.Cluster, cacheKey.Key)).Touch(pin.Ttl, pin.DestinationId).Ignore();
             }
         }
@@ -194,6 +199,9 @@ internal sealed partial class AffinityPins(
         public long LastUsed { get; set; } = now;
 
         public long Touched { get; set; } = now;
+
+        /// <summary>False for a key this edge issued and has not yet told its grain about.</summary>
+        public bool GrainKnows { get; set; } = true;
 
         public bool IsFresh(long now, TimeProvider time) =>
             (ProvisionalUntil is null || now < ProvisionalUntil) && time.GetElapsedTime(LastUsed, now) <= Ttl;

@@ -338,10 +338,18 @@ public sealed class AffinityClusterTests(ITestOutputHelper output)
         };
         await cluster.PublishAsync(Routes(annotations, a, b));
         await Eventually.Until(async () => await DestinationCountOnAsync(edges[1]) == 2, "the edges serve the backend");
+        var cookies = new List<string>();
 
         // A client without a cookie jar: each new "browser" gets its own cookie, and sends only what the test sets.
         using var browser = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = edges[0].Public.BaseAddress };
-        var cookies = new List<string>();
+        using (var oneShot = new HttpRequestMessage(HttpMethod.Get, "/"))
+        {
+            oneShot.Headers.Host = AppHost;
+            using var response = await browser.SendAsync(oneShot);
+            cookies.Add(response.Headers.GetValues("Set-Cookie").Single().Split(';')[0]);
+        }
+
+        var pinnedAt = new List<(string Key, string Endpoint)>();
         for (var i = 0; i < 6; i++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/");
@@ -367,10 +375,22 @@ public sealed class AffinityClusterTests(ITestOutputHelper output)
             }
 
             cookies.Add(cookie);
+            pinnedAt.Add((cookie["route=".Length..], new[] { a, b }.Single(x => x.Name == first).Endpoint));
         }
 
         Assert.Equal(cookies.Count, cookies.Distinct().Count());
+        // A returning client's key is pinned in its grain where its requests went (told by the edge's sweep);
+        // the client that never came back cost no grain state.
+        foreach (var (key, endpoint) in pinnedAt)
+        {
+            await Eventually.Until(async () => (await PeekAsync(cluster, key)).DestinationId == endpoint, "the returning client's key is pinned in its grain");
+        }
+
+        Assert.Null((await PeekAsync(cluster, cookies[0]["route=".Length..])).DestinationId);
     }
+
+    private static Task<AffinityPeek> PeekAsync(ProxyTestCluster cluster, string key) =>
+        cluster.Client.GetGrain<IAffinityGrain>(IAffinityGrain.Key(ClusterId, key)).Peek();
 
     /// <summary>Key to backend name, checking that every edge answers the same.</summary>
     private static async Task<Dictionary<string, string>> PlacementAsync(IReadOnlyList<TestEdge> edges, IReadOnlyList<string> keys)

@@ -78,16 +78,27 @@ public sealed class AffinityPinsTests
     }
 
     [Fact]
-    public async Task PickAsync_KeyIssuedHere_PlacedByHashWithoutWaitingForGrainAndGrainTold()
+    public async Task PickAsync_KeyIssuedHere_PlacedByHashWithoutGrainCallsUntilTheClientComesBack()
     {
         var pins = Pins();
 
-        Assert.Equal(Hash("fresh"), await PickAsync(pins, "fresh", issuedHere: true));
-        Assert.Equal(Hash("fresh"), await PickAsync(pins, "fresh"));
+        Assert.Equal(Hash("once"), await PickAsync(pins, "once", issuedHere: true));
+        Assert.Equal(Hash("back"), await PickAsync(pins, "back", issuedHere: true));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        pins.Sweep();
+        Assert.Empty(_touches);
+
+        // The client returns with its cookie: served from the cache, and the next sweep pins the key in its grain, once.
+        Assert.Equal(Hash("back"), await PickAsync(pins, "back"));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        pins.Sweep();
+        await PickAsync(pins, "back");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        pins.Sweep();
 
         Assert.Empty(_resolves);
-        Assert.Equal([("ns/web:80|fresh", Ttl, Hash("fresh"))], _touches);
-        Assert.Equal((0, 0, 1), (pins.Lookups, pins.Fallbacks, pins.Count));
+        Assert.Equal([("ns/web:80|back", Ttl, Hash("back"))], _touches);
+        Assert.Equal((0, 0, 2), (pins.Lookups, pins.Fallbacks, pins.Count));
     }
 
     [Fact]
