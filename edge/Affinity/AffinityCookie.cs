@@ -1,15 +1,53 @@
+using System.IO.Hashing;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Orleans.Proxy.Affinity;
+using Yarp.ReverseProxy.Model;
 
 namespace Orleans.Proxy.Edge.Affinity;
 
 /// <summary>
-/// The attributes of the affinity cookie: ours (Path=/, HttpOnly, SameSite=Lax, Secure on HTTPS,
-/// Max-Age the TTL), or what ingress-nginx's session-cookie-* annotations set.
+/// The affinity cookie. Its value is a random key and, after a dot, a hint naming the destination its
+/// first request went to (a hash of the destination id: no address reaches the client). The hint lets
+/// the edge that issues it place that request without a grain call, and lets whichever edge sees the
+/// key next pin it there even if the destinations changed in between, as ingress-nginx's cookie names
+/// its upstream. A client can choose its hint, as it can choose any key: both only pick a destination.
+/// Attributes: ours (Path=/, HttpOnly, SameSite=Lax, Secure on HTTPS, Max-Age the TTL), or what
+/// ingress-nginx's session-cookie-* annotations set.
 /// </summary>
 internal static partial class AffinityCookie
 {
+    private const int HintLength = 8;
+
+    /// <summary>A new cookie value for a session placed on <paramref name="destination"/>.</summary>
+    public static string Issue(DestinationState destination) =>
+        $"{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}.{Hint(destination.DestinationId)}";
+
+    /// <summary>The destination among <paramref name="available"/> that <paramref name="value"/>'s hint names; null without a hint or when none is available.</summary>
+    public static DestinationState? Hinted(string value, IReadOnlyList<DestinationState> available)
+    {
+        var dot = value.Length - HintLength - 1;
+        if (dot < 1 || value[dot] != '.')
+        {
+            return null;
+        }
+
+        var hint = value.AsSpan(dot + 1);
+        for (var i = 0; i < available.Count; i++)
+        {
+            if (hint.SequenceEqual(Hint(available[i].DestinationId)))
+            {
+                return available[i];
+            }
+        }
+
+        return null;
+    }
+
+    private static string Hint(string destinationId) => Convert.ToHexStringLower(XxHash32.Hash(Encoding.UTF8.GetBytes(destinationId)));
+
     /// <summary>
     /// Browsers that reject a cookie with SameSite=None or read it as Strict (Chrome 51 to 66, Safari on iOS 12 and
     /// macOS 10.14, embedded WebViews on them, UC Browser before 12.13.2), from the Chromium project's published list.

@@ -12,9 +12,8 @@ namespace Orleans.Proxy.Edge.Affinity;
 /// pinned destination this edge no longer has available, asks the key's grain once with a short
 /// timeout, offering the destination this edge would use; if that fails, the rendezvous hash over the
 /// available destinations answers and is cached briefly, then the grain is asked again, offered where
-/// the key went meanwhile. A key this edge has just issued (a new cookie) cannot be pinned anywhere
-/// yet: it is placed by the hash here, and its grain is told only when the client comes back with it,
-/// so clients that never return cost no grain. Keys in use extend their grain's TTL in the background.
+/// the key went meanwhile. Keys in use extend their grain's TTL in the background. A cookie the edge
+/// issues never comes here on its first request (<see cref="AffinityMiddleware"/>).
 /// </summary>
 internal sealed partial class AffinityPins(
     IGrainFactory grains,
@@ -53,10 +52,10 @@ internal sealed partial class AffinityPins(
         Enum.GetValues<AffinityFallback>().ToDictionary(reason => reason, reason => Interlocked.Read(ref _fallbacks[(int)reason]));
 
     /// <summary>
-    /// The destination for <paramref name="key"/> among <paramref name="available"/>; <paramref name="issuedHere"/>:
-    /// this edge has just generated the key (nobody can have pinned it), so no grain call is awaited.
+    /// The destination for <paramref name="key"/> among <paramref name="available"/>; <paramref name="hinted"/>: the one the
+    /// key itself names (an affinity cookie records where its first request went), offered to the grain instead of the hash.
     /// </summary>
-    public async ValueTask<DestinationState?> PickAsync(string clusterId, string key, AffinitySpec spec, IReadOnlyList<DestinationState> available, bool issuedHere = false)
+    public async ValueTask<DestinationState?> PickAsync(string clusterId, string key, AffinitySpec spec, IReadOnlyList<DestinationState> available, DestinationState? hinted = null)
     {
         var cacheKey = (clusterId, key);
         var now = time.GetTimestamp();
@@ -66,25 +65,15 @@ internal sealed partial class AffinityPins(
             return cached;
         }
 
-        // A full cache must not turn into a grain call per request: keys beyond it use the hash alone.
+        // A full cache must not turn into a grain call per request: keys beyond it use the hint or the hash alone.
         if (pin is null && _pins.Count >= options.Value.MaxEntries)
         {
-            return Rendezvous(key, available);
+            return hinted ?? Rendezvous(key, available);
         }
 
-        // Where this edge would send the key: where it went while the grain did not answer, else the hash.
-        var choice = (pin is not null ? Find(available, pin.DestinationId) : null) ?? Rendezvous(key, available);
-        if (issuedHere)
-        {
-            // Nothing is sent now: a client that never comes back (a bot, a probe, a flood) must not cost a
-            // grain. The sweep tells the grain once the key is used again (see Sweep).
-            if (choice is not null)
-            {
-                Store(cacheKey, new Pin(choice.DestinationId, spec.Ttl, now, provisionalUntil: null) { GrainKnows = false });
-            }
-
-            return choice;
-        }
+        // Where this edge would send the key: where it went while the grain did not answer, else where the key
+        // says its first request went, else the hash.
+        var choice = (pin is not null ? Find(available, pin.DestinationId) : null) ?? hinted ?? Rendezvous(key, available);
 
         Interlocked.Increment(ref _lookups);
         AffinityFallback reason;
@@ -166,10 +155,7 @@ internal sealed partial class AffinityPins(
         }
     }
 
-    /// <summary>
-    /// Forgets keys idle past their TTL, and extends the grain's TTL of keys in use (at most four times per TTL);
-    /// a key issued here is pinned in its grain at the first sweep after it was used again.
-    /// </summary>
+    /// <summary>Forgets keys idle past their TTL, and extends the grain's TTL of keys in use (at most four times per TTL).</summary>
     internal void Sweep()
     {
         var now = time.GetTimestamp();
@@ -179,10 +165,9 @@ internal sealed partial class AffinityPins(
             {
                 _pins.TryRemove(new KeyValuePair<(string, string), Pin>(cacheKey, pin));
             }
-            else if (pin.ProvisionalUntil is null && pin.LastUsed > pin.Touched && (!pin.GrainKnows || time.GetElapsedTime(pin.Touched, now) >= pin.Ttl / 4))
+            else if (pin.ProvisionalUntil is null && pin.LastUsed > pin.Touched && time.GetElapsedTime(pin.Touched, now) >= pin.Ttl / 4)
             {
                 pin.Touched = now;
-                pin.GrainKnows = true;
                 grains.GetGrain<IAffinityGrain>(IAffinityGrain.Key(cacheKey.Cluster, cacheKey.Key)).Touch(pin.Ttl, pin.DestinationId).Ignore();
             }
         }
@@ -199,9 +184,6 @@ internal sealed partial class AffinityPins(
         public long LastUsed { get; set; } = now;
 
         public long Touched { get; set; } = now;
-
-        /// <summary>False for a key this edge issued and has not yet told its grain about.</summary>
-        public bool GrainKnows { get; set; } = true;
 
         public bool IsFresh(long now, TimeProvider time) =>
             (ProvisionalUntil is null || now < ProvisionalUntil) && time.GetElapsedTime(LastUsed, now) <= Ttl;

@@ -389,6 +389,47 @@ public sealed class AffinityClusterTests(ITestOutputHelper output)
         Assert.Null((await PeekAsync(cluster, cookies[0]["route=".Length..])).DestinationId);
     }
 
+    [Fact]
+    public async Task CookieIssued_DestinationsAddedBeforeTheClientReturns_BackOnItsFirstDestinationThroughAnyEdge()
+    {
+        await using var a = await TestBackend.StartAsync("a");
+        await using var b = await TestBackend.StartAsync("b");
+        await using var c = await TestBackend.StartAsync("c");
+        await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
+        var first = await cluster.StartEdgeAsync(PatientLookups);
+        var annotations = new Dictionary<string, string> { ["nginx.ingress.kubernetes.io/affinity"] = "cookie" };
+        await cluster.PublishAsync(Routes(annotations, a, b));
+        await Eventually.Until(async () => await DestinationCountOnAsync(first) == 2, "the edge serves two destinations");
+
+        // Forty new clients, each answered once; nothing is asked of the affinity grains yet.
+        using var browser = new HttpClient(new SocketsHttpHandler { UseCookies = false });
+        var sessions = new List<(string Cookie, string Backend)>();
+        for (var i = 0; i < 40; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, first.Public.BaseAddress);
+            request.Headers.Host = AppHost;
+            using var response = await browser.SendAsync(request);
+            sessions.Add((response.Headers.GetValues("Set-Cookie").Single().Split(';')[0], response.Headers.GetValues("X-Backend").Single()));
+        }
+
+        Assert.Equal(0, (await first.DiagAsync("/diag/affinity")).GetProperty("grainLookups").GetInt64());
+
+        await cluster.PublishAsync(Routes(annotations, a, b, c));
+        var second = await cluster.StartEdgeAsync(PatientLookups);
+        await Eventually.Until(async () => await DestinationCountOnAsync(first) == 3 && await DestinationCountOnAsync(second) == 3, "both edges serve three destinations");
+        foreach (var edge in new[] { second, first })
+        {
+            foreach (var (cookie, backend) in sessions)
+            {
+                using var again = new HttpRequestMessage(HttpMethod.Get, edge.Public.BaseAddress);
+                again.Headers.Host = AppHost;
+                again.Headers.Add("Cookie", cookie);
+                using var answer = await browser.SendAsync(again);
+                Assert.Equal(backend, answer.Headers.GetValues("X-Backend").Single());
+            }
+        }
+    }
+
     private static Task<AffinityPeek> PeekAsync(ProxyTestCluster cluster, string key) =>
         cluster.Client.GetGrain<IAffinityGrain>(IAffinityGrain.Key(ClusterId, key)).Peek();
 

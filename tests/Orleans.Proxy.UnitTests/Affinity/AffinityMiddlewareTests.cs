@@ -30,8 +30,8 @@ public sealed class AffinityMiddlewareTests
     [Fact]
     public void KeyOf_ClientIpBehindTrustedProxy_EachClientItsOwnKey()
     {
-        var first = AffinityMiddleware.KeyOf(Request("10.0.0.5", "203.0.113.1"), ClientIp, BehindLoadBalancer, out _);
-        var second = AffinityMiddleware.KeyOf(Request("10.0.0.5", "203.0.113.2"), ClientIp, BehindLoadBalancer, out _);
+        var first = AffinityMiddleware.KeyOf(Request("10.0.0.5", "203.0.113.1"), ClientIp, BehindLoadBalancer);
+        var second = AffinityMiddleware.KeyOf(Request("10.0.0.5", "203.0.113.2"), ClientIp, BehindLoadBalancer);
 
         Assert.Equal("203.0.113.1", first);
         Assert.Equal("203.0.113.2", second);
@@ -40,7 +40,7 @@ public sealed class AffinityMiddlewareTests
     [Fact]
     public void KeyOf_ClientIpFromUntrustedPeer_ForwardedForIgnored()
     {
-        var key = AffinityMiddleware.KeyOf(Request("198.51.100.7", "203.0.113.1"), ClientIp, BehindLoadBalancer, out _);
+        var key = AffinityMiddleware.KeyOf(Request("198.51.100.7", "203.0.113.1"), ClientIp, BehindLoadBalancer);
 
         Assert.Equal("198.51.100.7", key);
     }
@@ -50,7 +50,7 @@ public sealed class AffinityMiddlewareTests
     {
         var resolver = new ClientIpResolver(Options.Create(new RateLimitingOptions()));
 
-        var key = AffinityMiddleware.KeyOf(Request("::ffff:10.0.0.5", "203.0.113.1"), ClientIp, resolver, out _);
+        var key = AffinityMiddleware.KeyOf(Request("::ffff:10.0.0.5", "203.0.113.1"), ClientIp, resolver);
 
         Assert.Equal("10.0.0.5", key);
     }
@@ -58,7 +58,7 @@ public sealed class AffinityMiddlewareTests
     [Fact]
     public void KeyOf_ClientIpWithoutSocketAddress_NoKey()
     {
-        Assert.Null(AffinityMiddleware.KeyOf(Request(null, "203.0.113.1"), ClientIp, BehindLoadBalancer, out _));
+        Assert.Null(AffinityMiddleware.KeyOf(Request(null, "203.0.113.1"), ClientIp, BehindLoadBalancer));
     }
 
     [Fact]
@@ -67,6 +67,6 @@ public sealed class AffinityMiddlewareTests
         var context = Request("10.0.0.5", "203.0.113.1");
         context.Request.Headers["X-User"] = "alice";
 
-        Assert.Equal("alice", AffinityMiddleware.KeyOf(context, new AffinitySpec(AffinityMode.Header, "X-User", AffinitySpec.DefaultTtl), BehindLoadBalancer, out _));
+        Assert.Equal("alice", AffinityMiddleware.KeyOf(context, new AffinitySpec(AffinityMode.Header, "X-User", AffinitySpec.DefaultTtl), BehindLoadBalancer));
     }
 }

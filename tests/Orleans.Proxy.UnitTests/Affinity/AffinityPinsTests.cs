@@ -37,8 +37,8 @@ public sealed class AffinityPinsTests
 
     private static string NotTheHash(string key) => Hash(key) == "d1" ? "d2" : "d1";
 
-    private async Task<string?> PickAsync(AffinityPins pins, string key, bool issuedHere = false) =>
-        (await pins.PickAsync(ClusterId, key, Spec, _available, issuedHere))?.DestinationId;
+    private async Task<string?> PickAsync(AffinityPins pins, string key) =>
+        (await pins.PickAsync(ClusterId, key, Spec, _available))?.DestinationId;
 
     [Fact]
     public async Task PickAsync_NewKey_AsksGrainOnceThenServesFromCache()
@@ -78,27 +78,14 @@ public sealed class AffinityPinsTests
     }
 
     [Fact]
-    public async Task PickAsync_KeyIssuedHere_PlacedByHashWithoutGrainCallsUntilTheClientComesBack()
+    public async Task PickAsync_KeyHintsADestination_OfferedToTheGrainAndUsedWhenItDoesNotAnswer()
     {
         var pins = Pins();
+        var hinted = _available.First(d => d.DestinationId != Hash("u"));
+        _answer = _ => Task.FromException<AffinityPin>(new InvalidOperationException("no silo"));
 
-        Assert.Equal(Hash("once"), await PickAsync(pins, "once", issuedHere: true));
-        Assert.Equal(Hash("back"), await PickAsync(pins, "back", issuedHere: true));
-        _time.Advance(TimeSpan.FromSeconds(1));
-        pins.Sweep();
-        Assert.Empty(_touches);
-
-        // The client returns with its cookie: served from the cache, and the next sweep pins the key in its grain, once.
-        Assert.Equal(Hash("back"), await PickAsync(pins, "back"));
-        _time.Advance(TimeSpan.FromSeconds(1));
-        pins.Sweep();
-        await PickAsync(pins, "back");
-        _time.Advance(TimeSpan.FromSeconds(1));
-        pins.Sweep();
-
-        Assert.Empty(_resolves);
-        Assert.Equal([("ns/web:80|back", Ttl, Hash("back"))], _touches);
-        Assert.Equal((0, 0, 2), (pins.Lookups, pins.Fallbacks, pins.Count));
+        Assert.Equal(hinted.DestinationId, (await pins.PickAsync(ClusterId, "u", Spec, _available, hinted))?.DestinationId);
+        Assert.Equal([hinted.DestinationId], _choices);
     }
 
     [Fact]
