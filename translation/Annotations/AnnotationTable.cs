@@ -370,7 +370,7 @@ internal static class AnnotationTable
     public static readonly Annotation<AffinityMode> NginxAffinity = new(Nginx + "affinity", AnnotationTypes.NginxAffinity, AnnotationFeature.Affinity, HonouredWithDifferences)
     {
         Describe = "none",
-        Notes = "Cookie affinity. Differences: the pin is kept by an affinity grain, not encoded in the cookie, so sessions stay on their endpoint when endpoints are added (see affinity-mode); the cookie holds a random key.",
+        Notes = "Cookie affinity. Differences: the cookie holds a random key and a hash naming the endpoint of its first request; an affinity grain pins the key there when the client returns, so sessions stay on their endpoint when endpoints are added (see affinity-mode), and only a moved pin (its endpoint unavailable) differs from the cookie.",
     };
 
     public static readonly Annotation<string?> NginxSessionCookieName = new(Nginx + "session-cookie-name", AnnotationTypes.CookieName(explained: true), AnnotationFeature.Affinity, HonouredWithDifferences)
@@ -608,7 +608,7 @@ internal static class AnnotationTable
     public static readonly Annotation<bool> NginxSessionCookieChangeOnFailure = new(Nginx + "session-cookie-change-on-failure", AnnotationTypes.Bool, AnnotationFeature.Affinity, HonouredWithDifferences)
     {
         OnInvalid = "the cookie is kept",
-        Notes = "\"true\": when the edge gets no answer from the pinned endpoint (connection refused or reset, timeout), the 502/504 answer sets a new cookie whose key another available endpoint wins, so the client's next request goes there; \"false\": the cookie is kept (the pin moves only when health takes the endpoint out). Difference: the failed request itself is not retried on another endpoint. Needs cookie affinity.",
+        Notes = "\"true\": when the edge gets no answer from the pinned endpoint (connection refused or reset, timeout), the 502/504 answer sets a new cookie naming another available endpoint, so the client's next request goes there; \"false\": the cookie is kept (the pin moves only when health takes the endpoint out). Difference: the failed request itself is not retried on another endpoint. Needs cookie affinity.",
     };
 
     public static readonly Annotation<string?> NginxCanaryByHeaderPattern = new(Nginx + "canary-by-header-pattern", AnnotationTypes.Pattern, Canary, HonouredWithDifferences)
