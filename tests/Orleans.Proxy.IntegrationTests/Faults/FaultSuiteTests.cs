@@ -327,7 +327,8 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         // ObjectDisposedException: the edge was killed and its client disposed under the worker (counted for that edge, which the event excludes).
         catch (Exception e) when (e is HttpRequestException or ObjectDisposedException or OperationCanceledException && !stop.IsCancellationRequested)
         {
-            _samples.Enqueue(new Sample(at, index, host, user, 0, null));
+            var error = e is OperationCanceledException ? "no answer within 5 s" : $"{e.GetType().Name}: {e.GetBaseException().Message}";
+            _samples.Enqueue(new Sample(at, index, host, user, 0, null, error));
         }
         catch (OperationCanceledException)
         {
@@ -384,11 +385,14 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
     private static bool IsFailure(Sample x) =>
         (x.Host == App && x.Status != 200) || (x.Host == Limited && x.Status is not (200 or 429));
 
-    /// <summary>The failed requests by edge, host and status (0: no answer), with when the first and the last came, seconds into the window.</summary>
+    /// <summary>
+    /// The failed requests by edge, host and status (0: no answer, with why), with when the first and the last
+    /// were sent, seconds into the window.
+    /// </summary>
     private static string FailedDetail(List<Sample> failures, TimeSpan start) => string.Join("; ", failures
-        .GroupBy(x => (x.Edge, x.Host, x.Status))
+        .GroupBy(x => (x.Edge, x.Host, x.Status, x.Error))
         .Select(g => string.Create(CultureInfo.InvariantCulture,
-            $"edge-{g.Key.Edge} {g.Key.Host} {g.Key.Status} x{g.Count()} at {(g.Min(x => x.At) - start).TotalSeconds:0.0}-{(g.Max(x => x.At) - start).TotalSeconds:0.0} s")));
+            $"edge-{g.Key.Edge} {g.Key.Host} {g.Key.Status}{(g.Key.Error is null ? "" : $" ({g.Key.Error})")} x{g.Count()} at {(g.Min(x => x.At) - start).TotalSeconds:0.0}-{(g.Max(x => x.At) - start).TotalSeconds:0.0} s")));
 
     /// <summary>
     /// Users whose requests went elsewhere than the destination they had when the window began, although
@@ -448,7 +452,8 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         }
     }
 
-    private sealed record Sample(TimeSpan At, int Edge, string Host, string? User, int Status, string? Backend);
+    /// <param name="Error">Why there was no answer (Status 0): a timeout, or the exception's message.</param>
+    private sealed record Sample(TimeSpan At, int Edge, string Host, string? User, int Status, string? Backend, string? Error = null);
 
     private sealed record EventResult(string Name, string Row, bool Passed, string? Failure);
 
