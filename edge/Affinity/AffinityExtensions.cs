@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -29,6 +28,6 @@ public static class AffinityExtensions
             cachedKeys = pins.Count,
             grainLookups = pins.Lookups,
             fallbacks = pins.Fallbacks,
-            fallbacksByReason = pins.FallbacksByReason().ToDictionary(r => JsonNamingPolicy.CamelCase.ConvertName(r.Key.ToString()), r => r.Value),
+            fallbacksByReason = pins.FallbacksByReason(),
         });
 }

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Proxy.Affinity;
+using Orleans.Proxy.Diagnostics;
 using Yarp.ReverseProxy.Model;
 
 namespace Orleans.Proxy.Edge.Affinity;
@@ -19,8 +21,12 @@ internal sealed partial class AffinityPins(
     IGrainFactory grains,
     TimeProvider time,
     IOptions<AffinityOptions> options,
+    ProxyMetrics metrics,
     ILogger<AffinityPins> logger) : BackgroundService
 {
+    /// <summary>Each <see cref="AffinityFallback"/>'s name as /diag/affinity and the metric's label say it, built once.</summary>
+    internal static readonly string[] ReasonNames = [.. Enum.GetValues<AffinityFallback>().Select(r => JsonNamingPolicy.CamelCase.ConvertName(r.ToString()))];
+
     /// <summary>How long a fallback answer is used before the grain is asked again.</summary>
     private static readonly TimeSpan ProvisionalFor = TimeSpan.FromSeconds(1);
 
@@ -48,8 +54,8 @@ internal sealed partial class AffinityPins(
     }
 
     /// <summary>Fallbacks to the rendezvous hash so far, by why the grain's answer was not used.</summary>
-    public IReadOnlyDictionary<AffinityFallback, long> FallbacksByReason() =>
-        Enum.GetValues<AffinityFallback>().ToDictionary(reason => reason, reason => Interlocked.Read(ref _fallbacks[(int)reason]));
+    public IReadOnlyDictionary<string, long> FallbacksByReason() =>
+        Enum.GetValues<AffinityFallback>().ToDictionary(reason => ReasonNames[(int)reason], reason => Interlocked.Read(ref _fallbacks[(int)reason]));
 
     /// <summary>
     /// The destination for <paramref name="key"/> among <paramref name="available"/>; <paramref name="hinted"/>: the one the
@@ -76,6 +82,7 @@ internal sealed partial class AffinityPins(
         var choice = (pin is not null ? Find(available, pin.DestinationId) : null) ?? hinted ?? Rendezvous(key, available);
 
         Interlocked.Increment(ref _lookups);
+        metrics.RequestPathGrainCall("affinity");
         AffinityFallback reason;
         try
         {
@@ -101,6 +108,7 @@ internal sealed partial class AffinityPins(
         }
 
         Interlocked.Increment(ref _fallbacks[(int)reason]);
+        metrics.AffinityFallback(ReasonNames[(int)reason]);
         LogFellBack(clusterId, reason);
         if (choice is not null)
         {

@@ -22,6 +22,7 @@ public sealed class ProxyMetrics
     private readonly Counter<long> _cacheBytes;
     private readonly Counter<long> _cacheEvictions;
     private readonly Counter<long> _cacheCollapsed;
+    private readonly Counter<long> _affinityFallbacks;
 
     public ProxyMetrics(IMeterFactory meterFactory)
     {
@@ -48,6 +49,8 @@ public sealed class ProxyMetrics
             "Stored responses dropped to make room, by tier (memory or shared)");
         _cacheCollapsed = meter.CreateCounter<long>("orleans_proxy.cache.collapsed", "{request}",
             "Requests answered by waiting for a fetch of the same object by another request (on this edge or another)");
+        _affinityFallbacks = meter.CreateCounter<long>("orleans_proxy.affinity.fallbacks", "{lookup}",
+            "Affinity lookups answered by the rendezvous hash instead of the key's grain, by reason (timeout, error, grainKnowsNoDestination, pinnedNotAvailableHere)");
     }
 
     /// <param name="policy">The rate-limit policy name.</param>
@@ -72,6 +75,10 @@ public sealed class ProxyMetrics
     /// <param name="grain">The grain kind called, e.g. "ratelimit" or "affinity".</param>
     public void RequestPathGrainCall(string grain) =>
         _requestPathGrainCalls.Add(1, new KeyValuePair<string, object?>("grain", grain));
+
+    /// <param name="reason">Why the grain's answer was not used (a constant string, as on /diag/affinity).</param>
+    public void AffinityFallback(string reason) =>
+        _affinityFallbacks.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void AccessLogDropped(string edge) =>
         _accessLogDropped.Add(1, new KeyValuePair<string, object?>("edge", edge));

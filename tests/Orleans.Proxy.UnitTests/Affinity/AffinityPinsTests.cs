@@ -1,7 +1,9 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Proxy.Affinity;
+using Orleans.Proxy.Diagnostics;
 using Orleans.Proxy.Edge.Affinity;
 using Orleans.Proxy.UnitTests.Fakes;
 using Yarp.ReverseProxy.Model;
@@ -9,7 +11,7 @@ using Yarp.ReverseProxy.Model;
 namespace Orleans.Proxy.UnitTests.Affinity;
 
 /// <summary>The edge's cache of affinity pins (capacity, TTL, provisional hash answers), with in-memory grains on a fake clock.</summary>
-public sealed class AffinityPinsTests
+public sealed class AffinityPinsTests : IDisposable
 {
     private const string ClusterId = "ns/web:80";
     private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(10);
@@ -27,11 +29,16 @@ public sealed class AffinityPinsTests
 
     public AffinityPinsTests() => _answer = key => Task.FromResult(new AffinityPin(NotTheHash(key), 0));
 
+    private readonly RecordingMeters _meters = new();
+
     private AffinityPins Pins(int maxEntries = 1000) => new(
         new FakeGrainFactory(key => new FakeAffinityGrain(this, key)),
         _time,
         Options.Create(new AffinityOptions { LookupTimeout = LookupTimeout, MaxEntries = maxEntries }),
+        new ProxyMetrics(_meters),
         NullLogger<AffinityPins>.Instance);
+
+    public void Dispose() => _meters.Dispose();
 
     private static string Hash(string key) => RendezvousHash.Pick(key, ["d1", "d2", "d3"])!;
 
@@ -109,7 +116,10 @@ public sealed class AffinityPinsTests
         await PickAsync(pins, "d");
 
         Assert.Equal(4, pins.Fallbacks);
+        Assert.Equal(["timeout", "error", "grainKnowsNoDestination", "pinnedNotAvailableHere"], pins.FallbacksByReason().Keys);
         Assert.All(pins.FallbacksByReason().Values, count => Assert.Equal(1, count));
+        Assert.Equal(pins.FallbacksByReason().Keys.Order(), _meters.Recorded("orleans_proxy.affinity.fallbacks", "reason").Order());
+        Assert.Equal(Enumerable.Repeat("affinity", 4), _meters.Recorded("orleans_proxy.request_path.grain_calls", "grain"));
     }
 
     [Fact]
@@ -308,6 +318,44 @@ public sealed class AffinityPinsTests
         {
             test._touches.Add((key, ttl, destination));
             return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>The meters of one test's <see cref="ProxyMetrics"/>, and what was recorded on them (other tests' meters are not listened to).</summary>
+    private sealed class RecordingMeters : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+        private readonly List<(string Instrument, KeyValuePair<string, object?>[] Tags)> _recorded = [];
+        private readonly MeterListener _listener = new();
+
+        public RecordingMeters()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (_meters.Contains(instrument.Meter))
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) => _recorded.Add((instrument.Name, tags.ToArray())));
+        }
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options);
+            _meters.Add(meter);
+            _listener.Start();
+            return meter;
+        }
+
+        /// <summary>The value of <paramref name="tag"/> on each measurement of <paramref name="instrument"/>.</summary>
+        public IEnumerable<string?> Recorded(string instrument, string tag) =>
+            _recorded.Where(r => r.Instrument == instrument).Select(r => r.Tags.Single(t => t.Key == tag).Value as string);
+
+        public void Dispose()
+        {
+            _listener.Dispose();
+            _meters.ForEach(m => m.Dispose());
         }
     }
 }
