@@ -22,6 +22,11 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
 
     private readonly DateTimeOffset _activatedAt = activatedAt;
     private readonly Dictionary<string, Edge> _edges = new(StringComparer.Ordinal);
+
+    // When the bucket sat full and refill was thrown away; a debit that reaches the bucket late gets
+    // back what it would have kept from being thrown away (see Recover).
+    private readonly List<(DateTimeOffset From, DateTimeOffset To)> _full = [];
+    private TimeSpan _lookBack;
     private double _tokens = double.NaN;
     private double _rate;
     private int _capacity;
@@ -42,7 +47,7 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
 
     public LeaseGrant Grant(LeaseRequest request, DateTimeOffset now)
     {
-        Configure(request, now);
+        var owedSince = Configure(request, now);
         if (!_edges.TryGetValue(request.EdgeId, out var edge))
         {
             _edges[request.EdgeId] = edge = new Edge();
@@ -51,7 +56,7 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         // The edge may go on spending its credit until this answer reaches it; whatever it spends
         // then is paid from this grant, so the grant covers the credit the bucket kept for it.
         var creditInFlight = (int)Math.Ceiling(Math.Max(0, edge.Credit(now, _rate) - Math.Max(0, request.Owed)));
-        Settle(request.EdgeId, request.Returned, request.Owed, now);
+        Settle(request.EdgeId, request.Returned, request.Owed, owedSince, now);
 
         edge.RecentRate = Math.Max(0, request.RecentRate);
         edge.LastSeen = now;
@@ -103,36 +108,38 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
             return;
         }
 
-        Configure(request, now);
-        Settle(request.EdgeId, request.Returned, request.Owed, now);
+        var owedSince = Configure(request, now);
+        Settle(request.EdgeId, request.Returned, request.Owed, owedSince, now);
     }
 
     /// <summary>
     /// The first call sets the parameters and fills the bucket; later calls apply a changed policy.
     /// Refills up to when the edge admitted the first of the requests it reports (at most two lease
-    /// lengths back, and never before the bucket's last change), so <see cref="Settle(string, int, int, DateTimeOffset)"/>
+    /// lengths back, and never before the bucket's last change), so <see cref="Settle(string, int, int, DateTimeOffset, DateTimeOffset)"/>
     /// debits them as of then: a bucket that read full while an edge admitted on its allowance (every new
     /// partition until its first call) would otherwise lose that time's refill, and a key over its limit
-    /// on four edges was admitted 0.93 of what the bucket allows.
+    /// on four edges was admitted 0.93 of what the bucket allows. Returns when the first of them was
+    /// admitted (before the bucket's last change, when they are that late).
     /// </summary>
-    private void Configure(LeaseRequest request, DateTimeOffset now)
+    private DateTimeOffset Configure(LeaseRequest request, DateTimeOffset now)
     {
-        var owedAt = request.Owed > 0 ? now - Clamp(request.OwedFor, TimeSpan.Zero, request.LeaseLength * 2) : now;
+        var owedSince = request.Owed > 0 ? now - Clamp(request.OwedFor, TimeSpan.Zero, request.LeaseLength * 2) : now;
         if (double.IsNaN(_tokens))
         {
-            _refilledAt = owedAt;
+            _refilledAt = owedSince;
         }
 
-        owedAt = owedAt > _refilledAt ? owedAt : _refilledAt;
-        Refill(owedAt);
+        Refill(owedSince > _refilledAt ? owedSince : _refilledAt);
         _rate = request.RatePerSecond;
         _capacity = Math.Max(1, request.Capacity);
+        _lookBack = request.LeaseLength * 2;
         if (double.IsNaN(_tokens))
         {
             _tokens = _capacity;
         }
 
         _tokens = Math.Min(_tokens, _capacity);
+        return owedSince;
     }
 
     /// <summary>
@@ -140,12 +147,12 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
     /// up to (below zero if need be: they were admitted, so they count), refills up to now, and takes
     /// back unused tokens (never above capacity).
     /// </summary>
-    private void Settle(string edgeId, int returned, int owed, DateTimeOffset now)
+    private void Settle(string edgeId, int returned, int owed, DateTimeOffset owedSince, DateTimeOffset now)
     {
         _edges.TryGetValue(edgeId, out var edge);
         if (owed > 0)
         {
-            _tokens -= owed;
+            _tokens -= owed - Recover(owed, owedSince);
             TotalOwed += owed;
             if (edge is not null)
             {
@@ -223,13 +230,69 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
     {
         if (!double.IsNaN(_tokens) && now > _refilledAt)
         {
-            _tokens = Math.Min(_capacity, _tokens + ((now - _refilledAt).TotalSeconds * _rate));
+            var refill = (now - _refilledAt).TotalSeconds * _rate;
+            if (_rate > 0 && _tokens + refill > _capacity)
+            {
+                var fullFrom = _refilledAt + TimeSpan.FromSeconds(Math.Max(0, _capacity - _tokens) / _rate);
+                // One span while the bucket stays full; none older than a debit can reach back.
+                if (_full.Count > 0 && _full[^1].To >= fullFrom)
+                {
+                    _full[^1] = (_full[^1].From, now);
+                }
+                else
+                {
+                    _full.Add((fullFrom, now));
+                }
+            }
+
+            var stale = 0;
+            while (stale < _full.Count && _full[stale].To < now - _lookBack)
+            {
+                stale++;
+            }
+
+            _full.RemoveRange(0, stale);
+
+            _tokens = Math.Min(_capacity, _tokens + refill);
         }
 
         if (now > _refilledAt)
         {
             _refilledAt = now;
         }
+    }
+
+    /// <summary>
+    /// Requests admitted since <paramref name="owedSince"/> but debited only now, as of the bucket's last
+    /// change: had they been debited when admitted, the bucket would not have sat full for as long, and the
+    /// refill it threw away meanwhile would have been kept. That refill (at most the debit) comes back, so
+    /// a late debit costs what a timely one would have (eight edges reporting a new key's first requests
+    /// one after another lost up to a burst's worth otherwise).
+    /// </summary>
+    private int Recover(int owed, DateTimeOffset owedSince)
+    {
+        double recovered = 0;
+        var spans = _full.ToArray();
+        _full.Clear();
+        foreach (var (from, to) in spans)
+        {
+            var start = from > owedSince ? from : owedSince;
+            var take = start < to && _rate > 0 ? Math.Min((to - start).TotalSeconds * _rate, owed - recovered) : 0;
+            recovered += take;
+            // What this debit took back is not there for the next one; the rest stays.
+            if (start > from)
+            {
+                _full.Add((from, start));
+            }
+
+            var rest = start + TimeSpan.FromSeconds(take > 0 ? take / _rate : 0);
+            if (rest < to)
+            {
+                _full.Add((rest > from ? rest : from, to));
+            }
+        }
+
+        return (int)Math.Floor(recovered);
     }
 
     private static TimeSpan Clamp(TimeSpan value, TimeSpan min, TimeSpan max) =>

@@ -61,6 +61,42 @@ public sealed class LeaseBucketTests
         Assert.Equal(50 - 10 - 45 + 10, changed.TokensLeft(now), 6);
     }
 
+    /// <summary>
+    /// A debit that reaches the bucket after another edge's call made the bucket change (rate 10, capacity
+    /// 10): edge b's 10 requests since 0.5 s, reported at 1 s, just after edge a's call found the bucket
+    /// full. Debited at 0.5 s the bucket would have refilled 5 since; the refill it threw away while it read
+    /// full comes back, once: a second late debit over the same time gets nothing more.
+    /// </summary>
+    [Fact]
+    public void Settle_DebitLaterThanTheBucketsLastChange_RefillThrownAwayMeanwhileComesBackOnce()
+    {
+        var bucket = new LeaseBucket(T0);
+        bucket.Grant(Ask("a", 0, 0, rate: 10, capacity: 10), T0);
+        var now = T0 + TimeSpan.FromSeconds(1);
+        bucket.Grant(Ask("a", 0, 0, rate: 10, capacity: 10), now);
+
+        bucket.Settle(Ask("b", 0, 0, rate: 10, capacity: 10) with { Owed = 10, OwedFor = TimeSpan.FromSeconds(0.5) }, now);
+        Assert.Equal(5, bucket.TokensLeft(now), 6);
+
+        bucket.Settle(Ask("c", 0, 0, rate: 10, capacity: 10) with { Owed = 10, OwedFor = TimeSpan.FromSeconds(0.5) }, now);
+        Assert.Equal(-5, bucket.TokensLeft(now), 6);
+    }
+
+    /// <summary>A debit reaches back at most two lease lengths: refill thrown away before that is gone for good.</summary>
+    [Fact]
+    public void Settle_DebitOlderThanTwoLeaseLengths_RecoversOnlyTheirRefill()
+    {
+        var bucket = new LeaseBucket(T0);
+        bucket.Grant(Ask("a", 0, 0, rate: 10, capacity: 10), T0);
+        var now = T0 + TimeSpan.FromSeconds(5);
+        bucket.Grant(Ask("a", 0, 0, rate: 10, capacity: 10), now);
+
+        bucket.Settle(Ask("b", 0, 0, rate: 10, capacity: 10) with { Owed = 30, OwedFor = TimeSpan.FromSeconds(4) }, now);
+
+        // Two lease lengths (2 s) of refill back at most: 10 - 30 + 20.
+        Assert.Equal(0, bucket.TokensLeft(now), 6);
+    }
+
     [Fact]
     public void Grant_TwoEdges_BusyEdgeCappedAtItsShareOfCapacity()
     {
