@@ -50,7 +50,7 @@ internal sealed class AffinityMiddleware(AffinityPins pins, ClientIpResolver cli
         var cookie = context.Request.Cookies[spec.Name];
         if (cookie is { Length: > 0 and <= MaxKeyLength })
         {
-            return await pins.PickAsync(clusterId, cookie, spec, candidates, AffinityCookie.Hinted(cookie, candidates));
+            return await pins.PickAsync(clusterId, cookie, spec, candidates, AffinityCookie.Hinted);
         }
 
         // A new session (or a cookie too long to use, replaced): any available destination, uniformly, as a random key's hash would pick.

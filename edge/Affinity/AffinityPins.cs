@@ -58,10 +58,13 @@ internal sealed partial class AffinityPins(
         Enum.GetValues<AffinityFallback>().ToDictionary(reason => ReasonNames[(int)reason], reason => Interlocked.Read(ref _fallbacks[(int)reason]));
 
     /// <summary>
-    /// The destination for <paramref name="key"/> among <paramref name="available"/>; <paramref name="hinted"/>: the one the
+    /// The destination for <paramref name="key"/> among <paramref name="available"/>; <paramref name="hint"/>: reads the one the
     /// key itself names (an affinity cookie records where its first request went), offered to the grain instead of the hash.
+    /// It runs only when the cache cannot answer.
     /// </summary>
-    public async ValueTask<DestinationState?> PickAsync(string clusterId, string key, AffinitySpec spec, IReadOnlyList<DestinationState> available, DestinationState? hinted = null)
+    public async ValueTask<DestinationState?> PickAsync(
+        string clusterId, string key, AffinitySpec spec, IReadOnlyList<DestinationState> available,
+        Func<string, IReadOnlyList<DestinationState>, DestinationState?>? hint = null)
     {
         var cacheKey = (clusterId, key);
         var now = time.GetTimestamp();
@@ -70,6 +73,8 @@ internal sealed partial class AffinityPins(
             pin.LastUsed = now;
             return cached;
         }
+
+        var hinted = hint?.Invoke(key, available);
 
         // A full cache must not turn into a grain call per request: keys beyond it use the hint or the hash alone.
         if (pin is null && _pins.Count >= options.Value.MaxEntries)

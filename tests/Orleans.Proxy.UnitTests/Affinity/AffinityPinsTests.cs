@@ -91,8 +91,22 @@ public sealed class AffinityPinsTests : IDisposable
         var hinted = _available.First(d => d.DestinationId != Hash("u"));
         _answer = _ => Task.FromException<AffinityPin>(new InvalidOperationException("no silo"));
 
-        Assert.Equal(hinted.DestinationId, (await pins.PickAsync(ClusterId, "u", Spec, _available, hinted))?.DestinationId);
+        var hintsRead = 0;
+        DestinationState? Hint(string key, IReadOnlyList<DestinationState> available)
+        {
+            hintsRead++;
+            return hinted;
+        }
+
+        Assert.Equal(hinted.DestinationId, (await pins.PickAsync(ClusterId, "u", Spec, _available, Hint))?.DestinationId);
         Assert.Equal([hinted.DestinationId], _choices);
+
+        // Served from the cache (the grain answers again): the hint is not read on a hit.
+        _answer = _ => Task.FromResult(new AffinityPin(hinted.DestinationId, 0));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await pins.PickAsync(ClusterId, "u", Spec, _available, Hint);
+        await pins.PickAsync(ClusterId, "u", Spec, _available, Hint);
+        Assert.Equal(2, hintsRead);
     }
 
     [Fact]
