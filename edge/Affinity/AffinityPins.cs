@@ -25,7 +25,7 @@ internal sealed partial class AffinityPins(
     ILogger<AffinityPins> logger) : BackgroundService
 {
     /// <summary>Each <see cref="AffinityFallback"/>'s name as /diag/affinity and the metric's label say it, built once.</summary>
-    internal static readonly string[] ReasonNames = [.. Enum.GetValues<AffinityFallback>().Select(r => JsonNamingPolicy.CamelCase.ConvertName(r.ToString()))];
+    private static readonly string[] ReasonNames = [.. Enum.GetValues<AffinityFallback>().Select(r => JsonNamingPolicy.CamelCase.ConvertName(r.ToString()))];
 
     /// <summary>How long a fallback answer is used before the grain is asked again.</summary>
     private static readonly TimeSpan ProvisionalFor = TimeSpan.FromSeconds(1);
@@ -107,7 +107,7 @@ internal sealed partial class AffinityPins(
         }
         catch (Exception e)
         {
-            // Whatever the failure (no silo, client shutting down), the rendezvous hash is the answer.
+            // Whatever the failure (no silo, client shutting down), this edge's own choice answers.
             reason = AffinityFallback.Error;
             LogLookupFailed(clusterId, e.GetType().Name);
         }

@@ -277,7 +277,13 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
         foreach (var (from, to) in spans)
         {
             var start = from > owedSince ? from : owedSince;
-            var take = start < to && _rate > 0 ? Math.Min((to - start).TotalSeconds * _rate, owed - recovered) : 0;
+            if (start >= to || _rate <= 0)
+            {
+                _full.Add((from, to));
+                continue;
+            }
+
+            var take = Math.Min((to - start).TotalSeconds * _rate, owed - recovered);
             recovered += take;
             // What this debit took back is not there for the next one; the rest stays.
             if (start > from)
@@ -285,10 +291,10 @@ internal sealed class LeaseBucket(DateTimeOffset activatedAt)
                 _full.Add((from, start));
             }
 
-            var rest = start + TimeSpan.FromSeconds(take > 0 ? take / _rate : 0);
+            var rest = start + TimeSpan.FromSeconds(take / _rate);
             if (rest < to)
             {
-                _full.Add((rest > from ? rest : from, to));
+                _full.Add((rest, to));
             }
         }
 

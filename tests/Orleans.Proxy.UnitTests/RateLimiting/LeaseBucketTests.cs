@@ -82,6 +82,28 @@ public sealed class LeaseBucketTests
         Assert.Equal(-5, bucket.TokensLeft(now), 6);
     }
 
+    /// <summary>
+    /// A debit that began after the bucket last sat full recovers nothing, and leaves that span for an
+    /// earlier one: edge b's requests since 1.8 s (the bucket full from 0 to 1 s, then drawn down by a
+    /// grant), then edge c's since 0.5 s, which gets the 5 tokens thrown away from 0.5 to 1 s.
+    /// </summary>
+    [Fact]
+    public void Settle_DebitsBeginningBeforeAndAfterAFullSpan_OnlyTheOneBeforeRecovers()
+    {
+        var bucket = new LeaseBucket(T0);
+        bucket.Grant(Ask("a", 0, 0, rate: 10, capacity: 10), T0);
+        bucket.Grant(Ask("a", 10, 10, rate: 10, capacity: 10), T0 + TimeSpan.FromSeconds(1));
+        var now = T0 + TimeSpan.FromSeconds(2);
+        bucket.Grant(Ask("a", 0, 10, rate: 10, capacity: 10), now);
+        var before = bucket.TokensLeft(now);
+
+        bucket.Settle(Ask("b", 0, 0, rate: 10, capacity: 10) with { Owed = 2, OwedFor = TimeSpan.FromSeconds(0.2) }, now);
+        Assert.Equal(before - 2, bucket.TokensLeft(now), 6);
+
+        bucket.Settle(Ask("c", 0, 0, rate: 10, capacity: 10) with { Owed = 8, OwedFor = TimeSpan.FromSeconds(1.5) }, now);
+        Assert.Equal(before - 2 - 8 + 5, bucket.TokensLeft(now), 6);
+    }
+
     /// <summary>A debit reaches back at most two lease lengths: refill thrown away before that is gone for good.</summary>
     [Fact]
     public void Settle_DebitOlderThanTwoLeaseLengths_RecoversOnlyTheirRefill()
