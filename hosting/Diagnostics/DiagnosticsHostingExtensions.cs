@@ -106,7 +106,10 @@ public static class DiagnosticsHostingExtensions
                     "Microsoft.Orleans",
                     "Microsoft.AspNetCore.Hosting",
                     "Microsoft.AspNetCore.Server.Kestrel",
-                    "System.Net.Http")
+                    "System.Net.Http",
+                    // The runtime's own (GC pauses, heap, thread pool queue and threads): read at scrape time only,
+                    // and what tells a GC stall or a starved thread pool from a slow backend.
+                    "System.Runtime")
                 // Two updates per request each (start, end) for what yarp_proxy_requests_current says: dropped, so nothing records them.
                 .AddView("http.server.active_requests", MetricStreamConfiguration.Drop)
                 .AddView("http.client.active_requests", MetricStreamConfiguration.Drop)

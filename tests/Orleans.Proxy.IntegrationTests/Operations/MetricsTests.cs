@@ -36,6 +36,9 @@ public sealed class MetricsTests
         Assert.False(PrometheusText.Has(scrape, "http_client_active_requests"));
         Assert.True(PrometheusText.Has(scrape, "kestrel_active_connections"));
         Assert.True(PrometheusText.Has(scrape, "orleans_catalog_activations"));
+        // The runtime's meter: GC pauses and the thread pool, for telling a stalled process from a slow backend.
+        Assert.True(PrometheusText.Has(scrape, "dotnet_gc_pause_time_seconds_total"));
+        Assert.True(PrometheusText.Has(scrape, "dotnet_thread_pool_queue_length_total"));
         await Eventually.Until(async () => PrometheusText.Value(await Scrape(edge), "yarp_proxy_requests_started_total") >= 5, "YARP's counters are published");
 
         // Config applies: exactly one more after one route change.
