@@ -32,7 +32,7 @@ internal sealed partial class AffinityPins(
 
     // Keyed by (cluster, affinity key), not by the grain key: a hit, every request's case, builds no string.
     private readonly ConcurrentDictionary<(string Cluster, string Key), Pin> _pins = new();
-    private readonly long[] _fallbacks = new long[Enum.GetValues<AffinityFallback>().Length];
+    private readonly long[] _fallbacks = new long[ReasonNames.Length];
     private long _lookups;
 
     public int Count => _pins.Count;
@@ -55,7 +55,7 @@ internal sealed partial class AffinityPins(
 
     /// <summary>Fallbacks to the rendezvous hash so far, by why the grain's answer was not used.</summary>
     public IReadOnlyDictionary<string, long> FallbacksByReason() =>
-        Enum.GetValues<AffinityFallback>().ToDictionary(reason => ReasonNames[(int)reason], reason => Interlocked.Read(ref _fallbacks[(int)reason]));
+        Enumerable.Range(0, ReasonNames.Length).ToDictionary(i => ReasonNames[i], i => Interlocked.Read(ref _fallbacks[i]));
 
     /// <summary>
     /// The destination for <paramref name="key"/> among <paramref name="available"/>; <paramref name="hint"/>: reads the one the

@@ -28,7 +28,7 @@ public interface IAffinityGrain : IGrainWithStringKey
 
     /// <summary>
     /// Extends the TTL of a key an edge sends to <paramref name="destination"/>; a key with no live pin
-    /// (new, or lost with a silo) is pinned there. Fire and forget.
+    /// (lost with a silo) is pinned there. Fire and forget.
     /// </summary>
     [Alias("TouchAt"), OneWay]
     Task Touch(TimeSpan ttl, string destination);

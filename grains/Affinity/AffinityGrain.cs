@@ -7,9 +7,8 @@ namespace Orleans.Proxy.Affinity;
 /// One sticky key of one backend. It asks the backend grain (the holder of the cluster's verdict)
 /// which destinations exist and are available, so the one decision to move a key is made here
 /// and every edge gets the same answer. Held in memory with a sliding TTL: when lost, the key is
-/// pinned again where an edge says it sends it (its cached pin, or the rendezvous hash every edge
-/// falls back to). The pin logic
-/// is <see cref="AffinityKeyState"/>'s.
+/// pinned again where an edge says it sends it (its cached pin, the destination an affinity cookie
+/// names, or the rendezvous hash every edge falls back to). The pin logic is <see cref="AffinityKeyState"/>'s.
 /// </summary>
 internal sealed partial class AffinityGrain : Grain, IAffinityGrain
 {

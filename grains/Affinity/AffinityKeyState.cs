@@ -52,7 +52,7 @@ internal sealed class AffinityKeyState(string key, TimeProvider time)
 
     /// <summary>
     /// The key is in use on <paramref name="destination"/> (the TTL slides from now); with no live pin
-    /// (a new key the edge placed itself, or a pin lost with a silo) it is pinned there.
+    /// (lost with a silo while an edge kept using it) it is pinned there.
     /// </summary>
     public void Touch(TimeSpan ttl, string destination)
     {
