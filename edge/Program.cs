@@ -8,7 +8,6 @@ if (DiagnosticsCommand.IsCommand(args))
     return await DiagnosticsCommand.RunAsync(args[1..], Console.Out);
 }
 
-InlineSocketCompletions.EnableUnlessSet();
 return StartupErrors.Run(() =>
 {
     var builder = WebApplication.CreateBuilder(DiagnosticsHostingExtensions.NormalizeArguments(args));

@@ -2,7 +2,6 @@ using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Embedded.Hosting;
 using Orleans.Proxy.Hosting;
 
-InlineSocketCompletions.EnableUnlessSet();
 return StartupErrors.Run(() =>
 {
     var builder = WebApplication.CreateBuilder(EmbeddedArguments.Normalize(args));

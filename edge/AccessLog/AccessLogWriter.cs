@@ -25,7 +25,7 @@ internal sealed class AccessLogWriter(AccessLogOutput output, ProxyMetrics metri
         SingleReader = true,
     });
 
-    private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(100);
+    private readonly TimeSpan _flushInterval = options.Value.FlushInterval;
 
     // The batch as characters for the TextWriter, reused: a string per batch was most of what the log allocated.
     private char[] _chars = [];
@@ -47,8 +47,8 @@ internal sealed class AccessLogWriter(AccessLogOutput output, ProxyMetrics metri
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
                 Drain(buffer, json);
-                // Batches: one wake-up and one write per interval under load, instead of one per request.
-                await Task.Delay(BatchInterval, stoppingToken);
+                // Batches: one wake-up and one write per interval under load, instead of one per request; none when idle.
+                await Task.Delay(_flushInterval, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -39,10 +39,11 @@ public sealed class EdgeOptions
 
     /// <summary>
     /// Kestrel runs request continuations on the socket's I/O thread instead of queueing them to the
-    /// thread pool (SocketTransportOptions.UnsafePreferInlineScheduling). Safe here because nothing on
-    /// the edge's request path blocks a thread; it saves a thread-pool hop per read and write.
+    /// thread pool (SocketTransportOptions.UnsafePreferInlineScheduling). Nothing on the edge's request
+    /// path blocks a thread, so it is safe, and it saves a thread-pool hop per read; but off by default:
+    /// every connection on an I/O thread then waits for whatever that thread runs, which doubled the p99.
     /// </summary>
-    public bool InlineScheduling { get; set; } = true;
+    public bool InlineScheduling { get; set; }
 
     /// <summary>
     /// How long a client may take to send a request's headers before Kestrel closes the connection (slow-header

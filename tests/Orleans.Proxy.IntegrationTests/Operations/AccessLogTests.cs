@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.Proxy.Edge.AccessLog;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
 
@@ -78,6 +79,19 @@ public sealed class AccessLogTests
         {
             Assert.InRange(logged, 1, 99);
         }
+    }
+
+    [Fact]
+    public async Task AccessLog_SettingsOutOfRange_FailsAtStartNamingEveryKey()
+    {
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => TestEdge.StartClientAsync(new Dictionary<string, string?>
+        {
+            ["AccessLog:FlushInterval"] = "00:00:00",
+            ["AccessLog:SampleRate"] = "2",
+        }));
+
+        Assert.Contains("AccessLog:FlushInterval", e.Message, StringComparison.Ordinal);
+        Assert.Contains("AccessLog:SampleRate", e.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Collects what the access log writes; can hold the writer still to fill the queue.</summary>
