@@ -275,19 +275,25 @@ def start_targets(args, out, scenarios):
     backend = nginx_backend(out, backend_port)
     wait_until("backend", lambda: get(backend_port)[0] == 200, 10, backend)
 
-    edge_dll = REPO / "edge/bin/Release/net10.0/Orleans.Proxy.Edge.dll"
     embedded_dll = REPO / "embedded/bin/Release/net10.0/Orleans.Proxy.Embedded.dll"
-    silo_dll = REPO / "silo/bin/Release/net10.0/Orleans.Proxy.Silo.dll"
     raw_dll = BENCH / "RawYarp/bin/Release/net10.0/RawYarp.dll"
-    targets = [Target("backend", backend_port, backend)]
-    targets.append(Target("nginx", BASE_PORT + 1, nginx_proxy(out, BASE_PORT + 1, backend_port)))
-    targets.append(Target("haproxy", BASE_PORT + 2, haproxy(out, BASE_PORT + 2, backend_port)))
+    # Only what is measured runs: an idle silo's timers are noise in the others' tail latency.
+    def wanted(name):
+        return not args.targets or name in args.targets or name == "raw-yarp"
+
+    targets = [Target("backend", backend_port, backend)] if wanted("backend") else []
+    if wanted("nginx"):
+        targets.append(Target("nginx", BASE_PORT + 1, nginx_proxy(out, BASE_PORT + 1, backend_port)))
+    if wanted("haproxy"):
+        targets.append(Target("haproxy", BASE_PORT + 2, haproxy(out, BASE_PORT + 2, backend_port)))
     targets.append(Target("raw-yarp", BASE_PORT + 3, Proc("raw-yarp", ["dotnet", str(raw_dll), f"--urls=http://127.0.0.1:{BASE_PORT + 3}",
                                                                      f"--Backend=http://127.0.0.1:{backend_port}", f"--Host={HOST}"], out, cwd=raw_dll.parent)))
 
     # Embedded edge (and variants: the same edge with other environment variables or another build).
     edges = [("edge", {}, embedded_dll)] + [(name, env, dll) for name, env, dll in args.edge_variant]
     for i, (name, env, dll) in enumerate(edges):
+        if not wanted(name):
+            continue
         port = BASE_PORT + 4 + i
         routes = out / f"routes-{name}"
         write_routes(routes, scenarios, backend_port)
@@ -297,8 +303,22 @@ def start_targets(args, out, scenarios):
         target.routes_dir = routes
         targets.append(target)
 
-    # Edge as an Orleans client of a separate silo process.
-    port = BASE_PORT + 4 + len(edges)
+    for t in targets:
+        wait_until(t.name, lambda t=t: get(t.port)[0] == 200, 90, t.proc)
+    if wanted("edge-client"):
+        targets.append(client_edge(out, scenarios, backend_port, BASE_PORT + 4 + len(edges)))
+    for t in targets:
+        if t.is_edge:
+            # Idle: routes loaded, no load yet; the settle lets start-up garbage go.
+            time.sleep(2)
+            t.idle_rss_mb = t.proc.memory_mb("VmRSS")
+    return targets
+
+
+def client_edge(out, scenarios, backend_port, port):
+    """The edge as an Orleans client of a separate silo process."""
+    edge_dll = REPO / "edge/bin/Release/net10.0/Orleans.Proxy.Edge.dll"
+    silo_dll = REPO / "silo/bin/Release/net10.0/Orleans.Proxy.Silo.dll"
     routes = out / "routes-edge-client"
     write_routes(routes, scenarios, backend_port)
     silo = Proc("silo", ["dotnet", str(silo_dll), f"--Routes:Directory={routes}", f"--Diagnostics:Port={port + 400}",
@@ -308,16 +328,8 @@ def start_targets(args, out, scenarios):
                   out, env=DOTNET_ENV, cwd=edge_dll.parent)
     target = Target("edge-client", port, client, is_edge=True, diag_port=port + 100, extra=[silo])
     target.routes_dir = routes
-    targets.append(target)
-
-    for t in targets:
-        wait_until(t.name, lambda t=t: get(t.port)[0] == 200, 90, t.proc)
-    for t in targets:
-        if t.is_edge:
-            # Idle: routes loaded, no load yet; the settle lets start-up garbage go.
-            time.sleep(2)
-            t.idle_rss_mb = t.proc.memory_mb("VmRSS")
-    return targets
+    wait_until(target.name, lambda: get(port)[0] == 200, 90, client)
+    return target
 
 
 # ---------------------------------------------------------------- measurement
@@ -574,8 +586,6 @@ def main():
 
     try:
         targets = start_targets(args, out, load_scenarios(None))
-        if args.targets:
-            targets = [t for t in targets if t.name in args.targets or t.name == "raw-yarp"]
         unavailable = {}   # scenario -> {edge: why it does not run there}
         for s in scenarios:
             refused = scenario_availability(targets, s) if s.get("routes_dir") else {}
