@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
@@ -10,8 +9,20 @@ using Orleans.Proxy.Edge.Hosting;
 
 namespace Orleans.Proxy.Edge.AccessLog;
 
-/// <summary>Where the lines go: stdout, or a test's writer. Written from one thread, a batch per call.</summary>
-internal sealed record AccessLogOutput(TextWriter Writer);
+/// <summary>
+/// Where the lines go: UTF-8 bytes, a batch of whole lines per write from the writer's one thread, each written
+/// while holding <paramref name="WriteLock"/> so that no other output lands inside a batch.
+/// </summary>
+internal sealed record AccessLogOutput(Stream Stream, object WriteLock)
+{
+    /// <summary>
+    /// stdout as bytes: through Console.Out every 256 characters were a system call, one per line of the log
+    /// (1.4 us a line against 0.1 us for a batch in one write), and a reader such as a container runtime got lines in pieces.
+    /// Console.Out is a synchronized writer, which locks itself for each write, as the console logger's are; holding that
+    /// lock keeps log messages and access-log batches whole.
+    /// </summary>
+    public static AccessLogOutput StandardOutput() => new(Console.OpenStandardOutput(), Console.Out);
+}
 
 /// <summary>
 /// A bounded queue and one background writer. The request path only enqueues; when the writer
@@ -26,9 +37,6 @@ internal sealed class AccessLogWriter(AccessLogOutput output, ProxyMetrics metri
     });
 
     private readonly TimeSpan _flushInterval = options.Value.FlushInterval;
-
-    // The batch as characters for the TextWriter, reused: a string per batch was most of what the log allocated.
-    private char[] _chars = [];
 
     public void TryWrite(in AccessLogEntry entry)
     {
@@ -83,16 +91,12 @@ internal sealed class AccessLogWriter(AccessLogOutput output, ProxyMetrics metri
             return;
         }
 
-        var count = Encoding.UTF8.GetMaxCharCount(buffer.WrittenCount);
-        if (_chars.Length < count)
+        lock (output.WriteLock)
         {
-            _chars = new char[Math.Max(count, _chars.Length * 2)];
+            output.Stream.Write(buffer.WrittenSpan);
+            output.Stream.Flush();
         }
 
-        count = Encoding.UTF8.GetChars(buffer.WrittenSpan, _chars);
-        // One Write call per batch: Console.Out is synchronized, so lines never interleave with log messages.
-        output.Writer.Write(_chars, 0, count);
-        output.Writer.Flush();
         buffer.ResetWrittenCount();
     }
 

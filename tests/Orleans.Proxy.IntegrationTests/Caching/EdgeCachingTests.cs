@@ -62,7 +62,7 @@ public sealed class EdgeCachingTests(EdgeCachingTests.Fixture fixture) : IClassF
             }, ("/", "Prefix", "web")) + "---\n"
             + Manifests.Ingress("plain", Fixture.Plain, ("/", "Prefix", "web")));
         var edge = await TestEdge.StartEmbeddedAsync(routes.Path, new Dictionary<string, string?> { ["Caching:StatusHeader"] = "true" },
-            configureServices: s => s.AddSingleton(new AccessLogOutput(accessLog)));
+            configureServices: s => s.AddSingleton(TestAccessLog.Output(accessLog)));
         backend.Set("/ready", new CannedResponse(200, new Dictionary<string, string>(), "ready"));
         await Eventually.Until(async () => (await edge.GetBodyAsync(Fixture.Plain, "/ready")) == "200 ready", "the edge serves its routes");
         return (edge, accessLog);

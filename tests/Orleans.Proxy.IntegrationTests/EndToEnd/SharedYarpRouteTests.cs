@@ -23,7 +23,7 @@ public sealed class SharedYarpRouteTests
         routes.Write("ingress.yaml", Manifests.Ingress("plain", "share.test", ("/plain", "Prefix", "web")) + "---\n"
             + Manifests.IngressWithAnnotations("sticky", "share.test", new Dictionary<string, string> { ["orleans-proxy.io/affinity"] = "cookie" }, ("/sticky", "Prefix", "web")));
         var output = new AccessLogTests.CapturingWriter();
-        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path, configureServices: s => s.AddSingleton(new AccessLogOutput(output)));
+        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path, configureServices: s => s.AddSingleton(TestAccessLog.Output(output)));
         using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = new Uri($"http://{edge.PublicEndpoint}") };
         await Eventually.Until(async () => (await GetAsync(client, "/sticky/1", null)).Status == HttpStatusCode.OK
             && (await GetAsync(client, "/plain/1", null)).Status == HttpStatusCode.OK, "both routes serve");

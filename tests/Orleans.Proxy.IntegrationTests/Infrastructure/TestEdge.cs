@@ -98,7 +98,7 @@ internal sealed class TestEdge : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         configureServices?.Invoke(builder.Services);
         // Access log lines go nowhere unless a test captures them.
-        builder.Services.TryAddSingleton(new AccessLogOutput(TextWriter.Null));
+        builder.Services.TryAddSingleton(new AccessLogOutput(Stream.Null, new object()));
         if (embedded)
         {
             builder.AddOrleansProxyEmbedded();

@@ -19,7 +19,7 @@ public sealed class AccessLogDropTests
         routes.Write("all.yaml", Manifests.ServiceFor("web", web) + "---\n" + Manifests.Ingress("web", "stall.test", ("/", "Prefix", "web")));
         var output = new CapturingWriter();
         var edge = await TestEdge.StartEmbeddedAsync(routes.Path, new Dictionary<string, string?> { ["AccessLog:QueueCapacity"] = "16" },
-            s => s.AddSingleton(new AccessLogOutput(output)));
+            s => s.AddSingleton(TestAccessLog.Output(output)));
         double dropped;
         await using (edge)
         {

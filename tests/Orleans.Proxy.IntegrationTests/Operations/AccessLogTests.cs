@@ -19,7 +19,7 @@ public sealed class AccessLogTests
         using var routes = new TempDirectory();
         routes.Write("all.yaml", Manifests.ServiceFor("api", api) + "---\n" + Manifests.Ingress("shop", "log.test", ("/api", "Prefix", "api")));
         var output = new CapturingWriter();
-        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path, configureServices: s => s.AddSingleton(new AccessLogOutput(output)));
+        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path, configureServices: s => s.AddSingleton(TestAccessLog.Output(output)));
         await edge.WaitForBackendAsync("log.test", "/api", "api");
 
         var before = DateTimeOffset.UtcNow;
@@ -59,7 +59,7 @@ public sealed class AccessLogTests
         routes.Write("all.yaml", Manifests.ServiceFor("web", web) + "---\n" + Manifests.Ingress("web", "sample.test", ("/", "Prefix", "web")));
         var output = new CapturingWriter();
         var edge = await TestEdge.StartEmbeddedAsync(routes.Path, new Dictionary<string, string?> { ["AccessLog:Enabled"] = enabled, ["AccessLog:SampleRate"] = sampleRate },
-            s => s.AddSingleton(new AccessLogOutput(output)));
+            s => s.AddSingleton(TestAccessLog.Output(output)));
         await using (edge)
         {
             await edge.WaitForBackendAsync("sample.test", "/", "web");

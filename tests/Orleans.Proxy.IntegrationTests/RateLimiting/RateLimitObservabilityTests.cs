@@ -21,7 +21,7 @@ public sealed class RateLimitObservabilityTests
             new Dictionary<string, string> { ["orleans-proxy.io/rate-limit-rpm"] = "2", ["orleans-proxy.io/rate-limit-burst"] = "2" },
             ("/", "Prefix", "web")));
         var output = new AccessLogTests.CapturingWriter();
-        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path, configureServices: s => s.AddSingleton(new AccessLogOutput(output)));
+        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path, configureServices: s => s.AddSingleton(TestAccessLog.Output(output)));
         await Eventually.Until(async () => (await edge.GetAsync("limited.test", "/first")).StatusCode == HttpStatusCode.OK, "the limited route serves");
 
         // Two tokens a minute, burst two: the first was used above, one more passes, the rest are refused.

@@ -5,6 +5,8 @@ using Orleans.Proxy.Edge.AccessLog;
 using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.UnitTests.RateLimiting;
 
+using Orleans.Proxy.Testing;
+
 namespace Orleans.Proxy.UnitTests.AccessLog;
 
 /// <summary>What the access log writes for a request, byte for byte, whatever the request's strings hold.</summary>
@@ -64,8 +66,33 @@ public sealed class AccessLogWriterTests
         Assert.Equal(expected, output.ToString());
     }
 
-    private static AccessLogWriter NewWriter(TextWriter output) => new(
-        new AccessLogOutput(output),
+    [Fact]
+    public async Task Write_ManyEntries_WholeLinesInAFewWritesEachUnderTheLock()
+    {
+        const int count = 1_000;
+        var writeLock = new object();
+        var stream = new RecordingStream(writeLock, count * (Lines[0].Line.Length + 1));
+        var writer = NewWriter(new AccessLogOutput(stream, writeLock));
+        for (var i = 0; i < count; i++)
+        {
+            writer.TryWrite(Lines[0].Entry);
+        }
+
+        await writer.StartAsync(CancellationToken.None);
+        await stream.Written.WaitAsync(TimeSpan.FromSeconds(30));
+        await writer.StopAsync(CancellationToken.None);
+
+        // About 250 KB of lines in batches of at least 32 KB: a write per batch, not per line or per few hundred characters.
+        Assert.Equal(count * (Lines[0].Line.Length + 1), stream.Writes.Sum(w => w.Length));
+        Assert.InRange(stream.Writes.Count, 1, 10);
+        Assert.All(stream.Writes, w => Assert.EndsWith("}\n", w, StringComparison.Ordinal));
+        Assert.False(stream.WroteWithoutTheLock);
+    }
+
+    private static AccessLogWriter NewWriter(TextWriter output) => NewWriter(TestAccessLog.Output(output));
+
+    private static AccessLogWriter NewWriter(AccessLogOutput output) => new(
+        output,
         new ProxyMetrics(TestMeters.Instance),
         new EdgeIdentity(Options.Create(new EdgeOptions { Id = "test" })),
         Options.Create(new AccessLogOptions()));
@@ -75,6 +102,30 @@ public sealed class AccessLogWriterTests
         await writer.StartAsync(CancellationToken.None);
         await output.Written.WaitAsync(TimeSpan.FromSeconds(30));
         await writer.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>Keeps each write's text and whether the output's lock was held during it; says when it holds the expected length.</summary>
+    private sealed class RecordingStream(object writeLock, int expectedLength) : MemoryStream
+    {
+        private readonly TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Written => _written.Task;
+
+        public List<string> Writes { get; } = [];
+
+        public bool WroteWithoutTheLock { get; private set; }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            WroteWithoutTheLock |= !Monitor.IsEntered(writeLock);
+            Writes.Add(System.Text.Encoding.UTF8.GetString(buffer));
+            if (Writes.Sum(w => w.Length) >= expectedLength)
+            {
+                _written.TrySetResult();
+            }
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
     }
 
     /// <summary>A string writer that says when it holds the expected number of characters.</summary>
