@@ -20,18 +20,21 @@ internal sealed class AffinityMiddleware(AffinityPins pins, ClientIpResolver cli
 {
     private const int MaxKeyLength = 256;
 
-    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    // Not async where no affinity applies: no state machine for those requests.
+    public Task InvokeAsync(HttpContext context, RequestDelegate next) =>
+        context.Features.Get<RouteMatchFeature>()?.Route.Spec.Affinity is { } spec ? WithAffinityAsync(context, next, spec) : next(context);
+
+    private async Task WithAffinityAsync(HttpContext context, RequestDelegate next, AffinitySpec spec)
     {
         var proxy = context.GetReverseProxyFeature();
-        var spec = context.Features.Get<RouteMatchFeature>()?.Route.Spec.Affinity;
         var candidates = proxy.AvailableDestinations;
-        if (spec is not null && candidates.Count > 0 && await PlaceAsync(context, spec, proxy.Cluster.Config.ClusterId, candidates) is { } destination)
+        if (candidates.Count > 0 && await PlaceAsync(context, spec, proxy.Cluster.Config.ClusterId, candidates) is { } destination)
         {
             // A destination is a list of itself in YARP: no array per request.
             proxy.AvailableDestinations = destination;
         }
 
-        await next();
+        await next(context);
         if (spec is { Mode: AffinityMode.Cookie, ChangeOnFailure: true } && !context.Response.HasStarted
             && context.Features.Get<IForwarderErrorFeature>() is { Error: not ForwarderError.None } && proxy.ProxiedDestination is { } failed
             && candidates.Where(d => d != failed).ToList() is { Count: > 0 } others)

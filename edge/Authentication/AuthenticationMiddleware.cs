@@ -10,11 +10,11 @@ namespace Orleans.Proxy.Edge.Authentication;
 /// </summary>
 internal sealed class AuthenticationMiddleware(ExternalAuthenticator external)
 {
-    public Task InvokeAsync(HttpContext context, Func<Task> next)
+    public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         if (AuthenticationRoutes.For(context.GetReverseProxyFeature().Route.Config) is not { } auth)
         {
-            return next();
+            return next(context);
         }
 
         if (auth.Basic is { } basic && !basic.Admits(context.Request.Headers.Authorization))
@@ -24,17 +24,17 @@ internal sealed class AuthenticationMiddleware(ExternalAuthenticator external)
             return Task.CompletedTask;
         }
 
-        return auth.External is null ? next() : ExternalAsync(context, auth, next);
+        return auth.External is null ? next(context) : ExternalAsync(context, auth, next);
     }
 
-    private async Task ExternalAsync(HttpContext context, RouteAuthentication auth, Func<Task> next)
+    private async Task ExternalAsync(HttpContext context, RouteAuthentication auth, RequestDelegate next)
     {
         var spec = auth.External!;
         var (verdict, challenge) = await external.AuthenticateAsync(context, spec);
         switch (verdict)
         {
             case ExternalVerdict.Allowed:
-                await next();
+                await next(context);
                 return;
             case ExternalVerdict.Unauthorized when spec.SignIn is not null:
                 context.Response.StatusCode = StatusCodes.Status302Found;

@@ -37,15 +37,13 @@ internal sealed partial class CacheMiddleware(
 
     private readonly CachingOptions _options = options.Value;
 
-    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    // Not async on routes without a cache: no state machine for those requests.
+    public Task InvokeAsync(HttpContext context, RequestDelegate next) =>
+        CacheRoutes.For(context.GetReverseProxyFeature().Route.Config) is { } spec ? CachedAsync(context, next, spec) : next(context);
+
+    private async Task CachedAsync(HttpContext context, RequestDelegate next, CacheSpec spec)
     {
         var proxy = context.GetReverseProxyFeature();
-        if (CacheRoutes.For(proxy.Route.Config) is not { } spec)
-        {
-            await next();
-            return;
-        }
-
         var request = context.Request;
         var directives = HttpCachePolicy.ForRequest(request.Method, request.Headers);
         var key = Key(request, proxy.Cluster?.Config.ClusterId ?? proxy.Route.Config.ClusterId ?? string.Empty, spec);
@@ -103,7 +101,7 @@ internal sealed partial class CacheMiddleware(
     }
 
     /// <summary>Another request on this edge is fetching the key: wait for it (bounded), then use what it stored, or fetch.</summary>
-    private async Task FollowAsync(HttpContext context, Func<Task> next, CacheSpec spec, RequestDirectives directives, string key, CachedResponse? stored, TaskCompletionSource flight)
+    private async Task FollowAsync(HttpContext context, RequestDelegate next, CacheSpec spec, RequestDirectives directives, string key, CachedResponse? stored, TaskCompletionSource flight)
     {
         try
         {
@@ -126,7 +124,7 @@ internal sealed partial class CacheMiddleware(
     }
 
     /// <summary>The one request on this edge that looks further: the shared tier, then the backend.</summary>
-    private async Task LeadAsync(HttpContext context, Func<Task> next, CacheSpec spec, RequestDirectives directives, string key, CachedResponse? stored, TaskCompletionSource flight)
+    private async Task LeadAsync(HttpContext context, RequestDelegate next, CacheSpec spec, RequestDirectives directives, string key, CachedResponse? stored, TaskCompletionSource flight)
     {
         if (!_options.SharedTier)
         {
@@ -164,7 +162,7 @@ internal sealed partial class CacheMiddleware(
     /// decides when the answer starts: store it, replace a 304 or a failure by the stored response,
     /// or just pass it on.
     /// </summary>
-    private async Task FetchAsync(HttpContext context, Func<Task> next, CacheSpec spec, RequestDirectives directives, string key,
+    private async Task FetchAsync(HttpContext context, RequestDelegate next, CacheSpec spec, RequestDirectives directives, string key,
         CachedResponse? stored, long fillToken, long? sharedMark)
     {
         var request = context.Request;
@@ -226,7 +224,7 @@ internal sealed partial class CacheMiddleware(
         context.Features.Set<IHttpResponseBodyFeature>(capture);
         try
         {
-            await next();
+            await next(context);
         }
         catch
         {
@@ -312,7 +310,7 @@ internal sealed partial class CacheMiddleware(
     }
 
     /// <summary>Not a lookup (method, Range, Upgrade); an unsafe method that succeeded invalidates the URL (RFC 9111 section 4.4).</summary>
-    private async Task BypassAsync(HttpContext context, Func<Task> next, string key)
+    private async Task BypassAsync(HttpContext context, RequestDelegate next, string key)
     {
         Label(context, CacheStatus.Bypass);
         if (_options.StatusHeader)
@@ -325,7 +323,7 @@ internal sealed partial class CacheMiddleware(
             }, (context, _options.StatusHeaderName));
         }
 
-        await next();
+        await next(context);
         var method = context.Request.Method;
         if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !HttpMethods.IsOptions(method) && !HttpMethods.IsTrace(method)
             && context.Response.StatusCode is >= 200 and < 400)

@@ -24,7 +24,7 @@ internal static class ControllerDefaultsExtensions
                 });
             }
 
-            return next();
+            return next(context);
         });
         return proxy;
     }

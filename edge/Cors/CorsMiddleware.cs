@@ -12,12 +12,12 @@ namespace Orleans.Proxy.Edge.Cors;
 /// </summary>
 internal sealed class CorsMiddleware(ICorsService cors)
 {
-    public Task InvokeAsync(HttpContext context, Func<Task> next)
+    public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         if (CorsRoutes.For(context.GetReverseProxyFeature().Route.Config) is not { } policy
             || !context.Request.Headers.ContainsKey(Microsoft.Net.Http.Headers.HeaderNames.Origin))
         {
-            return next();
+            return next(context);
         }
 
         var result = cors.EvaluatePolicy(context, policy);
@@ -37,6 +37,6 @@ internal sealed class CorsMiddleware(ICorsService cors)
             });
         }
 
-        return next();
+        return next(context);
     }
 }

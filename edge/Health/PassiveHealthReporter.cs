@@ -28,9 +28,9 @@ internal sealed partial class PassiveHealthReporter(
     private ConcurrentDictionary<(string ClusterId, string DestinationId), Counter> _counts = new();
 
     /// <summary>The proxy pipeline step; it runs around the rest, so it sees the final outcome.</summary>
-    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        await next();
+        await next(context);
         var proxy = context.GetReverseProxyFeature();
         if (proxy.ProxiedDestination is not { } destination
             || !routes.Current.Backends.TryGetValue(proxy.Cluster.Config.ClusterId, out var backend)

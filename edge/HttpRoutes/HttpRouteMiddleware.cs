@@ -15,13 +15,13 @@ namespace Orleans.Proxy.Edge.HttpRoutes;
 /// </summary>
 internal sealed partial class HttpRouteMiddleware(IProxyStateLookup proxyState, RequestMirror mirror, ILogger<HttpRouteMiddleware> logger)
 {
-    public Task InvokeAsync(HttpContext context, Func<Task> next)
+    public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var proxy = context.GetReverseProxyFeature();
-        return HttpRouteFilters.For(proxy.Route.Config) is { } filters ? ApplyAsync(context, next, proxy.Route, filters) : next();
+        return HttpRouteFilters.For(proxy.Route.Config) is { } filters ? ApplyAsync(context, next, proxy.Route, filters) : next(context);
     }
 
-    private async Task ApplyAsync(HttpContext context, Func<Task> next, Yarp.ReverseProxy.Model.RouteModel route, HttpRouteFilters.Compiled filters)
+    private async Task ApplyAsync(HttpContext context, RequestDelegate next, Yarp.ReverseProxy.Model.RouteModel route, HttpRouteFilters.Compiled filters)
     {
         var rule = filters.Rule;
         var match = context.Features.GetRequiredFeature<RouteMatchFeature>();
@@ -59,7 +59,7 @@ internal sealed partial class HttpRouteMiddleware(IProxyStateLookup proxyState, 
             await mirror.StartAsync(context, route, filters.Mirrors);
         }
 
-        await next();
+        await next(context);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Route {RouteId}: the request's share of the backends is not valid: 500")]

@@ -12,13 +12,13 @@ namespace Orleans.Proxy.Edge.IngressFeatures;
 /// </summary>
 internal sealed class IngressFeatureMiddleware(IProxyStateLookup proxyState)
 {
-    public Task InvokeAsync(HttpContext context, Func<Task> next)
+    public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var proxy = context.GetReverseProxyFeature();
         var features = IngressRouteFeatures.For(proxy.Route.Config);
         if (features is null)
         {
-            return next();
+            return next(context);
         }
 
         var request = context.Request;
@@ -70,7 +70,7 @@ internal sealed class IngressFeatureMiddleware(IProxyStateLookup proxyState)
             context.ReassignProxyRequest(canaryCluster);
         }
 
-        return next();
+        return next(context);
     }
 
     private static Task Redirect(HttpContext context, int status, string location)

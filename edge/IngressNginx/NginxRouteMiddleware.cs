@@ -19,11 +19,11 @@ namespace Orleans.Proxy.Edge.IngressNginx;
 /// </summary>
 internal sealed class NginxRouteMiddleware(RequestMirror mirror, ConnectionLimiter connections, ClientIpResolver clientIp, IProxyStateLookup proxyState)
 {
-    public Task InvokeAsync(HttpContext context, Func<Task> next)
+    public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         if (NginxRouteFeatures.For(context.GetReverseProxyFeature().Route.Config) is not { } spec)
         {
-            return next();
+            return next(context);
         }
 
         var request = context.Request;
@@ -39,15 +39,15 @@ internal sealed class NginxRouteMiddleware(RequestMirror mirror, ConnectionLimit
             return Redirect(context, redirect.StatusCode, redirect.Location);
         }
 
-        return spec.ConnectionLimit is { } limit && context.Connection.RemoteIpAddress is not null ? LimitedAsync(context, next, limit) : next();
+        return spec.ConnectionLimit is { } limit && context.Connection.RemoteIpAddress is not null ? LimitedAsync(context, next, limit) : next(context);
     }
 
-    public Task BeforeForwardingAsync(HttpContext context, Func<Task> next)
+    public Task BeforeForwardingAsync(HttpContext context, RequestDelegate next)
     {
         var proxy = context.GetReverseProxyFeature();
         if (NginxRouteFeatures.For(proxy.Route.Config) is not { } spec)
         {
-            return next();
+            return next(context);
         }
 
         if (spec.FallbackClusterId is { } fallback && proxy.AvailableDestinations.Count == 0 && proxyState.TryGetCluster(fallback, out var cluster))
@@ -55,10 +55,10 @@ internal sealed class NginxRouteMiddleware(RequestMirror mirror, ConnectionLimit
             context.ReassignProxyRequest(cluster);
         }
 
-        return spec.Mirror is { } target ? MirroredAsync(context, next, proxy.Route, target) : next();
+        return spec.Mirror is { } target ? MirroredAsync(context, next, proxy.Route, target) : next(context);
     }
 
-    private async Task LimitedAsync(HttpContext context, Func<Task> next, NginxConnectionLimit limit)
+    private async Task LimitedAsync(HttpContext context, RequestDelegate next, NginxConnectionLimit limit)
     {
         var client = clientIp.Resolve(context);
         if (!connections.TryEnter(limit.Zone, client, limit.Limit))
@@ -70,7 +70,7 @@ internal sealed class NginxRouteMiddleware(RequestMirror mirror, ConnectionLimit
 
         try
         {
-            await next();
+            await next(context);
         }
         finally
         {
@@ -78,10 +78,10 @@ internal sealed class NginxRouteMiddleware(RequestMirror mirror, ConnectionLimit
         }
     }
 
-    private async Task MirroredAsync(HttpContext context, Func<Task> next, Yarp.ReverseProxy.Model.RouteModel route, NginxMirror target)
+    private async Task MirroredAsync(HttpContext context, RequestDelegate next, Yarp.ReverseProxy.Model.RouteModel route, NginxMirror target)
     {
         await mirror.StartAsync(context, route, [new MirrorSpec(target.ClusterId, 100)], target.RequestBody);
-        await next();
+        await next(context);
     }
 
     private static Task Redirect(HttpContext context, int status, string location)

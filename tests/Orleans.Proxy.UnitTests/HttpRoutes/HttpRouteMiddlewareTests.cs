@@ -48,7 +48,7 @@ public sealed class HttpRouteMiddlewareTests
         var mirror = new RequestMirror(new Lookup(_clusters), Options.Create(new HttpRoutesOptions()), TimeProvider.System, NullLogger<RequestMirror>.Instance);
         var middleware = new HttpRouteMiddleware(new Lookup(_clusters), mirror, NullLogger<HttpRouteMiddleware>.Instance);
         var forwarded = false;
-        await middleware.InvokeAsync(context, () =>
+        await middleware.InvokeAsync(context, _ =>
         {
             forwarded = true;
             return Task.CompletedTask;
