@@ -11,7 +11,7 @@ internal static class AccessLogExtensions
     public static WebApplicationBuilder AddAccessLog(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<AccessLogOptions>().Bind(builder.Configuration.GetSection(AccessLogOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.TryAddSingleton(AccessLogOutput.StandardOutput());
+        builder.Services.TryAddSingleton(_ => AccessLogOutput.StandardOutput());
         builder.Services.AddSingleton<AccessLogWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessLogWriter>());
         return builder;

@@ -38,12 +38,14 @@ internal sealed partial class CacheMiddleware(
     private readonly CachingOptions _options = options.Value;
 
     // Not async on routes without a cache: no state machine for those requests.
-    public Task InvokeAsync(HttpContext context, RequestDelegate next) =>
-        CacheRoutes.For(context.GetReverseProxyFeature().Route.Config) is { } spec ? CachedAsync(context, next, spec) : next(context);
-
-    private async Task CachedAsync(HttpContext context, RequestDelegate next, CacheSpec spec)
+    public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var proxy = context.GetReverseProxyFeature();
+        return CacheRoutes.For(proxy.Route.Config) is { } spec ? CachedAsync(context, next, proxy, spec) : next(context);
+    }
+
+    private async Task CachedAsync(HttpContext context, RequestDelegate next, IReverseProxyFeature proxy, CacheSpec spec)
+    {
         var request = context.Request;
         var directives = HttpCachePolicy.ForRequest(request.Method, request.Headers);
         var key = Key(request, proxy.Cluster?.Config.ClusterId ?? proxy.Route.Config.ClusterId ?? string.Empty, spec);
