@@ -24,6 +24,8 @@ internal static class DiagnosticsEndpoints
             ? Results.Json(new { status = "draining", reason = "the edge is stopping: it serves on for its drain period, then exits" }, statusCode: StatusCodes.Status503ServiceUnavailable)
             : cache.AppliedAt is null
             ? Results.Json(new { status = "not ready", reason = "no routing table loaded from the cluster yet" }, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : !cache.FirstPublished.IsCompleted
+            ? Results.Json(new { status = "not ready", reason = "connected, but the route source has not published a routing table yet (see the silos' logs)" }, statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Ok(new { status = "ready", generation = cache.Current.Catalog.Generation }));
 
         // The token is checked for the whole diagnostics listener (DiagnosticsToken).

@@ -41,6 +41,14 @@ internal sealed partial class RouteTableCache(
     /// <summary>When the current table was applied; null before the first.</summary>
     public DateTimeOffset? AppliedAt { get; private set; }
 
+    private readonly TaskCompletionSource _firstPublished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes once a table the route source published is served. Before its first publication the
+    /// catalog is at generation 0, with no hosts: an edge serving that answers 404 to every request.
+    /// </summary>
+    public Task FirstPublished => _firstPublished.Task;
+
     /// <summary>Routes YARP refused, with its reason (should stay empty: the converter validates first).</summary>
     public IReadOnlyDictionary<string, string> InvalidRoutes { get; private set; } = new Dictionary<string, string>();
 
@@ -109,6 +117,10 @@ internal sealed partial class RouteTableCache(
 
         InvalidRoutes = invalid;
         AppliedAt = time.GetUtcNow();
+        if (table.Catalog.Generation > 0)
+        {
+            _firstPublished.TrySetResult();
+        }
         metrics.ConfigApplied(identity.Id);
         if (updated)
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Orleans.Proxy.Edge.Diagnostics;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
 
@@ -9,6 +10,27 @@ namespace Orleans.Proxy.IntegrationTests.Operations;
 /// <summary>The edge's own view: /diag/explain through YARP's matcher, the public port, the diag command.</summary>
 public sealed class EdgeDiagnosticsTests
 {
+    [Fact]
+    public async Task Readiness_ConnectedBeforeTheFirstPublication_NotReadyUntilARoutingTableIsPublished()
+    {
+        await using var web = await TestBackend.StartAsync("web");
+        await using var cluster = await ProxyTestCluster.StartAsync(silos: 1);
+        var edge = await cluster.StartEdgeAsync();
+        // The edge loads the catalog as it is before any publication (generation 0, no hosts): that would answer 404 to all.
+        await Eventually.Until(async () => (await edge.DiagAsync("/diag/edge")).GetProperty("appliedAt").ValueKind != JsonValueKind.Null,
+            "the edge loaded the unpublished catalog");
+
+        using (var before = await edge.Diagnostics.GetAsync("/health/ready"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, before.StatusCode);
+            Assert.Contains("has not published a routing table", await before.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        await cluster.PublishAsync(Manifests.ServiceFor("web", web) + "---\n" + Manifests.Ingress("app", "app.test", ("/", "Prefix", "web")));
+        await Eventually.Until(async () => (await edge.Diagnostics.GetAsync("/health/ready")).IsSuccessStatusCode, "the edge is ready");
+        Assert.StartsWith("200 web ", await edge.GetBodyAsync("app.test", "/"));
+    }
+
     [Fact]
     public async Task Explain_KnownRequests_NameTheRouteClusterAndDestinationTheProxyUses()
     {
