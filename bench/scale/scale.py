@@ -12,6 +12,7 @@ import json
 import os
 import pathlib
 import re
+import resource
 import subprocess
 import sys
 import threading
@@ -131,7 +132,28 @@ http {{
     return Proc("backend", ["nginx", "-p", str(out), "-e", f"{out}/backend-error.log", "-c", str(conf)], out)
 
 
-def measure_edges(args, size, out):
+class CpuShares:
+    """CPU seconds per second of wall over a window, per process: where the two cores went while wrk ran.
+    wrk's share counts once it has exited (reaped children); the bench's own is its probes and churn writer."""
+
+    def __init__(self, procs):
+        self.procs = procs
+
+    def _now(self):
+        own, children = os.times(), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.monotonic(), {**{name: p.cpu_seconds() for name, p in self.procs.items()},
+                                  "wrk": children.ru_utime + children.ru_stime, "bench": own.user + own.system}
+
+    def __enter__(self):
+        self.began, self.before = self._now()
+        return self
+
+    def __exit__(self, *exc):
+        ended, after = self._now()
+        self.shares = {name: (after[name] - self.before[name]) / (ended - self.began) for name in after}
+
+
+def measure_edges(args, size, out, backend_proc):
     backend_port = BASE_PORT
     routes = out / "routes"
     write_table(routes, size, backend_port)
@@ -160,21 +182,30 @@ def measure_edges(args, size, out):
     class T:   # what run_wrk needs of a target
         port, proc = edges[0][0], edges[0][1]
     scenario = {"host": host_name(0), "path": "/a"}
-    idle = run_wrk(args, T, scenario, args.duration)
+    run_wrk(args, T, scenario, args.warmup)   # the request path tiers up (JIT) first: that is start-up, not idle cost
+    procs = {"silo": silo, **{p.name: p for _, p in edges}, "backend": backend_proc}
+    with CpuShares(procs) as idle_cpu:
+        idle = run_wrk(args, T, scenario, args.duration)
     # Serving alone grows the heap (the GC's budgets follow the allocation rate): churn's share is what it adds to this.
     row["edge_rss_loaded_mb"] = max(p.memory_mb("VmRSS") for _, p in edges)
     churn_n = 0
     with Churn(routes, [p for p, _ in edges], churn_n, give_up=10) as churn:
-        time.sleep(1)   # the churn is under way before the load starts
-        busy = run_wrk(args, T, scenario, args.duration)
+        # The change path tiers up over its first few dozen changes (JIT on the silo and every edge: 0.3-0.4
+        # of a core each for several seconds): measured from a cold start, that was most of the churn's cost.
+        time.sleep(args.churn_warmup)
+        measured_from = time.monotonic()
+        with CpuShares(procs) as churn_cpu:
+            busy = run_wrk(args, T, scenario, args.duration)
     churn_ended = time.time()
-    latencies = churn.latencies_ms()
+    latencies = churn.latencies_ms(measured_from)
     row.update({
         "rps_idle": idle["rps"], "rps_churn": busy["rps"], "p99_idle_ms": idle["p99_ms"], "p99_churn_ms": busy["p99_ms"],
         "failed": idle["non2xx"] + idle["socket_errors"] + busy["non2xx"] + busy["socket_errors"],
-        "changes": len(churn.written), "served_p50_ms": median(latencies), "served_p99_ms": p99(latencies),
+        "changes": sum(1 for at in churn.written.values() if at >= measured_from), "served_p50_ms": median(latencies), "served_p99_ms": p99(latencies),
         "missed": sum(1 for v in latencies if v == float("inf")),
         "edge_rss_after_mb": max(p.memory_mb("VmRSS") for _, p in edges), "silo_rss_after_mb": silo.memory_mb("VmRSS"),
+        "cpu_idle": idle_cpu.shares, "cpu_churn": churn_cpu.shares,
+        "edge_cpu_us_per_req_idle": idle["cpu_us_per_req"], "edge_cpu_us_per_req_churn": busy["cpu_us_per_req"],
     })
     for p in reversed(STARTED):
         p.stop()
@@ -302,7 +333,7 @@ def measure_nginx(args, size, out):
 def render(rows, args, load_before):
     settings = "".join(f"; silo {kv}" for kv in args.silo_env) + "".join(f"; edges {kv}" for kv in args.edge_env)
     lines = [f"bench/scale: silo + {args.edges} client edges{settings}, wrk -t{args.threads} -c{args.connections} -d{args.duration}s on one host of edge 0; "
-             f"route change 10/s, served = write to 200 on every edge; load average at start {' '.join(load_before)}"]
+             f"route change 10/s, served = write to 200 on every edge; unrecorded before: {args.warmup} s of load, {args.churn_warmup} s of churn; load average at start {' '.join(load_before)}"]
     header = (f"{'hosts':>6} {'ready s':>8} {'edge RSS idle->load->churn':>27} {'silo RSS':>9} {'req/s idle':>10} {'churn':>8} {'ratio':>6} "
               f"{'served p50/p99 ms':>18} {'missed':>6} {'failed':>6} | {'nginx reload p50/max ms':>23} {'failed':>6}")
     lines += ["", header, "-" * len(header)]
@@ -312,6 +343,10 @@ def render(rows, args, load_before):
                      f"{r['rps_idle']:>10.0f} {r['rps_churn']:>8.0f} {fmt(ratio, '>6.2f')} "
                      f"{fmt(r['served_p50_ms'], '>8.0f')}/{fmt(r['served_p99_ms'], '<9.0f')} {r['missed']:>6} {r['failed']:>6} | "
                      f"{fmt(r.get('nginx_reload_p50_ms'), '>11.0f')}/{fmt(r.get('nginx_reload_max_ms'), '<11.0f')} {r.get('nginx_failed', '-'):>6}")
+    lines += ["", "CPU seconds per second while wrk ran, idle -> churn (2 cores = 2.0), and edge-0's CPU us per request:"]
+    for r in rows:
+        shares = "  ".join(f"{name} {r['cpu_idle'][name]:.2f} -> {r['cpu_churn'][name]:.2f}" for name in r["cpu_idle"])
+        lines.append(f"{r['size']:>6}  {shares}  | edge-0 {fmt(r['edge_cpu_us_per_req_idle'], '.0f')} -> {fmt(r['edge_cpu_us_per_req_churn'], '.0f')} us/req")
     return "\n".join(lines)
 
 
@@ -320,6 +355,8 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--edges", type=int, default=2, help="client edges (separate processes) beside one silo")
     parser.add_argument("--duration", type=int, default=5, help="seconds of wrk per measurement")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of unrecorded load before the idle measurement")
+    parser.add_argument("--churn-warmup", type=int, default=10, help="seconds of churn before the churn measurement (its changes not counted)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--ready-timeout", type=int, default=240)
@@ -340,8 +377,7 @@ def main():
             out = results / f"hosts-{size}"
             out.mkdir(parents=True)
             log(f"{size} hosts: silo + {args.edges} edges")
-            backend(out, BASE_PORT)
-            row = measure_edges(args, size, out)
+            row = measure_edges(args, size, out, backend(out, BASE_PORT))
             if not args.no_nginx:
                 log(f"{size} hosts: nginx reloads")
                 nginx_out = out / "nginx"
