@@ -182,7 +182,8 @@ def measure_edges(args, size, out, backend_proc):
     class T:   # what run_wrk needs of a target
         port, proc = edges[0][0], edges[0][1]
     scenario = {"host": host_name(0), "path": "/a"}
-    run_wrk(args, T, scenario, args.warmup)   # the request path tiers up (JIT) first: that is start-up, not idle cost
+    # The request path tiers up (JIT) first, for several seconds on two cores: that is start-up, not idle cost.
+    run_wrk(args, T, scenario, args.warmup)
     procs = {"silo": silo, **{p.name: p for _, p in edges}, "backend": backend_proc}
     with CpuShares(procs) as idle_cpu:
         idle = run_wrk(args, T, scenario, args.duration)
@@ -355,7 +356,7 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--edges", type=int, default=2, help="client edges (separate processes) beside one silo")
     parser.add_argument("--duration", type=int, default=5, help="seconds of wrk per measurement")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of unrecorded load before the idle measurement")
+    parser.add_argument("--warmup", type=int, default=10, help="seconds of unrecorded load before the idle measurement")
     parser.add_argument("--churn-warmup", type=int, default=10, help="seconds of churn before the churn measurement (its changes not counted)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1)
