@@ -36,7 +36,25 @@ internal sealed partial class RouteTableCache(
     // What YARP was last given.
     private (int Routes, int Clusters) _yarpHolds;
 
+    // Hosts whose routes changed since the TLS sync last took them.
+    private readonly Lock _hostsChangedLock = new();
+    private HashSet<string> _hostsChanged = new(StringComparer.Ordinal);
+
     public RouteTable Current => Volatile.Read(ref _table);
+
+    /// <summary>
+    /// The table served and the hosts whose routes changed in it since the last call (one reader: the
+    /// TLS sync), so a follower of the table looks at what changed, not at every host on every change.
+    /// </summary>
+    public (RouteTable Table, HashSet<string> Hosts) TakeHostsChanged()
+    {
+        lock (_hostsChangedLock)
+        {
+            var changed = _hostsChanged;
+            _hostsChanged = new(StringComparer.Ordinal);
+            return (Current, changed);
+        }
+    }
 
     /// <summary>When the current table was applied; null before the first.</summary>
     public DateTimeOffset? AppliedAt { get; private set; }
@@ -97,6 +115,14 @@ internal sealed partial class RouteTableCache(
         // What the new entries replaced is released only now, so a route whose behaviour did not change keeps its YARP route.
         Commit(hosts, Release);
         Commit(backends, Release);
+        lock (_hostsChangedLock)
+        {
+            foreach (var change in hosts)
+            {
+                _hostsChanged.Add(change.Key);
+            }
+        }
+
         matcher.Apply(table, hosts.Select(c => c.Key), host => _hosts.TryGetValue(host, out var built) ? built.ProxyRouteIds : []);
         _shared.MatcherApplied();
         if (leaving.Count > 0)

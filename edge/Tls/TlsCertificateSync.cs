@@ -13,9 +13,12 @@ namespace Orleans.Proxy.Edge.Tls;
 /// <summary>
 /// Follows the served routing table: each host's route names a certificate by Secret and content
 /// hash; a certificate not held yet is fetched from its grain and accepted only with that hash.
-/// Until then (or while the cluster is unreachable) the host keeps the certificate it had.
+/// Until then (or while the cluster is unreachable) the host keeps the certificate it had. Only the
+/// hosts whose routes changed are looked at (<see cref="RouteTableCache.TakeHostsChanged"/>), so a
+/// route change costs what it changed, not a walk of every route.
 /// The cluster's default certificate (grain <see cref="ITlsCertificateGrain.DefaultKey"/>) is read
-/// on every new table and on <see cref="EdgeOptions.PollInterval"/> besides, like the other polls.
+/// after a new table, at most once a second while tables keep coming, and on
+/// <see cref="EdgeOptions.PollInterval"/> besides, like the other polls.
 /// </summary>
 internal sealed partial class TlsCertificateSync(
     IGrainFactory grains,
@@ -25,20 +28,34 @@ internal sealed partial class TlsCertificateSync(
     ILogger<TlsCertificateSync> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+
+    // A new default certificate is published as a new generation: reading it once per generation cost every
+    // edge a grain call per route change.
+    private const int TicksBetweenDefaultReads = 4;
+
+    // Certificates by reference ("namespace/name#fingerprint"), and how many hosts want each.
     private readonly Dictionary<string, X509Certificate2> _loaded = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _users = new(StringComparer.Ordinal);
+
+    // The certificate reference each host's routes name.
+    private readonly Dictionary<string, string> _wanted = new(StringComparer.Ordinal);
+
+    // Hosts to look at again: their certificate was not to be had at its wanted content, or the sync failed.
+    private readonly HashSet<string> _retry = new(StringComparer.Ordinal);
     private string _defaultFingerprint = string.Empty;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        RouteTable? synced = null;
         RouteTable? defaultCheckedFor = null;
         var ticks = 0;
-        var defaultCheckTicks = Math.Max(1, (int)(options.Value.PollInterval / Interval));
+        var defaultCheckTicks = Math.Max(TicksBetweenDefaultReads, (int)(options.Value.PollInterval / Interval));
         using var timer = new PeriodicTimer(Interval);
         do
         {
-            var table = routes.Current;
-            if (table.Catalog.Generation > 0 && (!ReferenceEquals(table, defaultCheckedFor) || ++ticks >= defaultCheckTicks))
+            var (table, changed) = routes.TakeHostsChanged();
+            ticks++;
+            if (table.Catalog.Generation > 0
+                && ((!ReferenceEquals(table, defaultCheckedFor) && ticks >= TicksBetweenDefaultReads) || ticks >= defaultCheckTicks))
             {
                 ticks = 0;
                 try
@@ -52,20 +69,20 @@ internal sealed partial class TlsCertificateSync(
                 }
             }
 
-            if (ReferenceEquals(table, synced))
+            changed.UnionWith(_retry);
+            _retry.Clear();
+            if (changed.Count == 0)
             {
                 continue;
             }
 
             try
             {
-                if (await SyncAsync(table))
-                {
-                    synced = table;
-                }
+                await SyncAsync(table, changed);
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
+                _retry.UnionWith(changed);
                 LogFetchFailed(e);
             }
         }
@@ -103,24 +120,23 @@ internal sealed partial class TlsCertificateSync(
         LogDefault(store.Default.Subject, store.DefaultFromCluster ? "the cluster's default-ssl-certificate" : "generated at start");
     }
 
-    /// <summary>Returns false while some certificate could not be had at its wanted content.</summary>
-    private async Task<bool> SyncAsync(RouteTable table)
+    /// <summary>Brings the certificates of <paramref name="hosts"/> to what <paramref name="table"/> names; hosts it could not serve so go to the retry set.</summary>
+    private async Task SyncAsync(RouteTable table, HashSet<string> hosts)
     {
-        var wanted = table.Hosts.Values
-            .SelectMany(h => h.Routes)
-            .Where(r => r.TlsCertificate is not null)
-            .GroupBy(r => r.Host, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(r => r.TlsCertificate!).Order(StringComparer.Ordinal).First(), StringComparer.Ordinal);
+        foreach (var host in hosts)
+        {
+            Want(host, table.Hosts.TryGetValue(host, out var hostRoutes) ? Reference(hostRoutes) : null);
+        }
 
-        var complete = true;
-        foreach (var reference in wanted.Values.Distinct().Where(r => !_loaded.ContainsKey(r)))
+        foreach (var reference in hosts.Select(h => _wanted.GetValueOrDefault(h)).OfType<string>().Distinct().Where(r => !_loaded.ContainsKey(r)).ToList())
         {
             var secretKey = reference[..reference.LastIndexOf('#')];
             var fingerprint = reference[(secretKey.Length + 1)..];
             var spec = await grains.GetGrain<ITlsCertificateGrain>(secretKey).GetCertificate();
             if (spec.Fingerprint != fingerprint)
             {
-                complete = false;
+                // Not yet at the content the route names: look again at the next tick.
+                _retry.UnionWith(hosts.Where(h => _wanted.GetValueOrDefault(h) == reference));
                 continue;
             }
 
@@ -137,24 +153,65 @@ internal sealed partial class TlsCertificateSync(
         }
 
         var previous = store.Current;
-        var byHost = ImmutableDictionary.CreateBuilder<string, X509Certificate2>(StringComparer.Ordinal);
-        foreach (var (host, reference) in wanted)
+        var byHost = previous.ToBuilder();
+        foreach (var host in hosts)
         {
-            if (_loaded.TryGetValue(reference, out var certificate) || previous.TryGetValue(host, out certificate))
+            if (!_wanted.TryGetValue(host, out var reference))
+            {
+                byHost.Remove(host);
+            }
+            else if (_loaded.TryGetValue(reference, out var certificate))
             {
                 byHost[host] = certificate;
             }
         }
 
-        store.Set(byHost.ToImmutable());
-        foreach (var unused in _loaded.Keys.Except(wanted.Values).ToList())
+        var served = byHost.ToImmutable();
+        if (!ReferenceEquals(served, previous))
         {
-            // Not disposed: a handshake in progress may still hold it.
-            _loaded.Remove(unused);
+            store.Set(served);
+            LogSynced(served.Count);
+        }
+    }
+
+    /// <summary>The certificate a host's routes name (the first in ordinal order when they name several).</summary>
+    private static string? Reference(HostRoutes hostRoutes)
+    {
+        string? reference = null;
+        foreach (var route in hostRoutes.Routes)
+        {
+            if (route.TlsCertificate is { } named && (reference is null || string.CompareOrdinal(named, reference) < 0))
+            {
+                reference = named;
+            }
         }
 
-        LogSynced(byHost.Count);
-        return complete;
+        return reference;
+    }
+
+    private void Want(string host, string? reference)
+    {
+        var had = _wanted.GetValueOrDefault(host);
+        if (had == reference)
+        {
+            return;
+        }
+
+        if (had is not null && --_users[had] == 0)
+        {
+            // Not disposed: a handshake in progress may still hold it.
+            _users.Remove(had);
+            _loaded.Remove(had);
+        }
+
+        if (reference is null)
+        {
+            _wanted.Remove(host);
+            return;
+        }
+
+        _wanted[host] = reference;
+        _users[reference] = _users.GetValueOrDefault(reference) + 1;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Default TLS certificate (for names without one): {Subject}, {Source}")]

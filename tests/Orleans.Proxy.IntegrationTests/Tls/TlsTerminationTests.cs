@@ -53,6 +53,37 @@ public sealed class TlsTerminationTests
     }
 
     [Fact]
+    public async Task Https_HostsSharingASecret_OneRemoved_ItGetsTheDefaultAndTheOtherKeepsTheSecretsCertificate()
+    {
+        const string a = "a.secure.test", b = "b.secure.test", c = "c.secure.test";
+        await using var web = await TestBackend.StartAsync("web");
+        using var shared = SelfSigned(a);
+        using var own = SelfSigned(c);
+        using var routes = new TempDirectory();
+        routes.Write("services.yaml", Manifests.ServiceFor("web", web));
+        routes.Write("secret.yaml", TlsSecret("shared-tls", shared) + "---\n" + TlsSecret("own-tls", own));
+        string WithTls(string host, string secret) =>
+            Manifests.Ingress(host.Split('.')[0], host, ("/", "Prefix", "web")).Replace("spec:\n", $"spec:\n  tls:\n  - hosts: [{host}]\n    secretName: {secret}\n", StringComparison.Ordinal);
+        routes.Write("a.yaml", WithTls(a, "shared-tls"));
+        routes.Write("b.yaml", WithTls(b, "shared-tls"));
+        var httpsPort = FreePorts.Next();
+        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path, new Dictionary<string, string?> { ["Edge:HttpsPort"] = $"{httpsPort}" });
+        await Eventually.Until(async () => (await GetAsync(httpsPort, b, HttpVersion.Version11)).Certificate == shared.Thumbprint, "both hosts are served the shared certificate");
+        var defaultThumbprint = (await edge.DiagAsync("/diag/certificates/default")).GetProperty("thumbprint").GetString();
+
+        // A host added beside them, then one of the two sharing a Secret removed: only those hosts' certificates change.
+        routes.Write("c.yaml", WithTls(c, "own-tls"));
+        await Eventually.Until(async () => (await GetAsync(httpsPort, c, HttpVersion.Version11)).Certificate == own.Thumbprint, "the added host is served its certificate");
+        File.Delete(Path.Combine(routes.Path, "b.yaml"));
+        await Eventually.Until(async () => (await GetAsync(httpsPort, b, HttpVersion.Version11)).Certificate == defaultThumbprint, "the removed host gets the default certificate");
+
+        Assert.Equal(shared.Thumbprint, (await GetAsync(httpsPort, a, HttpVersion.Version11)).Certificate);
+        Assert.Equal(own.Thumbprint, (await GetAsync(httpsPort, c, HttpVersion.Version11)).Certificate);
+        var served = (await edge.DiagAsync("/diag/certificates")).EnumerateArray().Select(e => (e.GetProperty("host").GetString(), e.GetProperty("thumbprint").GetString())).Order().ToList();
+        Assert.Equal([(a, shared.Thumbprint), (c, own.Thumbprint)], served);
+    }
+
+    [Fact]
     public async Task Http_SslRedirectSettingOff_PlainHttpServedUnlessTheIngressAnnotationAsks()
     {
         const string forced = "forced.test";
