@@ -147,6 +147,7 @@ internal sealed partial class RouteTableCache(
         {
             _firstPublished.TrySetResult();
         }
+
         metrics.ConfigApplied(identity.Id);
         if (updated)
         {
