@@ -603,9 +603,15 @@ def main():
             unavailable[s["name"]] = refused
 
         def pairs(s):
-            return [t for t in targets if (s.get("targets", "all") == "all" or t.is_edge) and t.name not in unavailable[s["name"]]]
+            # "baseline": a target that runs an edge-only scenario's load (its wrk script too) as the reference for its ratios.
+            return [t for t in targets if (s.get("targets", "all") == "all" or t.is_edge or t.name == s.get("baseline"))
+                    and t.name not in unavailable[s["name"]]]
 
         runnable = [s for s in scenarios if any(t.is_edge for t in pairs(s))]
+
+        def load(s, t):
+            # Raw YARP serves one host: the baseline gets the scenario's load, wrk script included, under that host.
+            return s | {"host": HOST} if t.name == s.get("baseline") else s
 
         log("warm-up")
         churn_n = 0
@@ -617,7 +623,7 @@ def main():
                         run_wrk(args, t, s, args.warmup)
                     churn_n = churn.n
                 else:
-                    run_wrk(args, t, s, args.warmup)
+                    run_wrk(args, t, load(s, t), args.warmup)
 
         results = []   # one dict per measurement
         for rnd in range(args.rounds):
@@ -635,7 +641,7 @@ def main():
                         r["publish_to_serve_ms"] = [v * 1000 for v in served_generations(t.proc.log_path, since, time.time() + 1)]
                         r["changes"] = len(churn.written)
                     else:
-                        r = run_wrk(args, t, s, args.duration)
+                        r = run_wrk(args, t, load(s, t), args.duration)
                     if before is not None:
                         after = grain_calls(t)
                         r["grain_calls"] = {k: after.get(k, 0) - before.get(k, 0) for k in after if after.get(k, 0) - before.get(k, 0)}
@@ -709,6 +715,10 @@ def render(args, scenarios, runnable, unavailable, targets, results, peak, idle,
                 notes.append("grain calls: n/a (edge has no /diag/grain-calls)")
             if ref != s["name"] and t.is_edge:
                 notes.append("ratios vs plain")
+            elif s.get("baseline") == t.name:
+                notes.append("the same load (wrk script included) through raw YARP: the reference for this scenario's ratios")
+            elif s.get("baseline") and t.is_edge:
+                notes.append(f"vs raw YARP's plain: {fmt(per_round_ratio(s['name'], t.name, 'plain', 'raw-yarp'), '.2f')}")
             failed = sum(r["non2xx"] + r["socket_errors"] for r in rs)
             ratios_raw = round_ratios(s["name"], t.name, ref, "raw-yarp") if t.is_edge else []
             ratio_raw = median(ratios_raw) if ratios_raw else None
