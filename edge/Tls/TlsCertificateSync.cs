@@ -47,7 +47,8 @@ internal sealed partial class TlsCertificateSync(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         RouteTable? defaultCheckedFor = null;
-        var ticks = 0;
+        // The first published table reads the default at once.
+        var ticks = TicksBetweenDefaultReads;
         var defaultCheckTicks = Math.Max(TicksBetweenDefaultReads, (int)(options.Value.PollInterval / Interval));
         using var timer = new PeriodicTimer(Interval);
         do
