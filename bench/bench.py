@@ -232,16 +232,20 @@ def write_routes(directory, scenarios, backend_port):
     write_churn(directory / "churn", 0)
 
 
-def churn_text(n):
+def churn_text(n, services=None):
+    """With services (name -> Service and EndpointSlice YAML), each path has a Service of its own in the file:
+    every change then adds a backend and removes one, which YARP's configuration must take."""
+    window = range(max(0, n - CHURN_WINDOW + 1), n + 1)
     paths = "".join(f"""
       - path: /v/{i}
         pathType: Exact
         backend:
           service:
-            name: web
+            name: {f"churn-{i}" if services else "web"}
             port:
-              number: 80""" for i in range(max(0, n - CHURN_WINDOW + 1), n + 1))
-    return f"""# Rewritten 10x/s during the churn scenario: each write adds /v/N and drops the oldest path.
+              number: 80""" for i in window)
+    backends = "".join(services(f"churn-{i}") + "---\n" for i in window) if services else ""
+    return backends + f"""# Rewritten 10x/s during the churn scenario: each write adds /v/N and drops the oldest path.
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
@@ -255,11 +259,11 @@ spec:
 """
 
 
-def write_churn(directory, n):
+def write_churn(directory, n, services=None):
     """Atomic replace, as kubectl and most editors write: the watcher never reads half a file."""
     directory.mkdir(exist_ok=True)
     tmp = directory / ".churn.tmp"
-    tmp.write_text(churn_text(n))
+    tmp.write_text(churn_text(n, services))
     os.replace(tmp, directory / "churn.yaml")
 
 
@@ -377,8 +381,8 @@ class Churn:
     """Rewrites the churn route file 10x/s and probes each change on every port until it is served there.
     A change not served within give_up seconds counts as infinitely late."""
 
-    def __init__(self, routes_dir, ports, start_n, give_up=1.5 * CHURN_WINDOW / 10):
-        self.routes_dir, self.ports, self.n, self.give_up = routes_dir, ports, start_n, give_up
+    def __init__(self, routes_dir, ports, start_n, give_up=1.5 * CHURN_WINDOW / 10, services=None):
+        self.routes_dir, self.ports, self.n, self.give_up, self.services = routes_dir, ports, start_n, give_up, services
         self.written = {}                       # n -> monotonic time of the write
         self.seen = {p: {} for p in ports}      # port -> n -> seconds from write to first 200
         self.stop_flag = threading.Event()
@@ -412,7 +416,7 @@ class Churn:
         while not self.stop_flag.is_set():
             self.n += 1
             started = time.monotonic()
-            write_churn(self.routes_dir / "churn", self.n)
+            write_churn(self.routes_dir / "churn", self.n, self.services)
             with self.changed:
                 self.written[self.n] = started
                 self.changed.notify_all()

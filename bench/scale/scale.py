@@ -190,7 +190,9 @@ def measure_edges(args, size, out, backend_proc):
     # Serving alone grows the heap (the GC's budgets follow the allocation rate): churn's share is what it adds to this.
     row["edge_rss_loaded_mb"] = max(p.memory_mb("VmRSS") for _, p in edges)
     churn_n = 0
-    with Churn(routes, [p for p, _ in edges], churn_n, give_up=10) as churn:
+    # --churn-kind backends: each change adds a Service and removes one (YARP's configuration changes, as with endpoints).
+    services = (lambda name: service(name, backend_port, BACKENDS[:1])) if args.churn_kind == "backends" else None
+    with Churn(routes, [p for p, _ in edges], churn_n, give_up=10, services=services) as churn:
         # The change path tiers up over its first few dozen changes (JIT on the silo and every edge: 0.3-0.4
         # of a core each for several seconds): measured from a cold start, that was most of the churn's cost.
         time.sleep(args.churn_warmup)
@@ -334,7 +336,7 @@ def measure_nginx(args, size, out):
 def render(rows, args, load_before):
     settings = "".join(f"; silo {kv}" for kv in args.silo_env) + "".join(f"; edges {kv}" for kv in args.edge_env)
     lines = [f"bench/scale: silo + {args.edges} client edges{settings}, wrk -t{args.threads} -c{args.connections} -d{args.duration}s on one host of edge 0; "
-             f"route change 10/s, served = write to 200 on every edge; unrecorded before: {args.warmup} s of load, {args.churn_warmup} s of churn; load average at start {' '.join(load_before)}"]
+             f"route change 10/s ({args.churn_kind}), served = write to 200 on every edge; unrecorded before: {args.warmup} s of load, {args.churn_warmup} s of churn; load average at start {' '.join(load_before)}"]
     header = (f"{'hosts':>6} {'ready s':>8} {'edge RSS idle->load->churn':>27} {'silo RSS':>9} {'req/s idle':>10} {'churn':>8} {'ratio':>6} "
               f"{'served p50/p99 ms':>18} {'missed':>6} {'failed':>6} | {'nginx reload p50/max ms':>23} {'failed':>6}")
     lines += ["", header, "-" * len(header)]
@@ -358,6 +360,9 @@ def main():
     parser.add_argument("--duration", type=int, default=5, help="seconds of wrk per measurement")
     parser.add_argument("--warmup", type=int, default=10, help="seconds of unrecorded load before the idle measurement")
     parser.add_argument("--churn-warmup", type=int, default=10, help="seconds of churn before the churn measurement (its changes not counted)")
+    parser.add_argument("--churn-kind", choices=["paths", "backends"], default="paths",
+                        help="paths: each change adds a path and drops one on a backend already served (the edge's matcher alone); "
+                             "backends: each path has a Service of its own, so each change adds a backend and removes one (YARP's update)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--ready-timeout", type=int, default=240)
