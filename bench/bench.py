@@ -233,18 +233,18 @@ def write_routes(directory, scenarios, backend_port):
 
 
 def churn_text(n, services=None):
-    """With services (name -> Service and EndpointSlice YAML), each path has a Service of its own in the file:
-    every change then adds a backend and removes one, which YARP's configuration must take."""
+    """services(window, n): the Service and EndpointSlice YAML to write beside the Ingress and the Service name of
+    each path, so a change can alter backends too; without it every path goes to the Service "web"."""
     window = range(max(0, n - CHURN_WINDOW + 1), n + 1)
+    backends, service_of = services(window, n) if services else ("", lambda i: "web")
     paths = "".join(f"""
       - path: /v/{i}
         pathType: Exact
         backend:
           service:
-            name: {f"churn-{i}" if services else "web"}
+            name: {service_of(i)}
             port:
               number: 80""" for i in window)
-    backends = "".join(services(f"churn-{i}") + "---\n" for i in window) if services else ""
     return backends + f"""# Rewritten 10x/s during the churn scenario: each write adds /v/N and drops the oldest path.
 apiVersion: networking.k8s.io/v1
 kind: Ingress

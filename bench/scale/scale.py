@@ -153,6 +153,18 @@ class CpuShares:
         self.shares = {name: (after[name] - self.before[name]) / (ended - self.began) for name in after}
 
 
+# What each churn kind writes beside the churn Ingress: (window, n) -> (Services YAML, the Service of path i).
+CHURN_SERVICES = {
+    "paths": lambda port: None,
+    # Each path its own Service: every change adds a backend and removes one (YARP's configuration changes).
+    "backends": lambda port: lambda window, n: ("".join(service(f"churn-{i}", port, BACKENDS[:1]) + "---\n" for i in window),
+                                                lambda i: f"churn-{i}"),
+    # One Service whose endpoints change with every write, as in a rollout (two of the three addresses in turn).
+    "endpoints": lambda port: lambda window, n: (service("churn-web", port, [BACKENDS[n % 3], BACKENDS[(n + 1) % 3]]) + "---\n",
+                                                 lambda i: "churn-web"),
+}
+
+
 def measure_edges(args, size, out, backend_proc):
     backend_port = BASE_PORT
     routes = out / "routes"
@@ -190,8 +202,7 @@ def measure_edges(args, size, out, backend_proc):
     # Serving alone grows the heap (the GC's budgets follow the allocation rate): churn's share is what it adds to this.
     row["edge_rss_loaded_mb"] = max(p.memory_mb("VmRSS") for _, p in edges)
     churn_n = 0
-    # --churn-kind backends: each change adds a Service and removes one (YARP's configuration changes, as with endpoints).
-    services = (lambda name: service(name, backend_port, BACKENDS[:1])) if args.churn_kind == "backends" else None
+    services = CHURN_SERVICES[args.churn_kind](backend_port)
     with Churn(routes, [p for p, _ in edges], churn_n, give_up=10, services=services) as churn:
         # The change path tiers up over its first few dozen changes (JIT on the silo and every edge: 0.3-0.4
         # of a core each for several seconds): measured from a cold start, that was most of the churn's cost.
@@ -360,9 +371,10 @@ def main():
     parser.add_argument("--duration", type=int, default=5, help="seconds of wrk per measurement")
     parser.add_argument("--warmup", type=int, default=10, help="seconds of unrecorded load before the idle measurement")
     parser.add_argument("--churn-warmup", type=int, default=10, help="seconds of churn before the churn measurement (its changes not counted)")
-    parser.add_argument("--churn-kind", choices=["paths", "backends"], default="paths",
+    parser.add_argument("--churn-kind", choices=list(CHURN_SERVICES), default="paths",
                         help="paths: each change adds a path and drops one on a backend already served (the edge's matcher alone); "
-                             "backends: each path has a Service of its own, so each change adds a backend and removes one (YARP's update)")
+                             "backends: each path has a Service of its own, so each change adds a backend and removes one (YARP's update); "
+                             "endpoints: the paths' one Service changes its endpoints with each change too, as in a rollout")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--ready-timeout", type=int, default=240)
