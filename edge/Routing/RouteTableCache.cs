@@ -20,6 +20,7 @@ internal sealed partial class RouteTableCache(
     InMemoryConfigProvider yarp,
     RouteMatcher matcher,
     ConfigValidationCache validator,
+    IClusterDestinations destinations,
     TimeProvider time,
     ProxyMetrics metrics,
     EdgeIdentity identity,
@@ -78,7 +79,8 @@ internal sealed partial class RouteTableCache(
         // keeps unchanged values by reference, so a change costs what changed, not the table's size.
         var hosts = await RefreshAsync(_hosts, table.Hosts, changedHosts, BuildHostAsync);
         var backends = await RefreshAsync(_backends, table.Backends, changedBackends, BuildBackendAsync);
-        _backendsChanged |= backends.Count > 0;
+        var endpointsInPlace = backends.Count > 0 && !_shared.Added && !_backendsChanged && TryReplaceEndpoints(backends);
+        _backendsChanged |= backends.Count > 0 && !endpointsInPlace;
         var invalid = hosts.Any(c => c.Previous?.Invalid.Count > 0 || _hosts.GetValueOrDefault(c.Key)?.Invalid.Count > 0)
             || backends.Any(c => c.Previous?.Invalid is not null || _backends.GetValueOrDefault(c.Key)?.Invalid is not null)
             ? _hosts.Values.Where(h => h.Invalid.Count > 0).SelectMany(h => h.Invalid)
@@ -153,10 +155,41 @@ internal sealed partial class RouteTableCache(
         {
             LogApplied(table.Catalog.Generation, _yarpHolds.Routes, _yarpHolds.Clusters);
         }
+        else if (endpointsInPlace)
+        {
+            LogEndpointsInPlace(table.Catalog.Generation, backends.Count, _yarpHolds.Routes, _yarpHolds.Clusters);
+        }
         else
         {
             LogMatchingOnly(table.Catalog.Generation, _yarpHolds.Routes, _yarpHolds.Clusters);
         }
+    }
+
+    /// <summary>
+    /// When every changed backend changed only its endpoints, gives YARP's clusters their new destinations in
+    /// place and returns true: no configuration update. The first backend that cannot be changed so stops there
+    /// (those before it changed in place too, which the configuration update then finds already done).
+    /// </summary>
+    private bool TryReplaceEndpoints(List<Change<BuiltBackend>> backends)
+    {
+        foreach (var change in backends)
+        {
+            if (change.Previous?.Valid is not { } before || _backends.GetValueOrDefault(change.Key)?.Valid is not { } after
+                || !(before with { Destinations = after.Destinations }).Equals(after))
+            {
+                return false;
+            }
+        }
+
+        foreach (var change in backends)
+        {
+            if (!destinations.TryReplace(change.Key, _backends[change.Key].Valid!.Destinations ?? new Dictionary<string, DestinationConfig>()))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -383,6 +416,9 @@ internal sealed partial class RouteTableCache(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving routing generation {Generation}: {Routes} YARP routes, {Clusters} clusters")]
     private partial void LogApplied(long generation, int routes, int clusters);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Serving routing generation {Generation}: endpoints of {Backends} backends changed in place, YARP's {Routes} routes and {Clusters} clusters otherwise unchanged")]
+    private partial void LogEndpointsInPlace(long generation, int backends, int routes, int clusters);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving routing generation {Generation}: matching only, YARP's {Routes} routes and {Clusters} clusters unchanged")]
     private partial void LogMatchingOnly(long generation, int routes, int clusters);

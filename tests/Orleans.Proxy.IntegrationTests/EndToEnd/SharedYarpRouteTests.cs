@@ -13,6 +13,44 @@ namespace Orleans.Proxy.IntegrationTests.EndToEnd;
 public sealed class SharedYarpRouteTests
 {
     [Fact]
+    public async Task EndpointsChanged_ServedByTheNewOnesWithoutAYarpConfigurationUpdate_ThenASettingChangeKeepsThem()
+    {
+        await using var a = await TestBackend.StartAsync("a");
+        await using var b = await TestBackend.StartAsync("b");
+        await using var c = await TestBackend.StartAsync("c");
+        using var routes = new TempDirectory();
+        routes.Write("services.yaml", Manifests.ServiceFor("web", a.Port));
+        routes.Write("ingress.yaml", Manifests.Ingress("app", "pods.test", ("/", "Prefix", "web")));
+        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path);
+        await edge.WaitForBackendAsync("pods.test", "/", "a");
+        var yarp = edge.App.Services.GetRequiredService<InMemoryConfigProvider>();
+        var configured = yarp.GetConfig();
+
+        // A rollout: a's pod gone, b and c ready.
+        routes.Write("services.yaml", Manifests.ServiceFor("web", b.Port, c.Port));
+        await Eventually.Until(async () => !(await edge.GetBodyAsync("pods.test", "/")).StartsWith("200 a ", StringComparison.Ordinal), "a is no longer served");
+        var answered = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            answered.Add((await edge.GetBodyAsync("pods.test", "/"))[..6]);
+        }
+
+        Assert.Equal(["200 b ", "200 c "], answered.Distinct().Order(StringComparer.Ordinal));
+        Assert.Same(configured, yarp.GetConfig());
+        Assert.False(configured.ChangeToken.HasChanged);
+
+        // A setting of the backend changes: YARP's configuration is updated, with the destinations as they are now.
+        routes.Write("ingress.yaml", Manifests.IngressWithAnnotations("app", "pods.test", new Dictionary<string, string> { ["nginx.ingress.kubernetes.io/proxy-read-timeout"] = "17" }, ("/", "Prefix", "web")));
+        await Eventually.Until(() => Task.FromResult(yarp.GetConfig().Clusters.Any(cl => cl.HttpRequest?.ActivityTimeout == TimeSpan.FromSeconds(17))), "the setting reached YARP");
+        Assert.Equal(new[] { b.Endpoint, c.Endpoint }.Order(StringComparer.Ordinal), yarp.GetConfig().Clusters.Single(cl => cl.HttpRequest?.ActivityTimeout == TimeSpan.FromSeconds(17)).Destinations!.Values
+            .Select(d => new Uri(d.Address).Authority).Order(StringComparer.Ordinal));
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.DoesNotContain("200 a ", await edge.GetBodyAsync("pods.test", "/"), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task TwoIngressesOneBackend_OneYarpRoute_EachRequestLoggedExplainedAndPinnedAsItsOwnRoute()
     {
         await using var a = await TestBackend.StartAsync("a");

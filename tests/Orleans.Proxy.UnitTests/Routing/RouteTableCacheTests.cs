@@ -122,6 +122,61 @@ public sealed class RouteTableCacheTests
     }
 
     [Fact]
+    public async Task ApplyAsync_EndpointsOnlyChange_DestinationsReplacedInPlaceYarpConfigurationNotUpdated()
+    {
+        var destinations = new RecordingDestinations();
+        var (cache, _, yarp, _) = NewCache(destinations);
+        await cache.ApplyAsync(Table(1, Hosts(A(1)), Web));
+        var served = yarp.GetConfig();
+
+        await cache.ApplyAsync(Table(2, Hosts(A(1)), Web.SetItem("ns/web:80", WebWith(2, "http://127.0.0.2:1", "http://127.0.0.3:1"))));
+
+        Assert.Same(served, yarp.GetConfig());
+        Assert.False(served.ChangeToken.HasChanged);
+        var (clusterId, addresses) = Assert.Single(destinations.Replaced);
+        Assert.Equal("ns/web:80", clusterId);
+        Assert.Equal(["http://127.0.0.2:1", "http://127.0.0.3:1"], addresses);
+
+        // The next configuration update hands YARP the destinations as they are now, not as last configured.
+        await cache.ApplyAsync(Table(3, Hosts(A(2, r => r with { SslRedirect = true })), Web.SetItem("ns/web:80", WebWith(2, "http://127.0.0.2:1", "http://127.0.0.3:1"))));
+        Assert.Equal(["http://127.0.0.2:1", "http://127.0.0.3:1"],
+            yarp.GetConfig().Clusters.Single(c => c.ClusterId == "ns/web:80").Destinations!.Values.Select(d => d.Address).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_EndpointsAndASettingChange_YarpConfigurationUpdated()
+    {
+        var destinations = new RecordingDestinations();
+        var (cache, _, yarp, _) = NewCache(destinations);
+        await cache.ApplyAsync(Table(1, Hosts(A(1)), Web));
+        var served = yarp.GetConfig();
+
+        await cache.ApplyAsync(Table(2, Hosts(A(1)), Web.SetItem("ns/web:80", WebWith(2, "http://127.0.0.2:1") with { ActivityTimeout = TimeSpan.FromSeconds(7) })));
+
+        Assert.Empty(destinations.Replaced);
+        Assert.True(served.ChangeToken.HasChanged);
+        var cluster = yarp.GetConfig().Clusters.Single(c => c.ClusterId == "ns/web:80");
+        Assert.Equal((TimeSpan.FromSeconds(7), "http://127.0.0.2:1"), (cluster.HttpRequest?.ActivityTimeout, cluster.Destinations!.Values.Single().Address));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_EndpointsOnlyChangeYarpCannotTakeInPlace_YarpConfigurationUpdated()
+    {
+        var destinations = new RecordingDestinations { Holds = false };
+        var (cache, _, yarp, _) = NewCache(destinations);
+        await cache.ApplyAsync(Table(1, Hosts(A(1)), Web));
+        var served = yarp.GetConfig();
+
+        await cache.ApplyAsync(Table(2, Hosts(A(1)), Web.SetItem("ns/web:80", WebWith(2, "http://127.0.0.2:1"))));
+
+        Assert.True(served.ChangeToken.HasChanged);
+        Assert.Equal("http://127.0.0.2:1", yarp.GetConfig().Clusters.Single(c => c.ClusterId == "ns/web:80").Destinations!.Values.Single().Address);
+    }
+
+    private static BackendSpec WebWith(long version, params string[] addresses) =>
+        new("ns/web:80", version, [.. addresses.Select(a => new DestinationSpec(a, a))]);
+
+    [Fact]
     public async Task ApplyAsync_SettingsChange_YarpUpdated()
     {
         var (cache, _, yarp, matcher) = NewCache();
@@ -357,14 +412,33 @@ public sealed class RouteTableCacheTests
         return new(host, version, [change is null ? route : change(route)]);
     }
 
-    internal static (RouteTableCache Cache, CountingValidator Validator, InMemoryConfigProvider Yarp, RouteMatcher Matcher) NewCache()
+    internal static (RouteTableCache Cache, CountingValidator Validator, InMemoryConfigProvider Yarp, RouteMatcher Matcher) NewCache(RecordingDestinations? destinations = null)
     {
         var yarp = new InMemoryConfigProvider([], []);
         var validator = new CountingValidator();
         var options = Options.Create(new EdgeOptions { Id = "edge-under-test" });
         var matcher = new RouteMatcher(Options.Create(new MatchingOptions()), NullLogger<RouteMatcher>.Instance);
-        var cache = new RouteTableCache(yarp, matcher, new ConfigValidationCache(validator), new FakeTimeProvider(), new ProxyMetrics(new NoMeters()), new EdgeIdentity(options), NullLogger<RouteTableCache>.Instance);
+        var cache = new RouteTableCache(yarp, matcher, new ConfigValidationCache(validator), destinations ?? new RecordingDestinations(),
+            new FakeTimeProvider(), new ProxyMetrics(new NoMeters()), new EdgeIdentity(options), NullLogger<RouteTableCache>.Instance);
         return (cache, validator, yarp, matcher);
+    }
+
+    /// <summary>YARP's runtime destinations, as changed in place: each call recorded; <see cref="Holds"/> false as when YARP lacks the cluster.</summary>
+    internal sealed class RecordingDestinations : IClusterDestinations
+    {
+        public bool Holds { get; set; } = true;
+
+        public List<(string ClusterId, string[] Destinations)> Replaced { get; } = [];
+
+        public bool TryReplace(string clusterId, IReadOnlyDictionary<string, DestinationConfig> destinations)
+        {
+            if (Holds)
+            {
+                Replaced.Add((clusterId, [.. destinations.Values.Select(d => d.Address).Order(StringComparer.Ordinal)]));
+            }
+
+            return Holds;
+        }
     }
 
     internal sealed class CountingValidator : IConfigValidator
