@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
+using Orleans.Proxy.IntegrationTests.Tls;
 using Orleans.Proxy.Testing;
 
 namespace Orleans.Proxy.IntegrationTests.Security;
@@ -41,7 +42,7 @@ public sealed class KeyMaterialDiagnosticsTests
         using var routes = new TempDirectory();
         routes.Write("services.yaml", Manifests.ServiceFor("web", web));
         routes.Write("secret.yaml", TlsSecret("secure-tls", certificate, key));
-        routes.Write("ingress.yaml", Manifests.Ingress("secure", Host, ("/", "Prefix", "web")).Replace("spec:\n", $"spec:\n  tls:\n  - hosts: [{Host}]\n    secretName: secure-tls\n", StringComparison.Ordinal));
+        routes.Write("ingress.yaml", TlsTerminationTests.WithTls(Manifests.Ingress("secure", Host, ("/", "Prefix", "web")), Host, "secure-tls"));
         await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path, new Dictionary<string, string?>
         {
             ["Edge:HttpsPort"] = $"{FreePorts.Next()}",

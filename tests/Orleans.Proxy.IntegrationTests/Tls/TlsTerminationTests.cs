@@ -22,7 +22,7 @@ public sealed class TlsTerminationTests
         using var routes = new TempDirectory();
         routes.Write("services.yaml", Manifests.ServiceFor("web", web));
         routes.Write("secret.yaml", TlsSecret("secure-tls", first));
-        routes.Write("ingress.yaml", Manifests.Ingress("secure", Host, ("/", "Prefix", "web")).Replace("spec:\n", $"spec:\n  tls:\n  - hosts: [{Host}]\n    secretName: secure-tls\n", StringComparison.Ordinal));
+        routes.Write("ingress.yaml", WithTls(Manifests.Ingress("secure", Host, ("/", "Prefix", "web")), Host, "secure-tls"));
         var httpsPort = FreePorts.Next();
         await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path, new Dictionary<string, string?> { ["Edge:HttpsPort"] = $"{httpsPort}" });
 
@@ -62,17 +62,16 @@ public sealed class TlsTerminationTests
         using var routes = new TempDirectory();
         routes.Write("services.yaml", Manifests.ServiceFor("web", web));
         routes.Write("secret.yaml", TlsSecret("shared-tls", shared) + "---\n" + TlsSecret("own-tls", own));
-        string WithTls(string host, string secret) =>
-            Manifests.Ingress(host.Split('.')[0], host, ("/", "Prefix", "web")).Replace("spec:\n", $"spec:\n  tls:\n  - hosts: [{host}]\n    secretName: {secret}\n", StringComparison.Ordinal);
-        routes.Write("a.yaml", WithTls(a, "shared-tls"));
-        routes.Write("b.yaml", WithTls(b, "shared-tls"));
+        string IngressWithTls(string host, string secret) => WithTls(Manifests.Ingress(host.Split('.')[0], host, ("/", "Prefix", "web")), host, secret);
+        routes.Write("a.yaml", IngressWithTls(a, "shared-tls"));
+        routes.Write("b.yaml", IngressWithTls(b, "shared-tls"));
         var httpsPort = FreePorts.Next();
         await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path, new Dictionary<string, string?> { ["Edge:HttpsPort"] = $"{httpsPort}" });
         await Eventually.Until(async () => (await GetAsync(httpsPort, b, HttpVersion.Version11)).Certificate == shared.Thumbprint, "both hosts are served the shared certificate");
         var defaultThumbprint = (await edge.DiagAsync("/diag/certificates/default")).GetProperty("thumbprint").GetString();
 
         // A host added beside them, then one of the two sharing a Secret removed: only those hosts' certificates change.
-        routes.Write("c.yaml", WithTls(c, "own-tls"));
+        routes.Write("c.yaml", IngressWithTls(c, "own-tls"));
         await Eventually.Until(async () => (await GetAsync(httpsPort, c, HttpVersion.Version11)).Certificate == own.Thumbprint, "the added host is served its certificate");
         File.Delete(Path.Combine(routes.Path, "b.yaml"));
         await Eventually.Until(async () => (await GetAsync(httpsPort, b, HttpVersion.Version11)).Certificate == defaultThumbprint, "the removed host gets the default certificate");
@@ -94,10 +93,9 @@ public sealed class TlsTerminationTests
         routes.Write("services.yaml", Manifests.ServiceFor("web", web));
         routes.Write("secret.yaml", TlsSecret("secure-tls", certificate) + "---\n" + TlsSecret("forced-tls", forcedCertificate));
         routes.Write("ingress.yaml",
-            Manifests.Ingress("secure", Host, ("/", "Prefix", "web")).Replace("spec:\n", $"spec:\n  tls:\n  - hosts: [{Host}]\n    secretName: secure-tls\n", StringComparison.Ordinal)
+            WithTls(Manifests.Ingress("secure", Host, ("/", "Prefix", "web")), Host, "secure-tls")
             + "---\n"
-            + Manifests.IngressWithAnnotations("forced", forced, new Dictionary<string, string> { ["nginx.ingress.kubernetes.io/ssl-redirect"] = "true" }, ("/", "Prefix", "web"))
-                .Replace("spec:\n", $"spec:\n  tls:\n  - hosts: [{forced}]\n    secretName: forced-tls\n", StringComparison.Ordinal));
+            + WithTls(Manifests.IngressWithAnnotations("forced", forced, new Dictionary<string, string> { ["nginx.ingress.kubernetes.io/ssl-redirect"] = "true" }, ("/", "Prefix", "web")), forced, "forced-tls"));
         await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path, new Dictionary<string, string?> { ["Routes:SslRedirect"] = "false" });
         await edge.WaitForBackendAsync(Host, "/x", "web");
 
@@ -108,6 +106,10 @@ public sealed class TlsTerminationTests
         Assert.Equal(HttpStatusCode.PermanentRedirect, redirect.StatusCode);
         Assert.Equal($"https://{forced}/x?y=1", redirect.Headers.Location?.OriginalString);
     }
+
+    /// <summary>The Ingress with spec.tls naming <paramref name="host"/> and the Secret <paramref name="secret"/>.</summary>
+    internal static string WithTls(string ingress, string host, string secret) =>
+        ingress.Replace("spec:\n", $"spec:\n  tls:\n  - hosts: [{host}]\n    secretName: {secret}\n", StringComparison.Ordinal);
 
     internal static X509Certificate2 SelfSigned(string host)
     {
