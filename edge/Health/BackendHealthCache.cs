@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using Microsoft.Extensions.DependencyInjection;
+using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Health;
-using Yarp.ReverseProxy;
-using Yarp.ReverseProxy.Health;
 
 namespace Orleans.Proxy.Edge.Health;
 
@@ -12,12 +10,8 @@ namespace Orleans.Proxy.Edge.Health;
 /// makes YARP recompute the cluster's available destinations at once, through
 /// <see cref="VerdictDestinationsPolicy"/>; requests never wait on it.
 /// </summary>
-internal sealed class BackendHealthCache(IServiceProvider services, TimeProvider time)
+internal sealed class BackendHealthCache(IClusterDestinations yarp, TimeProvider time)
 {
-    // Resolved late: YARP's updater depends on the destination policies, and the policy on this cache.
-    private readonly Lazy<(IProxyStateLookup State, IClusterDestinationsUpdater Updater)> _yarp = new(() =>
-        (services.GetRequiredService<IProxyStateLookup>(), services.GetRequiredService<IClusterDestinationsUpdater>()));
-
     private readonly ConcurrentDictionary<string, (BackendHealth Verdict, DateTimeOffset ReceivedAt)> _verdicts = new(StringComparer.Ordinal);
     private volatile bool _connected = true;
 
@@ -59,7 +53,7 @@ internal sealed class BackendHealthCache(IServiceProvider services, TimeProvider
             });
         if (changed)
         {
-            Refresh(verdict.ClusterId);
+            yarp.RefreshAvailable(verdict.ClusterId);
         }
     }
 
@@ -67,7 +61,7 @@ internal sealed class BackendHealthCache(IServiceProvider services, TimeProvider
     {
         if (_verdicts.TryRemove(clusterId, out _))
         {
-            Refresh(clusterId);
+            yarp.RefreshAvailable(clusterId);
         }
     }
 
@@ -81,16 +75,7 @@ internal sealed class BackendHealthCache(IServiceProvider services, TimeProvider
         _connected = connected;
         foreach (var clusterId in _verdicts.Keys)
         {
-            Refresh(clusterId);
-        }
-    }
-
-    private void Refresh(string clusterId)
-    {
-        var (state, updater) = _yarp.Value;
-        if (state.TryGetCluster(clusterId, out var cluster) && cluster.DestinationsState is not null)
-        {
-            updater.UpdateAvailableDestinations(cluster);
+            yarp.RefreshAvailable(clusterId);
         }
     }
 }

@@ -7,7 +7,8 @@ using Yarp.ReverseProxy.Model;
 namespace Orleans.Proxy.Edge.Routing;
 
 /// <summary>
-/// A cluster's destinations changed in YARP's runtime state, in place. YARP's configuration update
+/// YARP's runtime state of a cluster's destinations, the one place the edge changes it: destinations changed in
+/// place, and availability recomputed after a health verdict. YARP's configuration update
 /// validates, compares and rebuilds every route and cluster it holds whatever changed (tens of ms at
 /// 10,000 backends), while a rollout changes only some backends' endpoints, and often.
 /// </summary>
@@ -18,11 +19,14 @@ internal interface IClusterDestinations
     /// the cluster or a kept destination's settings changed, which only a configuration update can change.
     /// </summary>
     bool TryReplace(string clusterId, IReadOnlyDictionary<string, DestinationConfig> destinations);
+
+    /// <summary>Has YARP recompute the cluster's available destinations (a health verdict changed); nothing when it does not hold it.</summary>
+    void RefreshAvailable(string clusterId);
 }
 
 internal sealed class YarpClusterDestinations(IServiceProvider services) : IClusterDestinations
 {
-    // Resolved late, as BackendHealthCache does: YARP's updater depends on the destination policies.
+    // Resolved late: YARP's updater depends on the destination policies, and the verdict policy on BackendHealthCache, which uses this.
     private readonly Lazy<(IProxyStateLookup State, IClusterDestinationsUpdater Updater)> _yarp = new(() =>
         (services.GetRequiredService<IProxyStateLookup>(), services.GetRequiredService<IClusterDestinationsUpdater>()));
 
@@ -59,5 +63,14 @@ internal sealed class YarpClusterDestinations(IServiceProvider services) : IClus
 
         updater.UpdateAllDestinations(cluster);
         return true;
+    }
+
+    public void RefreshAvailable(string clusterId)
+    {
+        var (state, updater) = _yarp.Value;
+        if (state.TryGetCluster(clusterId, out var cluster) && cluster.DestinationsState is not null)
+        {
+            updater.UpdateAvailableDestinations(cluster);
+        }
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Proxy.Edge.Health;
+using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Health;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Health;
@@ -17,10 +18,10 @@ public sealed class BackendHealthCacheTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     private BackendHealthCache Cache() => new(
-        new ServiceCollection()
+        new YarpClusterDestinations(new ServiceCollection()
             .AddSingleton<IProxyStateLookup, NoClusters>()
             .AddSingleton<IClusterDestinationsUpdater, NoUpdates>()
-            .BuildServiceProvider(),
+            .BuildServiceProvider()),
         _time);
 
     private static BackendHealth Verdict(long version, params string[] unavailable) => new(ClusterId, version, ["d1", "d2"], [.. unavailable]);

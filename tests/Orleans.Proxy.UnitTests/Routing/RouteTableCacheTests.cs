@@ -439,6 +439,10 @@ public sealed class RouteTableCacheTests
 
             return Holds;
         }
+
+        public void RefreshAvailable(string clusterId)
+        {
+        }
     }
 
     internal sealed class CountingValidator : IConfigValidator
