@@ -48,7 +48,7 @@ internal sealed partial class CacheMiddleware(
     {
         var request = context.Request;
         var directives = HttpCachePolicy.ForRequest(request.Method, request.Headers);
-        var key = Key(request, proxy.Cluster?.Config.ClusterId ?? proxy.Route.Config.ClusterId ?? string.Empty, spec);
+        var key = Key(request, proxy.Cluster?.Config.ClusterId ?? string.Empty, spec);
         if (!directives.Cacheable)
         {
             await BypassAsync(context, next, key);

@@ -74,6 +74,7 @@ internal sealed class RequestExplainer(
         context.Features.Set(result.Match);
         context.SetEndpoint(result.Match.Endpoint);
         var cluster = route.Cluster;
+        var clusterId = cluster?.ClusterId ?? spec.ClusterId;
         var all = cluster?.DestinationsState.AllDestinations ?? [];
         var available = cluster?.DestinationsState.AvailableDestinations ?? [];
         var policyName = cluster?.Model.Config.LoadBalancingPolicy ?? LoadBalancingPolicies.PowerOfTwoChoices;
@@ -89,8 +90,8 @@ internal sealed class RequestExplainer(
                     : "Gateway API's order: most specific hostname; Exact path, then longest prefix; method; most header matches; most query matches; then oldest route, namespace/name, rule and match index"),
             spec.HttpRoute?.Redirect is { } redirect ? $"its RequestRedirect filter answers {redirect.StatusCode}: nothing is forwarded"
                 : spec.ClusterId.Length == 0 && spec.HttpRoute is { Backends.IsDefaultOrEmpty: true } ? "the rule has no valid backend: the edge answers 500, as the Gateway API says"
-                : spec.HttpRoute is { Backends.IsDefaultOrEmpty: false } split ? $"the rule splits traffic by weight: {string.Join(", ", split.Backends.Select(b => $"{(b.ClusterId.Length == 0 ? "invalid (500)" : b.ClusterId)} {b.Weight}"))}; shown: {route.Config.ClusterId}"
-                : cluster is null ? $"its cluster {route.Config.ClusterId} is not loaded: the edge answers 503"
+                : spec.HttpRoute is { Backends.IsDefaultOrEmpty: false } split ? $"the rule splits traffic by weight: {string.Join(", ", split.Backends.Select(b => $"{(b.ClusterId.Length == 0 ? "invalid (500)" : b.ClusterId)} {b.Weight}"))}; shown: {clusterId}"
+                : cluster is null ? $"its cluster {clusterId} is not loaded: the edge answers 503"
                 : available.Count == 0 ? $"cluster {cluster.ClusterId} has no available destination ({all.Count} known): the edge answers 503"
                 : available.Count == 1 ? $"cluster {cluster.ClusterId} has one available destination"
                 : $"load balancing {policyName} picked it among {available.Count} available destinations",
@@ -118,7 +119,7 @@ internal sealed class RequestExplainer(
                 // The YARP route that proxies it, which routes differing only in what they match share.
                 proxyRoute = route.Config.RouteId,
             },
-            cluster = route.Config.ClusterId,
+            cluster = clusterId,
             loadBalancing = policyName,
             destination = picked?.DestinationId,
             address = picked?.Model.Config.Address,
@@ -132,7 +133,7 @@ internal sealed class RequestExplainer(
             }),
             why,
             candidates,
-            sections = sections.ToDictionary(s => s.Section, s => s.Explain(context, spec.RouteId, route.Config.ClusterId), StringComparer.Ordinal),
+            sections = sections.ToDictionary(s => s.Section, s => s.Explain(context, spec.RouteId, clusterId), StringComparer.Ordinal),
             generation = table.Catalog.Generation,
         };
     }

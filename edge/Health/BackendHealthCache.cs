@@ -7,10 +7,10 @@ namespace Orleans.Proxy.Edge.Health;
 
 /// <summary>
 /// The cluster-wide health verdicts this edge applies, one per backend with health checks. A change
-/// makes YARP recompute the cluster's available destinations at once, through
+/// makes the backend's available destinations recomputed at once, through
 /// <see cref="VerdictDestinationsPolicy"/>; requests never wait on it.
 /// </summary>
-internal sealed class BackendHealthCache(IClusterDestinations yarp, TimeProvider time)
+internal sealed class BackendHealthCache(BackendStates backends, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, (BackendHealth Verdict, DateTimeOffset ReceivedAt)> _verdicts = new(StringComparer.Ordinal);
     private volatile bool _connected = true;
@@ -53,7 +53,7 @@ internal sealed class BackendHealthCache(IClusterDestinations yarp, TimeProvider
             });
         if (changed)
         {
-            yarp.RefreshAvailable(verdict.ClusterId);
+            backends.RefreshAvailable(verdict.ClusterId);
         }
     }
 
@@ -61,7 +61,7 @@ internal sealed class BackendHealthCache(IClusterDestinations yarp, TimeProvider
     {
         if (_verdicts.TryRemove(clusterId, out _))
         {
-            yarp.RefreshAvailable(clusterId);
+            backends.RefreshAvailable(clusterId);
         }
     }
 
@@ -75,7 +75,7 @@ internal sealed class BackendHealthCache(IClusterDestinations yarp, TimeProvider
         _connected = connected;
         foreach (var clusterId in _verdicts.Keys)
         {
-            yarp.RefreshAvailable(clusterId);
+            backends.RefreshAvailable(clusterId);
         }
     }
 }

@@ -56,7 +56,7 @@ public static partial class EdgeHostingExtensions
         builder.Services.AddSingleton<EdgeIdentity>();
         builder.Services.AddSingleton<EdgeListeners>();
         builder.Services.AddSingleton<ClusterConnection>();
-        builder.Services.AddSingleton<IClusterDestinations, YarpClusterDestinations>();
+        builder.Services.AddSingleton<BackendStates>();
         builder.Services.AddSingleton<RouteTableCache>();
         builder.Services.AddSingleton<CatalogSync>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogSync>());

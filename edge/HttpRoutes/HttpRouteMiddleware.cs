@@ -1,3 +1,4 @@
+using Orleans.Proxy.Edge.Routing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -13,7 +14,7 @@ namespace Orleans.Proxy.Edge.HttpRoutes;
 /// their copies. Header filters and the URLRewrite are YARP transforms (<see cref="HttpRouteTransformProvider"/>).
 /// An Ingress route has no filters: one metadata look-up, then the next step.
 /// </summary>
-internal sealed partial class HttpRouteMiddleware(IProxyStateLookup proxyState, RequestMirror mirror, ILogger<HttpRouteMiddleware> logger)
+internal sealed partial class HttpRouteMiddleware(BackendStates backends, RequestMirror mirror, ILogger<HttpRouteMiddleware> logger)
 {
     public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -42,9 +43,9 @@ internal sealed partial class HttpRouteMiddleware(IProxyStateLookup proxyState, 
             return;
         }
 
-        if (clusterId != route.Config.ClusterId)
+        if (clusterId != route.Cluster?.ClusterId)
         {
-            if (!proxyState.TryGetCluster(clusterId, out var cluster))
+            if (!backends.TryGetCluster(clusterId, out var cluster))
             {
                 LogNoBackend(match.Route.RouteId);
                 context.Response.StatusCode = StatusCodes.Status500InternalServerError;

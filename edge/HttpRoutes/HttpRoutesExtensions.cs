@@ -47,7 +47,7 @@ internal static class HttpRoutesExtensions
         };
         return config with
         {
-            ClusterId = route.ClusterId.Length == 0 ? HttpRouteFilters.NoBackendClusterId : route.ClusterId,
+            ClusterId = route.ClusterId.Length == 0 ? HttpRouteFilters.NoBackendClusterId : config.ClusterId,
             Metadata = metadata,
         };
     }

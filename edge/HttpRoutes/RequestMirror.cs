@@ -1,3 +1,4 @@
+using Orleans.Proxy.Edge.Routing;
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -20,7 +21,7 @@ namespace Orleans.Proxy.Edge.HttpRoutes;
 /// client's response, which a mirror must never touch.
 /// </summary>
 internal sealed partial class RequestMirror(
-    IProxyStateLookup proxyState,
+    BackendStates backends,
     IOptions<HttpRoutesOptions> options,
     TimeProvider time,
     ILogger<RequestMirror> logger)
@@ -44,7 +45,7 @@ internal sealed partial class RequestMirror(
                 continue;
             }
 
-            if (!proxyState.TryGetCluster(mirror.ClusterId, out var cluster) || cluster.Model.HttpClient is not { } client
+            if (!backends.TryGetCluster(mirror.ClusterId, out var cluster) || cluster.Model.HttpClient is not { } client
                 || cluster.DestinationsState.AvailableDestinations is not { Count: > 0 } destinations)
             {
                 LogNoDestination(mirror.ClusterId);

@@ -1,3 +1,4 @@
+using Orleans.Proxy.Edge.Routing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Orleans.Proxy.Edge.Matching;
@@ -10,7 +11,7 @@ namespace Orleans.Proxy.Edge.IngressFeatures;
 /// redirects (ssl-redirect, permanent-redirect, app-root, in nginx's rewrite-phase order), then
 /// source ranges (403), then the body size limit (413), then the canary choice.
 /// </summary>
-internal sealed class IngressFeatureMiddleware(IProxyStateLookup proxyState)
+internal sealed class IngressFeatureMiddleware(BackendStates backends)
 {
     public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -65,7 +66,7 @@ internal sealed class IngressFeatureMiddleware(IProxyStateLookup proxyState)
         }
 
         if (settings.Canary is { } canary && CanaryChooser.ToCanary(request, canary)
-            && proxyState.TryGetCluster(canary.ClusterId, out var canaryCluster))
+            && backends.TryGetCluster(canary.ClusterId, out var canaryCluster))
         {
             context.ReassignProxyRequest(canaryCluster);
         }

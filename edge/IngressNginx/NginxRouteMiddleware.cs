@@ -1,3 +1,4 @@
+using Orleans.Proxy.Edge.Routing;
 using Microsoft.AspNetCore.Http;
 using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Edge.HttpRoutes;
@@ -17,7 +18,7 @@ namespace Orleans.Proxy.Edge.IngressNginx;
 /// copy (mirror-target; nginx mirrors in its precontent phase). Header changes are transforms
 /// (<see cref="NginxRouteTransformProvider"/>).
 /// </summary>
-internal sealed class NginxRouteMiddleware(RequestMirror mirror, ConnectionLimiter connections, ClientIpResolver clientIp, IProxyStateLookup proxyState)
+internal sealed class NginxRouteMiddleware(RequestMirror mirror, ConnectionLimiter connections, ClientIpResolver clientIp, BackendStates backends)
 {
     public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -50,7 +51,7 @@ internal sealed class NginxRouteMiddleware(RequestMirror mirror, ConnectionLimit
             return next(context);
         }
 
-        if (spec.FallbackClusterId is { } fallback && proxy.AvailableDestinations.Count == 0 && proxyState.TryGetCluster(fallback, out var cluster))
+        if (spec.FallbackClusterId is { } fallback && proxy.AvailableDestinations.Count == 0 && backends.TryGetCluster(fallback, out var cluster))
         {
             context.ReassignProxyRequest(cluster);
         }

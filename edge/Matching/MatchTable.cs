@@ -134,8 +134,8 @@ internal sealed class MatchTable
     /// </summary>
     /// <param name="host">The Host header (or :authority) as received: any case, with or without a port.</param>
     /// <param name="matchPath">The request path, normalized (<see cref="NormalizedPath.MatchPath"/>).</param>
-    /// <param name="isServed">False for a YARP route the proxy cannot serve yet (not loaded): the next route is tried, as is a route without one.</param>
-    public CompiledRoute? Match(string? host, string matchPath, HttpRequest request, Func<string, bool>? isServed = null)
+    /// <param name="isServed">False for a route the proxy cannot serve (its YARP route not loaded yet, its backend not served): the next route is tried, as is a route without a YARP route.</param>
+    public CompiledRoute? Match(string? host, string matchPath, HttpRequest request, Func<CompiledRoute, bool>? isServed = null)
     {
         Span<char> buffer = stackalloc char[MaxHostLength + 2];
         var name = HostName(host, buffer[2..]);
@@ -209,12 +209,12 @@ internal sealed class MatchTable
     private static int DeepWildcard(string key, HostEntry entry) =>
         key.StartsWith("*.", StringComparison.Ordinal) && entry.Routes.Any(r => r.HttpRoute is not null) ? 1 : 0;
 
-    private static CompiledRoute? FirstMatch(HostEntry entry, string matchPath, HttpRequest request, Func<string, bool>? isServed, bool httpRoutesOnly = false)
+    private static CompiledRoute? FirstMatch(HostEntry entry, string matchPath, HttpRequest request, Func<CompiledRoute, bool>? isServed, bool httpRoutesOnly = false)
     {
         foreach (var route in entry.Routes)
         {
             if ((!httpRoutesOnly || route.HttpRoute is not null) && route.Matches(matchPath, request)
-                && (isServed is null || (route.ProxyRouteId is { } proxy && isServed(proxy))))
+                && (isServed is null || (route.ProxyRouteId is not null && isServed(route))))
             {
                 return route;
             }

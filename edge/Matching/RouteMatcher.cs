@@ -13,13 +13,15 @@ namespace Orleans.Proxy.Edge.Matching;
 /// The one matcher of the edge: it picks the route of every proxied request (and of /diag/explain),
 /// with Kubernetes' semantics, from the current <see cref="MatchTable"/>, and hands YARP the
 /// endpoint of that route's YARP route (<see cref="CompiledRoute.ProxyRouteId"/>, which routes that
-/// differ only in what they match share). YARP's endpoints are not in ASP.NET Core routing at all (see
+/// differ only in what they match or their backend share) bound to the route's backend
+/// (<see cref="BackendStates.Backend.EndpointFor"/>). YARP's endpoints are not in ASP.NET Core routing at all (see
 /// <see cref="MatchingExtensions.MapMatchedReverseProxy"/>), so nothing else can select them.
 /// </summary>
 internal sealed partial class RouteMatcher
 {
     private readonly ILogger<RouteMatcher> _logger;
-    private readonly Func<string, bool> _isServed;
+    private readonly BackendStates _backends;
+    private readonly Func<CompiledRoute, bool> _isServed;
     private MatchTable _table;
 
     // YARP's endpoint of each YARP route, updated in place: YARP keeps the endpoint of an unchanged
@@ -28,11 +30,12 @@ internal sealed partial class RouteMatcher
     private EndpointDataSource? _source;
     private int _refresh;
 
-    public RouteMatcher(IOptions<MatchingOptions> options, ILogger<RouteMatcher> logger)
+    public RouteMatcher(IOptions<MatchingOptions> options, BackendStates backends, ILogger<RouteMatcher> logger)
     {
         _logger = logger;
+        _backends = backends;
         _table = MatchTable.Empty(options.Value);
-        _isServed = _endpoints.ContainsKey;
+        _isServed = route => _endpoints.ContainsKey(route.ProxyRouteId!) && (route.Spec.ClusterId.Length == 0 || backends.TryGet(route.Spec.ClusterId, out _));
     }
 
     public MatchTable Table => Volatile.Read(ref _table);
@@ -78,7 +81,19 @@ internal sealed partial class RouteMatcher
             return new RouteMatchResult(path, null);
         }
 
-        return new RouteMatchResult(path, new RouteMatchFeature(route, served.Endpoint, path.Path, path.MatchPath));
+        var endpoint = served.Endpoint;
+        if (route.Spec.ClusterId.Length > 0)
+        {
+            // Gone since the match only when the table that names it was just replaced: no longer served.
+            if (!_backends.TryGet(route.Spec.ClusterId, out var backend))
+            {
+                return new RouteMatchResult(path, null);
+            }
+
+            endpoint = backend.EndpointFor(proxy, endpoint);
+        }
+
+        return new RouteMatchResult(path, new RouteMatchFeature(route, endpoint, path.Path, path.MatchPath));
     }
 
     /// <summary>Runs on YARP's change signal, one at a time (YARP signals under its lock).</summary>

@@ -4,9 +4,9 @@ namespace Orleans.Proxy.Edge.Routing;
 
 /// <summary>
 /// YARP's validator, remembering the route and cluster objects it accepted while they are served.
-/// YARP validates the whole configuration on every update (10,000 routes and clusters for a one-host
-/// change at 10,000 hosts), while <see cref="RouteTableCache"/> hands it the same objects for everything
-/// unchanged; an accepted object (immutable) is not validated again. Keyed by reference, so an
+/// YARP validates every route it holds on every update, while <see cref="RouteTableCache"/> hands it the
+/// same objects for everything unchanged, and has validated each when it built it; an accepted object
+/// (immutable) is not validated again. Keyed by reference, so an
 /// equal but new object is validated; refusals are not remembered. The cache forgets an object when
 /// it stops serving it, so what is held is what YARP is given.
 /// </summary>

@@ -9,18 +9,18 @@ using Yarp.ReverseProxy.Configuration;
 namespace Orleans.Proxy.Edge.Routing;
 
 /// <summary>
-/// The table this edge serves, and the only writer of YARP's configuration and of the matcher's
-/// table. YARP gets one route per proxy behaviour (<see cref="SharedRoutes"/>), and an update only
-/// when its routes or clusters change: a change that only adds, removes or moves paths and hosts
-/// onto behaviours and backends already served reaches the matcher alone. Each update goes through
-/// YARP's in-memory provider, which applies the difference in place: no reload, open connections
-/// and in-flight requests carry on.
+/// The table this edge serves, and the only writer of YARP's configuration, of the backends' states
+/// and of the matcher's table. YARP gets one route per proxy behaviour (<see cref="SharedRoutes"/>),
+/// naming no backend, and an update only when a behaviour appears: a change of paths, hosts or
+/// backends reaches the matcher and the changed backends' states (<see cref="BackendStates"/>) alone.
+/// Each update goes through YARP's in-memory provider, which applies the difference in place: no
+/// reload, open connections and in-flight requests carry on.
 /// </summary>
 internal sealed partial class RouteTableCache(
     InMemoryConfigProvider yarp,
     RouteMatcher matcher,
     ConfigValidationCache validator,
-    IClusterDestinations destinations,
+    BackendStates backendStates,
     TimeProvider time,
     ProxyMetrics metrics,
     EdgeIdentity identity,
@@ -31,17 +31,17 @@ internal sealed partial class RouteTableCache(
     private readonly SharedRoutes _shared = new();
     private RouteTable _table = RouteTable.Empty;
 
-    // A backend changed since YARP's last update (its cluster is new, changed or gone).
-    private bool _backendsChanged;
-
-    // What YARP was last given.
-    private (int Routes, int Clusters) _yarpHolds;
+    // How many routes YARP was last given.
+    private int _yarpRoutes;
 
     // Hosts whose routes changed since the TLS sync last took them.
     private readonly Lock _hostsChangedLock = new();
     private HashSet<string> _hostsChanged = new(StringComparer.Ordinal);
 
     public RouteTable Current => Volatile.Read(ref _table);
+
+    /// <summary>The backends served, each with its state.</summary>
+    public BackendStates Backends => backendStates;
 
     /// <summary>
     /// The table served and the hosts whose routes changed in it since the last call (one reader: the
@@ -79,8 +79,6 @@ internal sealed partial class RouteTableCache(
         // keeps unchanged values by reference, so a change costs what changed, not the table's size.
         var hosts = await RefreshAsync(_hosts, table.Hosts, changedHosts, BuildHostAsync);
         var backends = await RefreshAsync(_backends, table.Backends, changedBackends, BuildBackendAsync);
-        var endpointsInPlace = backends.Count > 0 && !_shared.Added && !_backendsChanged && TryReplaceEndpoints(backends);
-        _backendsChanged |= backends.Count > 0 && !endpointsInPlace;
         var invalid = hosts.Any(c => c.Previous?.Invalid.Count > 0 || _hosts.GetValueOrDefault(c.Key)?.Invalid.Count > 0)
             || backends.Any(c => c.Previous?.Invalid is not null || _backends.GetValueOrDefault(c.Key)?.Invalid is not null)
             ? _hosts.Values.Where(h => h.Invalid.Count > 0).SelectMany(h => h.Invalid)
@@ -90,18 +88,17 @@ internal sealed partial class RouteTableCache(
 
         // The table first: diagnostics and pipeline steps (passive health) read a route's settings
         // from it. The matcher last, once YARP has the endpoints of the new routes (until then, a
-        // route without an endpoint is passed over). The matcher serves the previous table until then, so
-        // what the new table no longer names stays in this update: routes leave with YARP's next
-        // update, backends with a second one right after the matcher moved on.
+        // route without an endpoint is passed over) and the new and changed backends are served.
+        // The matcher serves the previous table until then, so what the new table no longer names
+        // stays: routes leave with YARP's next update, backends once the matcher moved on.
         var previous = Volatile.Read(ref _table);
         Volatile.Write(ref _table, table);
-        var updated = _shared.Added || _backendsChanged;
-        var leaving = Leaving(backends);
+        var updated = _shared.Added;
         if (updated)
         {
             try
             {
-                UpdateYarp(leaving);
+                UpdateYarp();
             }
             catch
             {
@@ -111,6 +108,14 @@ internal sealed partial class RouteTableCache(
                 Undo(_hosts, hosts, Release);
                 Undo(_backends, backends, Release);
                 throw;
+            }
+        }
+
+        foreach (var change in backends)
+        {
+            if (_backends.GetValueOrDefault(change.Key)?.Valid is { } cluster)
+            {
+                backendStates.Set(cluster);
             }
         }
 
@@ -127,19 +132,11 @@ internal sealed partial class RouteTableCache(
 
         matcher.Apply(table, hosts.Select(c => c.Key), host => _hosts.TryGetValue(host, out var built) ? built.ProxyRouteIds : []);
         _shared.MatcherApplied();
-        if (leaving.Count > 0)
+        foreach (var change in backends)
         {
-            // Nothing the matcher serves names them now: they go at once, not with some later change (a deleted Service's
-            // destinations must not stay reachable). A second update only for changes that remove a backend.
-            _backendsChanged = true;
-            try
+            if (_backends.GetValueOrDefault(change.Key)?.Valid is null)
             {
-                UpdateYarp([]);
-            }
-            catch (Exception e)
-            {
-                // The new table is served; the backends stay in YARP, unnamed, until its next update.
-                LogLeavingKept(e, leaving.Count);
+                backendStates.Remove(change.Key);
             }
         }
 
@@ -153,99 +150,21 @@ internal sealed partial class RouteTableCache(
         metrics.ConfigApplied(identity.Id);
         if (updated)
         {
-            LogApplied(table.Catalog.Generation, _yarpHolds.Routes, _yarpHolds.Clusters);
-        }
-        else if (endpointsInPlace)
-        {
-            LogEndpointsInPlace(table.Catalog.Generation, backends.Count, _yarpHolds.Routes, _yarpHolds.Clusters);
+            LogApplied(table.Catalog.Generation, _yarpRoutes, backendStates.Count);
         }
         else
         {
-            LogMatchingOnly(table.Catalog.Generation, _yarpHolds.Routes, _yarpHolds.Clusters);
+            LogMatchingOnly(table.Catalog.Generation, hosts.Count, backends.Count, _yarpRoutes, backendStates.Count);
         }
     }
 
-    /// <summary>
-    /// When every changed backend changed only its endpoints, gives YARP's clusters their new destinations in
-    /// place and returns true: no configuration update. The first backend that cannot be changed so stops there
-    /// (those before it changed in place too, which the configuration update then finds already done).
-    /// </summary>
-    private bool TryReplaceEndpoints(List<Change<BuiltBackend>> backends)
+    /// <summary>Hands YARP every shared route (and the cluster of routes without a valid backend).</summary>
+    private void UpdateYarp()
     {
-        foreach (var change in backends)
-        {
-            if (change.Previous?.Valid is not { } before || _backends.GetValueOrDefault(change.Key)?.Valid is not { } after
-                || !(before with { Destinations = after.Destinations }).Equals(after))
-            {
-                return false;
-            }
-        }
-
-        foreach (var change in backends)
-        {
-            if (!destinations.TryReplace(change.Key, _backends[change.Key].Valid!.Destinations ?? new Dictionary<string, DestinationConfig>()))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>
-    /// The clusters of the backends this apply removes. The matcher serves the previous table until after YARP's update,
-    /// and that table still sends requests to these backends' routes: they stay in that update and leave YARP once the
-    /// matcher moved on (dropping them with it answered 404 in that window).
-    /// </summary>
-    private List<ClusterConfig> Leaving(List<Change<BuiltBackend>> backends)
-    {
-        var leaving = new List<ClusterConfig>();
-        foreach (var change in backends)
-        {
-            if (change.Previous?.Valid is { } cluster && !_backends.ContainsKey(change.Key))
-            {
-                leaving.Add(cluster);
-            }
-        }
-
-        return leaving;
-    }
-
-    /// <summary>Hands YARP every shared route whose cluster it is given, every cluster served and those <paramref name="leaving"/>.</summary>
-    private void UpdateYarp(List<ClusterConfig> leaving)
-    {
-        var clusters = new List<ClusterConfig>(_backends.Count + leaving.Count + 1);
-        foreach (var backend in _backends.Values)
-        {
-            if (backend.Valid is { } cluster)
-            {
-                clusters.Add(cluster);
-            }
-        }
-
-        clusters.AddRange(leaving);
-        var leavingIds = leaving.Count == 0 ? null : leaving.Select(c => c.ClusterId).ToHashSet(StringComparer.Ordinal);
-        var routes = new List<RouteConfig>(_shared.Count);
-        var noBackend = false;
-        foreach (var route in _shared.ForUpdate(validator.Forget))
-        {
-            var withoutBackend = route.ClusterId == HttpRouteFilters.NoBackendClusterId;
-            if (withoutBackend || _backends.ContainsKey(route.ClusterId!) || leavingIds?.Contains(route.ClusterId!) == true)
-            {
-                routes.Add(route);
-                noBackend |= withoutBackend;
-            }
-        }
-
-        if (noBackend)
-        {
-            clusters.Add(HttpRouteFilters.NoBackendCluster);
-        }
-
-        yarp.Update(routes, clusters);
+        var routes = _shared.ForUpdate(validator.Forget).ToList();
+        yarp.Update(routes, [HttpRouteFilters.NoBackendCluster]);
         _shared.Updated();
-        _backendsChanged = false;
-        _yarpHolds = (routes.Count, clusters.Count);
+        _yarpRoutes = routes.Count;
     }
 
     /// <summary>
@@ -414,17 +333,11 @@ internal sealed partial class RouteTableCache(
 
     private sealed record BuiltBackend(BackendSpec Source, ClusterConfig? Valid, KeyValuePair<string, string>? Invalid) : IBuilt<BackendSpec>;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Serving routing generation {Generation}: {Routes} YARP routes, {Clusters} clusters")]
-    private partial void LogApplied(long generation, int routes, int clusters);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Serving routing generation {Generation}: {Routes} YARP routes, {Backends} backends")]
+    private partial void LogApplied(long generation, int routes, int backends);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Serving routing generation {Generation}: endpoints of {Backends} backends changed in place, YARP's {Routes} routes and {Clusters} clusters otherwise unchanged")]
-    private partial void LogEndpointsInPlace(long generation, int backends, int routes, int clusters);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Serving routing generation {Generation}: matching only, YARP's {Routes} routes and {Clusters} clusters unchanged")]
-    private partial void LogMatchingOnly(long generation, int routes, int clusters);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "YARP's update dropping {Count} backends no longer served failed; they go with its next update")]
-    private partial void LogLeavingKept(Exception exception, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Serving routing generation {Generation}: {Hosts} hosts and {Changed} backends changed, YARP's {Routes} routes unchanged, {Backends} backends")]
+    private partial void LogMatchingOnly(long generation, int hosts, int changed, int routes, int backends);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "YARP refused {Item}: {Reason}; it is not served")]
     private partial void LogInvalid(string item, string reason);

@@ -43,7 +43,7 @@ internal sealed class SharedRoutes
 
     /// <summary>The behaviour with an id of its own, for a route that none served (validate it, then <see cref="Add"/> it).</summary>
     public RouteConfig WithNewId(RouteConfig behaviour) =>
-        behaviour with { RouteId = $"{behaviour.ClusterId}#{++_lastId}" };
+        behaviour with { RouteId = $"{behaviour.ClusterId ?? "route"}#{++_lastId}" };
 
     /// <summary>A route from <see cref="WithNewId"/> that YARP accepts, with its first use.</summary>
     public SharedRoute Add(RouteConfig config)

@@ -21,7 +21,7 @@ internal static class YarpConfigBuilder
     private const string CatchAll = "{**catch-all}";
 
     /// <summary>
-    /// The route's proxy behaviour, without a RouteId: routes with equal behaviour share one YARP
+    /// The route's proxy behaviour, without a RouteId or backend: routes with equal behaviour share one YARP
     /// route (<see cref="SharedRoutes"/>). What the pipeline reads from YARP's route must be here; what
     /// is the route's own and not here (its id, path, affinity, rewrite-target) is read from the matched
     /// route (<see cref="Matching.RouteMatchFeature"/>); what only selects requests (host, path, headers,
@@ -32,7 +32,7 @@ internal static class YarpConfigBuilder
     /// </summary>
     public static RouteConfig ToRoute(RouteSpec route) => new RouteConfig
     {
-        ClusterId = route.ClusterId,
+        // No backend: the matcher binds each request to its route's backend (BackendStates), so routes to different backends share.
         Metadata = IngressRouteFeatures.ToMetadata(route),
         Match = new RouteMatch { Path = "/" + CatchAll },
     }.WithTransformUseOriginalHostHeader().WithRateLimits(route).WithCaching(route).WithHttpRoute(route).WithControllerDefaults(route).WithCors(route).WithAuthentication(route).WithNginxRoute(route);

@@ -1,11 +1,13 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Proxy.Edge.AccessLog;
+using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.IntegrationTests.Infrastructure;
 using Orleans.Proxy.IntegrationTests.Operations;
 using Orleans.Proxy.Testing;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Model;
 
 namespace Orleans.Proxy.IntegrationTests.EndToEnd;
 
@@ -13,7 +15,7 @@ namespace Orleans.Proxy.IntegrationTests.EndToEnd;
 public sealed class SharedYarpRouteTests
 {
     [Fact]
-    public async Task EndpointsChanged_ServedByTheNewOnesWithoutAYarpConfigurationUpdate_ThenASettingChangeKeepsThem()
+    public async Task EndpointsThenASettingChanged_ServedWithoutAYarpConfigurationUpdate_TheSettingKeepsTheNewEndpoints()
     {
         await using var a = await TestBackend.StartAsync("a");
         await using var b = await TestBackend.StartAsync("b");
@@ -39,15 +41,46 @@ public sealed class SharedYarpRouteTests
         Assert.Same(configured, yarp.GetConfig());
         Assert.False(configured.ChangeToken.HasChanged);
 
-        // A setting of the backend changes: YARP's configuration is updated, with the destinations as they are now.
+        // A setting of the backend changes: the backend's state takes it, with the destinations as they are now.
+        var backends = edge.App.Services.GetRequiredService<BackendStates>();
         routes.Write("ingress.yaml", Manifests.IngressWithAnnotations("app", "pods.test", new Dictionary<string, string> { ["nginx.ingress.kubernetes.io/proxy-read-timeout"] = "17" }, ("/", "Prefix", "web")));
-        await Eventually.Until(() => Task.FromResult(yarp.GetConfig().Clusters.Any(cl => cl.HttpRequest?.ActivityTimeout == TimeSpan.FromSeconds(17))), "the setting reached YARP");
-        Assert.Equal(new[] { b.Endpoint, c.Endpoint }.Order(StringComparer.Ordinal), yarp.GetConfig().Clusters.Single(cl => cl.HttpRequest?.ActivityTimeout == TimeSpan.FromSeconds(17)).Destinations!.Values
-            .Select(d => new Uri(d.Address).Authority).Order(StringComparer.Ordinal));
+        ClusterState? web = null;
+        await Eventually.Until(() => Task.FromResult(backends.TryGetCluster(Assert.Single(edge.App.Services.GetRequiredService<RouteTableCache>().Current.Backends.Keys), out web)
+            && web.Model.Config.HttpRequest?.ActivityTimeout == TimeSpan.FromSeconds(17)), "the setting reached the backend");
+        Assert.Equal(new[] { b.Endpoint, c.Endpoint }.Order(StringComparer.Ordinal), web!.DestinationsState.AvailableDestinations
+            .Select(d => new Uri(d.Model.Config.Address).Authority).Order(StringComparer.Ordinal));
+        Assert.Same(configured, yarp.GetConfig());
         for (var i = 0; i < 4; i++)
         {
             Assert.DoesNotContain("200 a ", await edge.GetBodyAsync("pods.test", "/"), StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task ServiceReplaced_ServedWithoutAYarpConfigurationUpdate_TheOldBackendGone()
+    {
+        await using var a = await TestBackend.StartAsync("a");
+        await using var b = await TestBackend.StartAsync("b");
+        using var routes = new TempDirectory();
+        routes.Write("services.yaml", Manifests.ServiceFor("blue", a.Port));
+        routes.Write("ingress.yaml", Manifests.Ingress("app", "swap.test", ("/", "Prefix", "blue")));
+        await using var edge = await TestEdge.StartEmbeddedAsync(routes.Path);
+        await edge.WaitForBackendAsync("swap.test", "/", "a");
+        var yarp = edge.App.Services.GetRequiredService<InMemoryConfigProvider>();
+        var configured = yarp.GetConfig();
+        var backends = edge.App.Services.GetRequiredService<BackendStates>();
+        var blue = Assert.Single(edge.App.Services.GetRequiredService<RouteTableCache>().Current.Backends.Keys);
+
+        // The Ingress moves to green and blue is deleted.
+        routes.Write("services.yaml", Manifests.ServiceFor("green", b.Port));
+        routes.Write("ingress.yaml", Manifests.Ingress("app", "swap.test", ("/", "Prefix", "green")));
+        await edge.WaitForBackendAsync("swap.test", "/", "b");
+
+        // Blue's state goes with the table that stopped naming it, and YARP's configuration never changed.
+        await Eventually.Until(() => Task.FromResult(!backends.TryGet(blue, out _)), "the deleted Service is no longer served");
+        Assert.Equal(1, backends.Count);
+        Assert.Same(configured, yarp.GetConfig());
+        Assert.StartsWith("200 b ", await edge.GetBodyAsync("swap.test", "/"), StringComparison.Ordinal);
     }
 
     [Fact]

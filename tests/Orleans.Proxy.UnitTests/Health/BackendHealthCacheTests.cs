@@ -1,12 +1,7 @@
-using System.Diagnostics.CodeAnalysis;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Proxy.Edge.Health;
-using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Health;
-using Yarp.ReverseProxy;
-using Yarp.ReverseProxy.Health;
-using Yarp.ReverseProxy.Model;
+using Orleans.Proxy.UnitTests.Routing;
 
 namespace Orleans.Proxy.UnitTests.Health;
 
@@ -17,12 +12,7 @@ public sealed class BackendHealthCacheTests
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    private BackendHealthCache Cache() => new(
-        new YarpClusterDestinations(new ServiceCollection()
-            .AddSingleton<IProxyStateLookup, NoClusters>()
-            .AddSingleton<IClusterDestinationsUpdater, NoUpdates>()
-            .BuildServiceProvider()),
-        _time);
+    private BackendHealthCache Cache() => new(RouteTableCacheTests.NewBackendStates(), _time);
 
     private static BackendHealth Verdict(long version, params string[] unavailable) => new(ClusterId, version, ["d1", "d2"], [.. unavailable]);
 
@@ -79,31 +69,5 @@ public sealed class BackendHealthCacheTests
 
         cache.SetConnected(true);
         Assert.NotNull(cache.UnavailableFor(ClusterId));
-    }
-
-    private sealed class NoClusters : IProxyStateLookup
-    {
-        public bool TryGetRoute(string id, [NotNullWhen(true)] out RouteModel? route)
-        {
-            route = null;
-            return false;
-        }
-
-        public IEnumerable<RouteModel> GetRoutes() => [];
-
-        public bool TryGetCluster(string id, [NotNullWhen(true)] out ClusterState? cluster)
-        {
-            cluster = null;
-            return false;
-        }
-
-        public IEnumerable<ClusterState> GetClusters() => [];
-    }
-
-    private sealed class NoUpdates : IClusterDestinationsUpdater
-    {
-        public void UpdateAvailableDestinations(ClusterState cluster) => throw new NotSupportedException();
-
-        public void UpdateAllDestinations(ClusterState cluster) => throw new NotSupportedException();
     }
 }

@@ -5,6 +5,7 @@ using Orleans.Proxy.Edge.HttpRoutes;
 using Orleans.Proxy.Edge.Matching;
 using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Routing;
+using Orleans.Proxy.UnitTests.Routing;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -15,22 +16,22 @@ namespace Orleans.Proxy.UnitTests.HttpRoutes;
 /// <summary>The HTTPRoute pipeline step: what it answers itself, and the cluster it leaves the request on.</summary>
 public sealed class HttpRouteMiddlewareTests
 {
-    private readonly Dictionary<string, ClusterState> _clusters = new(StringComparer.Ordinal);
+    private readonly BackendStates _backends = RouteTableCacheTests.NewBackendStates();
 
     private static RouteSpec Route(string clusterId, HttpRouteRule rule) =>
         new("ns/web#0.0", "gw.test", "/foo", PathMatchKind.Prefix, [], [], clusterId, "HTTPRoute ns/web") { HttpRoute = rule };
 
     private ClusterState Cluster(string id)
     {
-        var cluster = new ClusterState(id, new ClusterModel(new ClusterConfig { ClusterId = id }, new HttpMessageInvoker(new HttpClientHandler())));
-        _clusters[id] = cluster;
-        return cluster;
+        _backends.Set(new ClusterConfig { ClusterId = id });
+        return _backends.TryGetCluster(id, out var cluster) ? cluster : throw new InvalidOperationException(id);
     }
 
     private async Task<(DefaultHttpContext Context, bool Forwarded)> InvokeAsync(RouteSpec route, string path = "/foo/bar")
     {
         var config = YarpConfigBuilder.ToRoute(route);
-        var cluster = _clusters.GetValueOrDefault(config.ClusterId!) ?? Cluster(config.ClusterId!);
+        var clusterId = config.ClusterId ?? route.ClusterId;
+        var cluster = _backends.TryGetCluster(clusterId, out var held) ? held : Cluster(clusterId);
         var context = new DefaultHttpContext();
         context.Request.Method = HttpMethods.Get;
         context.Request.Scheme = "http";
@@ -45,8 +46,8 @@ public sealed class HttpRouteMiddlewareTests
             AllDestinations = [],
             AvailableDestinations = [],
         });
-        var mirror = new RequestMirror(new Lookup(_clusters), Options.Create(new HttpRoutesOptions()), TimeProvider.System, NullLogger<RequestMirror>.Instance);
-        var middleware = new HttpRouteMiddleware(new Lookup(_clusters), mirror, NullLogger<HttpRouteMiddleware>.Instance);
+        var mirror = new RequestMirror(_backends, Options.Create(new HttpRoutesOptions()), TimeProvider.System, NullLogger<RequestMirror>.Instance);
+        var middleware = new HttpRouteMiddleware(_backends, mirror, NullLogger<HttpRouteMiddleware>.Instance);
         var forwarded = false;
         await middleware.InvokeAsync(context, _ =>
         {
@@ -106,20 +107,5 @@ public sealed class HttpRouteMiddlewareTests
 
         Assert.False(forwarded);
         Assert.Equal(500, context.Response.StatusCode);
-    }
-
-    private sealed class Lookup(Dictionary<string, ClusterState> clusters) : IProxyStateLookup
-    {
-        public bool TryGetRoute(string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RouteModel? route)
-        {
-            route = null;
-            return false;
-        }
-
-        public IEnumerable<RouteModel> GetRoutes() => [];
-
-        public bool TryGetCluster(string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ClusterState? cluster) => clusters.TryGetValue(id, out cluster);
-
-        public IEnumerable<ClusterState> GetClusters() => clusters.Values;
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Primitives;
 using Orleans.Proxy.Edge.Matching;
 using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Routing;
+using Orleans.Proxy.UnitTests.Routing;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
@@ -19,32 +20,62 @@ public sealed class RouteMatcherEndpointsTests
     public void Match_EndpointsChanged_ServesTheNewEndpointsAndNotTheRemovedRoutes()
     {
         var source = new ChangingSource();
-        var matcher = new RouteMatcher(Options.Create(new MatchingOptions()), NullLogger<RouteMatcher>.Instance);
+        var backends = RouteTableCacheTests.NewBackendStates();
+        backends.Set(new ClusterConfig { ClusterId = "ns/web:80" });
+        var matcher = new RouteMatcher(Options.Create(new MatchingOptions()), backends, NullLogger<RouteMatcher>.Instance);
         var hosts = ImmutableDictionary<string, HostRoutes>.Empty.Add("a.test", Host("a.test", "a")).Add("b.test", Host("b.test", "b"));
         matcher.Apply(new RouteTable(CatalogSnapshot.Empty, hosts, ImmutableDictionary<string, BackendSpec>.Empty), hosts.Keys, MatchTableTests.OwnProxyRoutes(hosts));
         var a = Endpoint("a");
         source.Set([a, Endpoint("b")]);
         matcher.UseEndpoints(source);
-        Assert.Same(a, Served(matcher, "a.test"));
+        Assert.Same(Route(a).Config, Served(matcher, "a.test")?.Config);
 
         var a2 = Endpoint("a");
         source.Set([a2]);
 
-        Assert.Same(a2, Served(matcher, "a.test"));
+        Assert.Same(Route(a2).Config, Served(matcher, "a.test")?.Config);
         Assert.Null(Served(matcher, "b.test"));
 
         var b = Endpoint("b");
         source.Set([a2, b]);
 
-        Assert.Same(a2, Served(matcher, "a.test"));
-        Assert.Same(b, Served(matcher, "b.test"));
+        Assert.Same(Route(a2).Config, Served(matcher, "a.test")?.Config);
+        Assert.Same(Route(b).Config, Served(matcher, "b.test")?.Config);
     }
 
-    private static Endpoint? Served(RouteMatcher matcher, string host) =>
-        matcher.Match(host, "/", new DefaultHttpContext().Request).Match?.Endpoint;
+    [Fact]
+    public void Match_RoutesSharingAYarpRoute_EachBoundToItsBackendUnservedBackendPassedOver()
+    {
+        var source = new ChangingSource();
+        var backends = RouteTableCacheTests.NewBackendStates();
+        backends.Set(new ClusterConfig { ClusterId = "ns/web:80" });
+        var matcher = new RouteMatcher(Options.Create(new MatchingOptions()), backends, NullLogger<RouteMatcher>.Instance);
+        var hosts = ImmutableDictionary<string, HostRoutes>.Empty.Add("a.test", Host("a.test", "a")).Add("b.test", Host("b.test", "b", "ns/other:80"));
+        matcher.Apply(new RouteTable(CatalogSnapshot.Empty, hosts, ImmutableDictionary<string, BackendSpec>.Empty), hosts.Keys, _ => ["shared"]);
+        var shared = Endpoint("shared");
+        source.Set([shared]);
+        matcher.UseEndpoints(source);
 
-    private static HostRoutes Host(string host, string routeId) =>
-        new(host, 1, [new RouteSpec(routeId, host, "/", PathMatchKind.Prefix, [], [], "ns/web:80", $"Ingress ns/{host}")]);
+        // YARP's pipeline reads the cluster from the endpoint's route: the backend of the route matched.
+        Assert.True(backends.TryGetCluster("ns/web:80", out var web));
+        Assert.Same(web, Served(matcher, "a.test")?.Cluster);
+        Assert.Same(Route(shared).Transformer, Served(matcher, "a.test")?.Transformer);
+        Assert.Same(matcher.Match("a.test", "/", new DefaultHttpContext().Request).Match?.Endpoint, matcher.Match("a.test", "/", new DefaultHttpContext().Request).Match?.Endpoint);
+        Assert.Null(Served(matcher, "b.test"));
+
+        backends.Set(new ClusterConfig { ClusterId = "ns/other:80" });
+        Assert.True(backends.TryGetCluster("ns/other:80", out var other));
+        Assert.Same(other, Served(matcher, "b.test")?.Cluster);
+        Assert.Same(web, Served(matcher, "a.test")?.Cluster);
+    }
+
+    private static RouteModel? Served(RouteMatcher matcher, string host) =>
+        matcher.Match(host, "/", new DefaultHttpContext().Request).Match?.Endpoint.Metadata.GetMetadata<RouteModel>();
+
+    private static RouteModel Route(Endpoint endpoint) => endpoint.Metadata.GetMetadata<RouteModel>()!;
+
+    private static HostRoutes Host(string host, string routeId, string backend = "ns/web:80") =>
+        new(host, 1, [new RouteSpec(routeId, host, "/", PathMatchKind.Prefix, [], [], backend, $"Ingress ns/{host}")]);
 
     private static Endpoint Endpoint(string routeId) =>
         new(_ => Task.CompletedTask, new EndpointMetadataCollection(new RouteModel(new RouteConfig { RouteId = routeId }, null, HttpTransformer.Default)), routeId);

@@ -1,12 +1,14 @@
 using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Proxy.Affinity;
 using Orleans.Proxy.Caching;
 using Orleans.Proxy.Diagnostics;
+using Orleans.Proxy.Edge.Health;
 using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Edge.HttpRoutes;
 using Orleans.Proxy.Edge.Matching;
@@ -14,6 +16,8 @@ using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.RateLimiting;
 using Orleans.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.Model;
 
 namespace Orleans.Proxy.UnitTests.Routing;
 
@@ -29,16 +33,16 @@ public sealed class RouteTableCacheTests
         var backends = Enumerable.Range(0, 500).ToImmutableDictionary(i => $"ns/h{i}:80", i => Backend($"ns/h{i}:80"), StringComparer.Ordinal);
         var hosts = Enumerable.Range(0, 500).ToImmutableDictionary(i => $"h{i}.test", i => Host($"h{i}.test", 1, $"ns/h{i}:80"), StringComparer.Ordinal);
         await cache.ApplyAsync(Table(1, hosts, backends));
-        Assert.Equal(500, validator.Routes);
+        Assert.Equal(1, validator.Routes);
         Assert.Equal(500, validator.Clusters);
 
         // The next generation: the unchanged hosts are the same objects (CatalogSync keeps them), one is new, with a setting of its own.
         var changed = Host("h7.test", 2, "ns/h7:80", r => r with { SslRedirect = true });
         await cache.ApplyAsync(Table(2, hosts.SetItem("h7.test", changed), backends));
 
-        Assert.Equal(501, validator.Routes);
+        Assert.Equal(2, validator.Routes);
         Assert.Equal(500, validator.Clusters);
-        Assert.Equal(501, yarp.GetConfig().Routes.Count);
+        Assert.Equal(2, yarp.GetConfig().Routes.Count);
     }
 
     [Fact]
@@ -54,7 +58,22 @@ public sealed class RouteTableCacheTests
         var y = Matched(matcher, "a.test", "/y");
         Assert.Equal(("ns/a#0.0", shared.RouteId), (x.RouteId, x.ProxyRouteId));
         Assert.Equal(("ns/a#0.1", shared.RouteId), (y.RouteId, y.ProxyRouteId));
-        Assert.Equal("ns/web:80", shared.ClusterId);
+        Assert.Null(shared.ClusterId);
+        Assert.Equal("ns/web:80", BoundBackend(cache, matcher, "a.test", "/x"));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_RoutesToDifferentBackends_ShareOneYarpRouteEachRequestBoundToItsBackend()
+    {
+        var (cache, _, yarp, matcher) = NewCache();
+        var backends = Web.Add("ns/other:80", Backend("ns/other:80"));
+
+        await cache.ApplyAsync(Table(1, Hosts(Host("a.test", 1), Host("b.test", 1, "ns/other:80")), backends));
+
+        var shared = Assert.Single(yarp.GetConfig().Routes);
+        Assert.Equal((shared.RouteId, shared.RouteId), (Matched(matcher, "a.test", "/").ProxyRouteId, Matched(matcher, "b.test", "/").ProxyRouteId));
+        Assert.Equal(("ns/web:80", "ns/other:80"), (BoundBackend(cache, matcher, "a.test", "/"), BoundBackend(cache, matcher, "b.test", "/")));
+        Assert.Equal([HttpRouteFilters.NoBackendClusterId], yarp.GetConfig().Clusters.Select(c => c.ClusterId));
     }
 
     public static TheoryData<string> OwnSettings => new(RouteVariants.Keys);
@@ -63,7 +82,6 @@ public sealed class RouteTableCacheTests
     private static readonly Dictionary<string, Func<RouteSpec, RouteSpec>> RouteVariants = new(StringComparer.Ordinal)
     {
         ["rate limit by route"] = r => r with { RateLimits = [new RateLimitSpec("ns/a/rate-limit", 10, RateLimitPeriod.Second, 10, RateLimitKeyKind.Route, null, [])] },
-        ["other backend"] = r => r with { ClusterId = "ns/other:80" },
         ["HTTPRoute rewrite"] = r => r with { HttpRoute = new HttpRouteRule { Rewrite = new RewriteSpec("backend.test", new PathModifier(PathModifierKind.ReplaceFullPath, "/z")) } },
         ["upstream-vhost"] = r => r with { Nginx = new NginxRouteSpec { UpstreamHost = "backend.test" } },
         ["body-size limit"] = r => r with { MaxRequestBodySize = 1024 },
@@ -122,55 +140,53 @@ public sealed class RouteTableCacheTests
     }
 
     [Fact]
-    public async Task ApplyAsync_EndpointsOnlyChange_DestinationsReplacedInPlaceYarpConfigurationNotUpdated()
+    public async Task ApplyAsync_EndpointsChange_KeptDestinationKeepsItsStateYarpNotUpdated()
     {
-        var destinations = new RecordingDestinations();
-        var (cache, _, yarp, _) = NewCache(destinations);
-        await cache.ApplyAsync(Table(1, Hosts(A(1)), Web));
+        var (cache, _, yarp, matcher) = NewCache();
+        await cache.ApplyAsync(Table(1, Hosts(A(1)), Web.SetItem("ns/web:80", WebWith(1, "http://127.0.0.2:1"))));
         var served = yarp.GetConfig();
+        var kept = State(cache).Destinations["http://127.0.0.2:1"];
 
         await cache.ApplyAsync(Table(2, Hosts(A(1)), Web.SetItem("ns/web:80", WebWith(2, "http://127.0.0.2:1", "http://127.0.0.3:1"))));
 
         Assert.Same(served, yarp.GetConfig());
         Assert.False(served.ChangeToken.HasChanged);
-        var (clusterId, addresses) = Assert.Single(destinations.Replaced);
-        Assert.Equal("ns/web:80", clusterId);
-        Assert.Equal(["http://127.0.0.2:1", "http://127.0.0.3:1"], addresses);
-
-        // The next configuration update hands YARP the destinations as they are now, not as last configured.
-        await cache.ApplyAsync(Table(3, Hosts(A(2, r => r with { SslRedirect = true })), Web.SetItem("ns/web:80", WebWith(2, "http://127.0.0.2:1", "http://127.0.0.3:1"))));
-        Assert.Equal(["http://127.0.0.2:1", "http://127.0.0.3:1"],
-            yarp.GetConfig().Clusters.Single(c => c.ClusterId == "ns/web:80").Destinations!.Values.Select(d => d.Address).Order(StringComparer.Ordinal));
+        var state = State(cache);
+        Assert.Equal(["http://127.0.0.2:1", "http://127.0.0.3:1"], state.DestinationsState.AvailableDestinations.Select(d => d.DestinationId).Order(StringComparer.Ordinal));
+        Assert.Same(kept, state.Destinations["http://127.0.0.2:1"]);
     }
 
     [Fact]
-    public async Task ApplyAsync_EndpointsAndASettingChange_YarpConfigurationUpdated()
+    public async Task ApplyAsync_BackendSettingChange_NewStateWithTheKeptDestinationsYarpNotUpdated()
     {
-        var destinations = new RecordingDestinations();
-        var (cache, _, yarp, _) = NewCache(destinations);
-        await cache.ApplyAsync(Table(1, Hosts(A(1)), Web));
+        var (cache, _, yarp, matcher) = NewCache();
+        await cache.ApplyAsync(Table(1, Hosts(A(1)), Web.SetItem("ns/web:80", WebWith(1, "http://127.0.0.2:1"))));
         var served = yarp.GetConfig();
+        var before = State(cache);
 
         await cache.ApplyAsync(Table(2, Hosts(A(1)), Web.SetItem("ns/web:80", WebWith(2, "http://127.0.0.2:1") with { ActivityTimeout = TimeSpan.FromSeconds(7) })));
 
-        Assert.Empty(destinations.Replaced);
-        Assert.True(served.ChangeToken.HasChanged);
-        var cluster = yarp.GetConfig().Clusters.Single(c => c.ClusterId == "ns/web:80");
-        Assert.Equal((TimeSpan.FromSeconds(7), "http://127.0.0.2:1"), (cluster.HttpRequest?.ActivityTimeout, cluster.Destinations!.Values.Single().Address));
+        Assert.Same(served, yarp.GetConfig());
+        var after = State(cache);
+        Assert.NotSame(before, after);
+        Assert.Equal(TimeSpan.FromSeconds(7), after.Model.Config.HttpRequest?.ActivityTimeout);
+        Assert.Same(before.Destinations["http://127.0.0.2:1"], after.Destinations["http://127.0.0.2:1"]);
     }
 
     [Fact]
-    public async Task ApplyAsync_EndpointsOnlyChangeYarpCannotTakeInPlace_YarpConfigurationUpdated()
+    public async Task ApplyAsync_ServicesAddedAndRemoved_ServedWithoutAYarpUpdateTheRemovedOneGone()
     {
-        var destinations = new RecordingDestinations { Holds = false };
-        var (cache, _, yarp, _) = NewCache(destinations);
-        await cache.ApplyAsync(Table(1, Hosts(A(1)), Web));
+        var (cache, _, yarp, matcher) = NewCache();
+        ImmutableDictionary<string, BackendSpec> Only(string id) => ImmutableDictionary<string, BackendSpec>.Empty.Add(id, Backend(id));
+        await cache.ApplyAsync(Table(1, Hosts(Host("a.test", 1, "ns/s1:80")), Only("ns/s1:80")));
         var served = yarp.GetConfig();
 
-        await cache.ApplyAsync(Table(2, Hosts(A(1)), Web.SetItem("ns/web:80", WebWith(2, "http://127.0.0.2:1"))));
+        await cache.ApplyAsync(Table(2, Hosts(Host("a.test", 2, "ns/s2:80")), Only("ns/s2:80")));
+        await cache.ApplyAsync(Table(3, Hosts(Host("a.test", 3, "ns/s3:80"), Host("b.test", 1, "ns/s1:80")), Only("ns/s3:80").Add("ns/s1:80", Backend("ns/s1:80"))));
 
-        Assert.True(served.ChangeToken.HasChanged);
-        Assert.Equal("http://127.0.0.2:1", yarp.GetConfig().Clusters.Single(c => c.ClusterId == "ns/web:80").Destinations!.Values.Single().Address);
+        Assert.Same(served, yarp.GetConfig());
+        Assert.Equal(("ns/s3:80", "ns/s1:80"), (BoundBackend(cache, matcher, "a.test", "/"), BoundBackend(cache, matcher, "b.test", "/")));
+        Assert.False(cache.Backends.TryGet("ns/s2:80", out _));
     }
 
     private static BackendSpec WebWith(long version, params string[] addresses) =>
@@ -212,57 +228,6 @@ public sealed class RouteTableCacheTests
     }
 
     [Fact]
-    public async Task ApplyAsync_HostMovedToAnotherBackend_OldBackendServedUntilTheMatcherMovedOnThenDropped()
-    {
-        var (cache, _, yarp, matcher) = NewCache();
-        var blue = ImmutableDictionary<string, BackendSpec>.Empty.Add("ns/blue:80", Backend("ns/blue:80"));
-        var green = ImmutableDictionary<string, BackendSpec>.Empty.Add("ns/green:80", Backend("ns/green:80"));
-        await cache.ApplyAsync(Table(1, Hosts(Host("a.test", 1, "ns/blue:80")), blue));
-        var blueRoute = yarp.GetConfig().Routes.Single().RouteId;
-
-        // What YARP holds while the matcher still serves generation 1, which sends a.test to blue's route.
-        var duringUpdate = new List<(string[] Routes, string[] Clusters, string? Matched)>();
-        using var watch = yarp.GetConfig().ChangeToken.RegisterChangeCallback(
-            _ => duringUpdate.Add((
-                [.. yarp.GetConfig().Routes.Select(r => r.RouteId)],
-                [.. yarp.GetConfig().Clusters.Select(c => c.ClusterId)],
-                matcher.Table.Match("a.test", "/", new DefaultHttpContext().Request)?.ProxyRouteId)),
-            null);
-        await cache.ApplyAsync(Table(2, Hosts(Host("a.test", 2, "ns/green:80")), green));
-
-        var (routes, clusters, matched) = duringUpdate[0];
-        Assert.Equal(blueRoute, matched);
-        Assert.Contains(blueRoute, routes);
-        Assert.Contains("ns/blue:80", clusters);
-        Assert.Equal("ns/green:80", yarp.GetConfig().Clusters.Single().ClusterId);
-        Assert.Equal(Matched(matcher, "a.test", "/").ProxyRouteId, yarp.GetConfig().Routes.Single().RouteId);
-    }
-
-    [Fact]
-    public async Task ApplyAsync_UpdateDroppingLeavingBackendFails_NewTableServedAndTheNextApplyUpdatesYarp()
-    {
-        var (cache, _, yarp, matcher) = NewCache();
-        var blue = ImmutableDictionary<string, BackendSpec>.Empty.Add("ns/blue:80", Backend("ns/blue:80"));
-        var green = ImmutableDictionary<string, BackendSpec>.Empty.Add("ns/green:80", Backend("ns/green:80"));
-        await cache.ApplyAsync(Table(1, Hosts(Host("a.test", 1, "ns/blue:80")), blue));
-
-        // The first update (keeping blue) goes through; the second one (dropping it) fails.
-        using var first = yarp.GetConfig().ChangeToken.RegisterChangeCallback(
-            _ => yarp.GetConfig().ChangeToken.RegisterChangeCallback(_ => throw new InvalidOperationException("refused"), null), null);
-        await cache.ApplyAsync(Table(2, Hosts(Host("a.test", 2, "ns/green:80")), green));
-
-        Assert.Equal(2, cache.Current.Catalog.Generation);
-        Assert.Equal("ns/green:80", Matched(matcher, "a.test", "/").Spec.ClusterId);
-
-        // A path-only change would not update YARP; after the failed drop it does.
-        var held = yarp.GetConfig();
-        var moved = new HostRoutes("a.test", 3, [Host("a.test", 3, "ns/green:80").Routes[0] with { Path = "/moved" }]);
-        await cache.ApplyAsync(Table(3, Hosts(moved), green));
-        Assert.NotSame(held, yarp.GetConfig());
-        Assert.Equal("ns/green:80", yarp.GetConfig().Clusters.Single().ClusterId);
-    }
-
-    [Fact]
     public async Task ApplyAsync_BehaviourReleasedThenUsedAgain_SameYarpRouteNoUpdate()
     {
         var (cache, validator, yarp, matcher) = NewCache();
@@ -281,7 +246,7 @@ public sealed class RouteTableCacheTests
     [Fact]
     public async Task ApplyAsync_HostRemovedOrBackendMissing_RouteNoLongerServed()
     {
-        var (cache, _, yarp, matcher) = NewCache();
+        var (cache, _, _, matcher) = NewCache();
         var hosts = Hosts(Host("a.test", 1), Host("b.test", 1));
         await cache.ApplyAsync(Table(1, hosts, Web));
 
@@ -289,8 +254,10 @@ public sealed class RouteTableCacheTests
         Assert.Null(matcher.Table.Match("a.test", "/", new DefaultHttpContext().Request));
         Assert.Equal("ns/b.test#0.0", Matched(matcher, "b.test", "/").RouteId);
 
+        // Its backend gone, b.test's route is passed over.
         await cache.ApplyAsync(Table(3, hosts.Remove("a.test"), Web.Clear()));
-        Assert.Empty(yarp.GetConfig().Routes);
+        Assert.Null(matcher.Match("b.test", "/", new DefaultHttpContext().Request).Match);
+        Assert.Equal(0, cache.Backends.Count);
     }
 
     [Fact]
@@ -310,9 +277,8 @@ public sealed class RouteTableCacheTests
 
         // Gone from YARP with the first update after the matcher stopped naming it.
         await cache.ApplyAsync(Table(2, hosts.Clear(), ImmutableDictionary<string, BackendSpec>.Empty));
-        await cache.ApplyAsync(Table(3, hosts.Clear(), Web));
-        Assert.Empty(yarp.GetConfig().Routes);
-        Assert.Equal(["ns/web:80"], yarp.GetConfig().Clusters.Select(c => c.ClusterId));
+        await cache.ApplyAsync(Table(3, Hosts(A(1)), Web));
+        Assert.Equal([null], yarp.GetConfig().Routes.Select(r => r.ClusterId));
     }
 
     [Fact]
@@ -412,38 +378,33 @@ public sealed class RouteTableCacheTests
         return new(host, version, [change is null ? route : change(route)]);
     }
 
-    internal static (RouteTableCache Cache, CountingValidator Validator, InMemoryConfigProvider Yarp, RouteMatcher Matcher) NewCache(RecordingDestinations? destinations = null)
+    internal static (RouteTableCache Cache, CountingValidator Validator, InMemoryConfigProvider Yarp, RouteMatcher Matcher) NewCache()
     {
         var yarp = new InMemoryConfigProvider([], []);
         var validator = new CountingValidator();
         var options = Options.Create(new EdgeOptions { Id = "edge-under-test" });
-        var matcher = new RouteMatcher(Options.Create(new MatchingOptions()), NullLogger<RouteMatcher>.Instance);
-        var cache = new RouteTableCache(yarp, matcher, new ConfigValidationCache(validator), destinations ?? new RecordingDestinations(),
+        var backends = NewBackendStates();
+        var matcher = new RouteMatcher(Options.Create(new MatchingOptions()), backends, NullLogger<RouteMatcher>.Instance);
+        var cache = new RouteTableCache(yarp, matcher, new ConfigValidationCache(validator), backends,
             new FakeTimeProvider(), new ProxyMetrics(new NoMeters()), new EdgeIdentity(options), NullLogger<RouteTableCache>.Instance);
         return (cache, validator, yarp, matcher);
     }
 
-    /// <summary>YARP's runtime destinations, as changed in place: each call recorded; <see cref="Holds"/> false as when YARP lacks the cluster.</summary>
-    internal sealed class RecordingDestinations : IClusterDestinations
+    /// <summary>Backend states with YARP's destination updater and client factory, and the edge's verdict policy.</summary>
+    internal static BackendStates NewBackendStates()
     {
-        public bool Holds { get; set; } = true;
-
-        public List<(string ClusterId, string[] Destinations)> Replaced { get; } = [];
-
-        public bool TryReplace(string clusterId, IReadOnlyDictionary<string, DestinationConfig> destinations)
-        {
-            if (Holds)
-            {
-                Replaced.Add((clusterId, [.. destinations.Values.Select(d => d.Address).Order(StringComparer.Ordinal)]));
-            }
-
-            return Holds;
-        }
-
-        public void RefreshAvailable(string clusterId)
-        {
-        }
+        var services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System).AddSingleton<BackendStates>().AddSingleton<BackendHealthCache>()
+            .AddSingleton<IAvailableDestinationsPolicy, VerdictDestinationsPolicy>();
+        services.AddReverseProxy();
+        return services.BuildServiceProvider().GetRequiredService<BackendStates>();
     }
+
+    /// <summary>The backend the request's route names, when it is served.</summary>
+    private static string? BoundBackend(RouteTableCache cache, RouteMatcher matcher, string host, string path) =>
+        cache.Backends.TryGet(Matched(matcher, host, path).Spec.ClusterId, out var backend) ? backend.Cluster.ClusterId : null;
+
+    private static ClusterState State(RouteTableCache cache) =>
+        cache.Backends.TryGetCluster("ns/web:80", out var cluster) ? cluster : throw new InvalidOperationException("ns/web:80 is not served");
 
     internal sealed class CountingValidator : IConfigValidator
     {
