@@ -154,7 +154,7 @@ internal sealed partial class RouteTableCache(
         }
         else
         {
-            LogMatchingOnly(table.Catalog.Generation, hosts.Count, backends.Count, _yarpRoutes, backendStates.Count);
+            LogYarpUnchanged(table.Catalog.Generation, hosts.Count, backends.Count, _yarpRoutes, backendStates.Count);
         }
     }
 
@@ -337,7 +337,7 @@ internal sealed partial class RouteTableCache(
     private partial void LogApplied(long generation, int routes, int backends);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving routing generation {Generation}: {Hosts} hosts and {Changed} backends changed, YARP's {Routes} routes unchanged, {Backends} backends")]
-    private partial void LogMatchingOnly(long generation, int hosts, int changed, int routes, int backends);
+    private partial void LogYarpUnchanged(long generation, int hosts, int changed, int routes, int backends);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "YARP refused {Item}: {Reason}; it is not served")]
     private partial void LogInvalid(string item, string reason);
