@@ -70,6 +70,9 @@ internal sealed class BackendStates(IServiceProvider services)
         ReplaceDestinations(cluster, config.Destinations);
         updater.UpdateAllDestinations(cluster);
         _backends[config.ClusterId] = new Backend(cluster);
+
+        // A verdict that arrived since refreshed the state this one replaces: take it now.
+        updater.UpdateAvailableDestinations(cluster);
     }
 
     public void Remove(string backendId) => _backends.TryRemove(backendId, out _);
