@@ -43,16 +43,11 @@ internal sealed partial class HttpRouteMiddleware(BackendStates backends, Reques
             return;
         }
 
-        if (clusterId != route.Cluster?.ClusterId)
+        if (clusterId != route.Cluster?.ClusterId && !backends.TryReassign(context, clusterId))
         {
-            if (!backends.TryGetCluster(clusterId, out var cluster))
-            {
-                LogNoBackend(match.Route.RouteId);
-                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-                return;
-            }
-
-            context.ReassignProxyRequest(cluster);
+            LogNoBackend(match.Route.RouteId);
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            return;
         }
 
         if (!filters.Mirrors.IsEmpty)

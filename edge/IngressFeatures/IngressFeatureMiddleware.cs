@@ -65,10 +65,9 @@ internal sealed class IngressFeatureMiddleware(BackendStates backends)
             }
         }
 
-        if (settings.Canary is { } canary && CanaryChooser.ToCanary(request, canary)
-            && backends.TryGetCluster(canary.ClusterId, out var canaryCluster))
+        if (settings.Canary is { } canary && CanaryChooser.ToCanary(request, canary))
         {
-            context.ReassignProxyRequest(canaryCluster);
+            backends.TryReassign(context, canary.ClusterId);
         }
 
         return next(context);

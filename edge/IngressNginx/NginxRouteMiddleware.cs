@@ -51,9 +51,9 @@ internal sealed class NginxRouteMiddleware(RequestMirror mirror, ConnectionLimit
             return next(context);
         }
 
-        if (spec.FallbackClusterId is { } fallback && proxy.AvailableDestinations.Count == 0 && backends.TryGetCluster(fallback, out var cluster))
+        if (spec.FallbackClusterId is { } fallback && proxy.AvailableDestinations.Count == 0)
         {
-            context.ReassignProxyRequest(cluster);
+            backends.TryReassign(context, fallback);
         }
 
         return spec.Mirror is { } target ? MirroredAsync(context, next, proxy.Route, target) : next(context);

@@ -44,6 +44,24 @@ internal sealed class BackendStates(IServiceProvider services)
     }
 
     /// <summary>
+    /// Sends the request to <paramref name="backendId"/> instead of its route's backend (a canary, a traffic split's
+    /// choice, a fallback), its route bound to that backend as the matcher binds the matched one: YARP's load
+    /// balancing and passive health read the cluster from the route, so they use this backend's state and settings
+    /// (with YARP's own reassignment they used the matched backend's). False when it is not served.
+    /// </summary>
+    public bool TryReassign(HttpContext context, string backendId)
+    {
+        if (!_backends.TryGetValue(backendId, out var backend))
+        {
+            return false;
+        }
+
+        var route = context.GetRouteModel();
+        context.ReassignProxyRequest(new RouteModel(route.Config, backend.Cluster, route.Transformer), backend.Cluster);
+        return true;
+    }
+
+    /// <summary>
     /// Serves <paramref name="config"/> (a cluster YARP's validator accepted). Destinations kept keep their state (health,
     /// requests in flight), as in YARP's own update; a change of settings gives the backend a new state, which requests
     /// already under way do not see.

@@ -79,14 +79,16 @@ public sealed class HttpRouteMiddlewareTests
     }
 
     [Fact]
-    public async Task InvokeAsync_SplitToAnotherCluster_ReassignedAndForwarded()
+    public async Task InvokeAsync_SplitToAnotherCluster_ReassignedWithItsRouteAndForwarded()
     {
-        Cluster("ns/b:80");
+        var b = Cluster("ns/b:80");
 
         var (context, forwarded) = await InvokeAsync(Route("ns/a:80", new HttpRouteRule { Backends = [new("ns/a:80", 0), new("ns/b:80", 1)] }));
 
         Assert.True(forwarded);
         Assert.Equal("ns/b:80", context.GetReverseProxyFeature().Cluster!.Config.ClusterId);
+        // YARP's load balancing and passive health take the cluster from the route.
+        Assert.Same(b, context.GetRouteModel().Cluster);
     }
 
     [Fact]
