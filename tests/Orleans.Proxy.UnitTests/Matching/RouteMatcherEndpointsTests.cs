@@ -19,10 +19,7 @@ public sealed class RouteMatcherEndpointsTests
     [Fact]
     public void Match_EndpointsChanged_ServesTheNewEndpointsAndNotTheRemovedRoutes()
     {
-        var source = new ChangingSource();
-        var backends = RouteTableCacheTests.NewBackendStates();
-        backends.Set(new ClusterConfig { ClusterId = "ns/web:80" });
-        var matcher = new RouteMatcher(Options.Create(new MatchingOptions()), backends, NullLogger<RouteMatcher>.Instance);
+        var (matcher, source, backends) = NewMatcher();
         var hosts = ImmutableDictionary<string, HostRoutes>.Empty.Add("a.test", Host("a.test", "a")).Add("b.test", Host("b.test", "b"));
         matcher.Apply(new RouteTable(CatalogSnapshot.Empty, hosts, ImmutableDictionary<string, BackendSpec>.Empty), hosts.Keys, MatchTableTests.OwnProxyRoutes(hosts));
         var a = Endpoint("a");
@@ -46,10 +43,7 @@ public sealed class RouteMatcherEndpointsTests
     [Fact]
     public void Match_RoutesSharingAYarpRoute_EachBoundToItsBackendUnservedBackendPassedOver()
     {
-        var source = new ChangingSource();
-        var backends = RouteTableCacheTests.NewBackendStates();
-        backends.Set(new ClusterConfig { ClusterId = "ns/web:80" });
-        var matcher = new RouteMatcher(Options.Create(new MatchingOptions()), backends, NullLogger<RouteMatcher>.Instance);
+        var (matcher, source, backends) = NewMatcher();
         var hosts = ImmutableDictionary<string, HostRoutes>.Empty.Add("a.test", Host("a.test", "a")).Add("b.test", Host("b.test", "b", "ns/other:80"));
         matcher.Apply(new RouteTable(CatalogSnapshot.Empty, hosts, ImmutableDictionary<string, BackendSpec>.Empty), hosts.Keys, _ => ["shared"]);
         var shared = Endpoint("shared");
@@ -69,6 +63,14 @@ public sealed class RouteMatcherEndpointsTests
         Assert.Same(web, Served(matcher, "a.test")?.Cluster);
     }
 
+    /// <summary>A matcher following a data source of YARP endpoints, with ns/web:80 served.</summary>
+    private static (RouteMatcher Matcher, ChangingSource Source, BackendStates Backends) NewMatcher()
+    {
+        var backends = RouteTableCacheTests.NewBackendStates();
+        backends.Set(new ClusterConfig { ClusterId = "ns/web:80" });
+        return (new RouteMatcher(Options.Create(new MatchingOptions()), backends, NullLogger<RouteMatcher>.Instance), new ChangingSource(), backends);
+    }
+
     private static RouteModel? Served(RouteMatcher matcher, string host) =>
         matcher.Match(host, "/", new DefaultHttpContext().Request).Match?.Endpoint.Metadata.GetMetadata<RouteModel>();
 
@@ -77,7 +79,8 @@ public sealed class RouteMatcherEndpointsTests
     private static HostRoutes Host(string host, string routeId, string backend = "ns/web:80") =>
         new(host, 1, [new RouteSpec(routeId, host, "/", PathMatchKind.Prefix, [], [], backend, $"Ingress ns/{host}")]);
 
-    private static Endpoint Endpoint(string routeId) =>
+    /// <summary>An endpoint as YARP makes them: its route's model in its metadata.</summary>
+    internal static Endpoint Endpoint(string routeId) =>
         new(_ => Task.CompletedTask, new EndpointMetadataCollection(new RouteModel(new RouteConfig { RouteId = routeId }, null, HttpTransformer.Default)), routeId);
 
     private sealed class ChangingSource : EndpointDataSource

@@ -1,7 +1,6 @@
-using Microsoft.AspNetCore.Http;
 using Orleans.Proxy.Edge.Routing;
+using Orleans.Proxy.UnitTests.Matching;
 using Yarp.ReverseProxy.Configuration;
-using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
 namespace Orleans.Proxy.UnitTests.Routing;
@@ -68,7 +67,7 @@ public sealed class BackendStatesTests
     {
         _backends.Set(Backend("ns/web:80", "http://127.0.0.2:1"));
         Assert.True(_backends.TryGet("ns/web:80", out var backend));
-        var route = Endpoint("r#1");
+        var route = RouteMatcherEndpointsTests.Endpoint("r#1");
 
         var bound = backend.EndpointFor("r#1", route);
 
@@ -77,9 +76,6 @@ public sealed class BackendStatesTests
         Assert.Same(backend.Cluster, model.Cluster);
         Assert.Same(route.Metadata.GetMetadata<RouteModel>()!.Config, model.Config);
         Assert.Same(route.RequestDelegate, bound.RequestDelegate);
-        Assert.NotSame(bound, backend.EndpointFor("r#1", Endpoint("r#1")));
+        Assert.NotSame(bound, backend.EndpointFor("r#1", RouteMatcherEndpointsTests.Endpoint("r#1")));
     }
-
-    private static Endpoint Endpoint(string routeId) =>
-        new(_ => Task.CompletedTask, new EndpointMetadataCollection(new RouteModel(new RouteConfig { RouteId = routeId }, null, HttpTransformer.Default)), routeId);
 }
