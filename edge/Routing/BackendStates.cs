@@ -145,7 +145,9 @@ internal sealed class BackendStates(IServiceProvider services)
     {
         // Bounded: a backend is served through a few YARP routes at a time; those replaced since are dropped past this.
         private const int MaxEndpoints = 64;
-        private readonly ConcurrentDictionary<string, (Endpoint Route, Endpoint Bound)> _endpoints = new(StringComparer.Ordinal);
+
+        // Made on the first request: most of 10,000 backends may see none for a long time.
+        private ConcurrentDictionary<string, (Endpoint Route, Endpoint Bound)>? _endpoints;
 
         public ClusterState Cluster { get; } = cluster;
 
@@ -155,18 +157,19 @@ internal sealed class BackendStates(IServiceProvider services)
         /// </summary>
         public Endpoint EndpointFor(string routeId, Endpoint route)
         {
-            if (_endpoints.TryGetValue(routeId, out var bound) && ReferenceEquals(bound.Route, route))
+            var endpoints = _endpoints ?? LazyInitializer.EnsureInitialized(ref _endpoints, () => new(StringComparer.Ordinal));
+            if (endpoints.TryGetValue(routeId, out var bound) && ReferenceEquals(bound.Route, route))
             {
                 return bound.Bound;
             }
 
-            if (_endpoints.Count >= MaxEndpoints)
+            if (endpoints.Count >= MaxEndpoints)
             {
-                _endpoints.Clear();
+                endpoints.Clear();
             }
 
             var endpoint = Bind(route, Cluster);
-            _endpoints[routeId] = (route, endpoint);
+            endpoints[routeId] = (route, endpoint);
             return endpoint;
         }
 
