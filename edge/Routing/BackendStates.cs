@@ -36,7 +36,7 @@ internal sealed class BackendStates(IServiceProvider services)
 
     public bool TryGet(string backendId, [MaybeNullWhen(false)] out Backend backend) => _backends.TryGetValue(backendId, out backend);
 
-    /// <summary>The state of <paramref name="backendId"/>, for lookups by name (canary, traffic split, fallback, mirror).</summary>
+    /// <summary>The state of <paramref name="backendId"/>, for lookups by name (a mirror target).</summary>
     public bool TryGetCluster(string backendId, [MaybeNullWhen(false)] out ClusterState cluster)
     {
         cluster = _backends.TryGetValue(backendId, out var backend) ? backend.Cluster : null;
