@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using k8s.Models;
 using Orleans.Proxy.Translation.Ingress.Backends;
+using Orleans.Proxy.Translation.Ingress.Incremental;
 
 namespace Orleans.Proxy.Translation.Ingress;
 
@@ -129,22 +130,9 @@ internal sealed class ClusterIndex
         /// </summary>
         private static Table<T>? Patched(ImmutableArray<T> source, Table<T> previous, Func<T, string?> key, string prefix, HashSet<string> changed)
         {
-            var old = previous.Source;
-            var shorter = Math.Min(source.Length, old.Length);
-            var head = 0;
-            while (head < shorter && ReferenceEquals(source[head], old[head]))
-            {
-                head++;
-            }
-
-            var tail = 0;
-            while (tail < shorter - head && ReferenceEquals(source[^(tail + 1)], old[^(tail + 1)]))
-            {
-                tail++;
-            }
-
-            var removed = old.AsSpan(head, old.Length - head - tail);
-            var added = source.AsSpan(head, source.Length - head - tail);
+            var range = ChangedRange.Of(source, previous.Source);
+            var removed = range.In(previous.Source);
+            var added = range.In(source);
             if (removed.Length + added.Length > MaxPatched)
             {
                 return null;
