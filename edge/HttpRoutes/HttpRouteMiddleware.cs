@@ -1,9 +1,8 @@
-using Orleans.Proxy.Edge.Routing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Orleans.Proxy.Edge.Matching;
-using Yarp.ReverseProxy;
+using Orleans.Proxy.Edge.Routing;
 
 namespace Orleans.Proxy.Edge.HttpRoutes;
 

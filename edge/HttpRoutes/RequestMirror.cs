@@ -1,12 +1,11 @@
-using Orleans.Proxy.Edge.Routing;
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Proxy.Edge.Matching;
+using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Routing;
-using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
 
 namespace Orleans.Proxy.Edge.HttpRoutes;

@@ -1,8 +1,7 @@
-using Orleans.Proxy.Edge.Routing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Orleans.Proxy.Edge.Matching;
-using Yarp.ReverseProxy;
+using Orleans.Proxy.Edge.Routing;
 
 namespace Orleans.Proxy.Edge.IngressFeatures;
 

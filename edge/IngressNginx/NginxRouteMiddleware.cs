@@ -1,10 +1,9 @@
-using Orleans.Proxy.Edge.Routing;
 using Microsoft.AspNetCore.Http;
 using Orleans.Proxy.Edge.Hosting;
 using Orleans.Proxy.Edge.HttpRoutes;
 using Orleans.Proxy.Edge.Matching;
+using Orleans.Proxy.Edge.Routing;
 using Orleans.Proxy.Routing;
-using Yarp.ReverseProxy;
 
 namespace Orleans.Proxy.Edge.IngressNginx;
 
