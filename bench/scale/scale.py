@@ -156,7 +156,7 @@ class CpuShares:
 # What each churn kind writes beside the churn Ingress: (window, n) -> (Services YAML, the Service of path i).
 CHURN_SERVICES = {
     "paths": lambda port: None,
-    # Each path its own Service: every change adds a backend and removes one (YARP's configuration changes).
+    # Each path its own Service: every change adds a backend and removes one.
     "backends": lambda port: lambda window, n: ("".join(service(f"churn-{i}", port, BACKENDS[:1]) + "---\n" for i in window),
                                                 lambda i: f"churn-{i}"),
     # One Service whose endpoints change with every write, as in a rollout (two of the three addresses in turn).
@@ -373,7 +373,7 @@ def main():
     parser.add_argument("--churn-warmup", type=int, default=10, help="seconds of churn before the churn measurement (its changes not counted)")
     parser.add_argument("--churn-kind", choices=list(CHURN_SERVICES), default="paths",
                         help="paths: each change adds a path and drops one on a backend already served (the edge's matcher alone); "
-                             "backends: each path has a Service of its own, so each change adds a backend and removes one (YARP's update); "
+                             "backends: each path has a Service of its own, so each change adds a backend and removes one; "
                              "endpoints: the paths' one Service changes its endpoints with each change too, as in a rollout")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1)
